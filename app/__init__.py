@@ -1,0 +1,62 @@
+"""tokenpress: a Flask blog engine for technical writing, with a pluggy plugin system.
+
+``create_app`` is the one composition root: configuration, extensions, plugins, blueprints.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from app.hookspecs import hookimpl, hookspec
+
+__version__ = "0.1.0"
+__all__ = ["create_app", "hookimpl", "hookspec", "__version__"]
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build a configured app.
+
+    Configuration precedence (later wins): built-in defaults, ``instance/config.py``,
+    ``TOKENPRESS_*`` environment variables, ``test_config``.
+    """
+    instance_path = os.environ.get("TOKENPRESS_INSTANCE_PATH") or None
+    if test_config and test_config.get("INSTANCE_PATH"):
+        instance_path = test_config["INSTANCE_PATH"]
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+
+    from app import cache, cli, config, plugins, public, security
+    from app.extensions import csrf, db, login_manager, migrate
+
+    config.load_config(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),
+        render_as_batch=True,
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    security.init_app(app)
+    cache.init_app(app)
+    plugins.init_app(app)
+
+    from app import auth, editor
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(editor.bp)
+    for group in app.pm.hook.register_blueprints(app=app):
+        for blueprint in group:
+            app.register_blueprint(blueprint)
+    public.init_app(app)
+    cli.init_app(app)
+    app.pm.hook.register_commands(cli=app.cli)
+
+    with app.app_context():
+        app.pm.hook.startup(app=app)
+    return app

@@ -1,0 +1,115 @@
+"""The ``tokenpress`` command line: Flask's CLI bound to ``create_app`` plus site commands.
+
+``tokenpress serve`` is the one command a newcomer needs: it creates ``instance/`` with a
+generated secret key, applies the migrations, loads the demo content into an empty
+database and serves the site with waitress.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, ScriptInfo
+from sqlalchemy import func, select
+
+from app import create_app
+from app.config import write_instance_config
+
+
+def _instance_path() -> str:
+    return os.environ.get("TOKENPRESS_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")
+
+
+def make_app() -> Flask:
+    """The CLI's app: ensures the instance config (and its secret key) exists first."""
+    instance = _instance_path()
+    os.environ.setdefault("TOKENPRESS_INSTANCE_PATH", instance)
+    if not os.environ.get("TOKENPRESS_SECRET_KEY"):
+        write_instance_config(instance)
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=make_app, add_version_option=True)
+def main() -> None:
+    """tokenpress: serve and manage a blog."""
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--threads", default=4, show_default=True, type=int, help="Worker threads.")
+@click.option("--no-demo", is_flag=True, help="Do not load demo content into an empty site.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, threads: int, no_demo: bool) -> None:
+    """Set up the site if needed and serve it with waitress."""
+    import waitress
+
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    with app.app_context():
+        prepare_site(load_demo=not no_demo)
+    click.echo(f"tokenpress is serving {app.config['SITE_TITLE']!r} at http://{host}:{port}/")
+    sys.stdout.flush()
+    waitress.serve(app, host=host, port=port, threads=threads, ident="tokenpress")
+
+
+def prepare_site(load_demo: bool = True) -> None:
+    """Apply migrations and, for an empty database, load the demo content."""
+    from flask_migrate import upgrade
+
+    from app.extensions import db
+    from app.importer import load_demo_content
+    from app.models import Post
+
+    upgrade()
+    if load_demo and not db.session.scalar(select(func.count(Post.id))):
+        report = load_demo_content()
+        click.echo(f"Loaded {len(report.imported)} demo posts.")
+        for name, reason in report.errors:
+            click.echo(f"  demo file {name}: {reason}", err=True)
+
+
+@click.command("import")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+def import_command(directory: str) -> None:
+    """Import Markdown files with front matter from DIRECTORY."""
+    from app.importer import import_directory
+
+    report = import_directory(directory)
+    for name in report.imported:
+        click.echo(f"imported {name}")
+    for name in report.skipped:
+        click.echo(f"skipped  {name} (a post with this slug exists)")
+    for name, reason in report.errors:
+        click.echo(f"error    {name}: {reason}", err=True)
+    click.echo(
+        f"{len(report.imported)} imported, {len(report.skipped)} skipped, "
+        f"{len(report.errors)} failed."
+    )
+    if report.errors:
+        sys.exit(1)
+
+
+@click.command("export")
+@click.argument("directory", type=click.Path(file_okay=False))
+def export_command(directory: str) -> None:
+    """Export every post as Markdown with front matter into DIRECTORY."""
+    from app.importer import export_directory
+
+    count = export_directory(directory)
+    click.echo(f"Exported {count} posts to {directory}.")
+
+
+@click.command("init")
+@click.option("--no-demo", is_flag=True, help="Do not load demo content into an empty site.")
+def init_command(no_demo: bool) -> None:
+    """Create or upgrade the database (and load the demo content into an empty one)."""
+    prepare_site(load_demo=not no_demo)
+    click.echo(f"Site ready: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+
+
+def init_app(app: Flask) -> None:
+    for command in (import_command, export_command, init_command):
+        app.cli.add_command(command)

@@ -1,0 +1,105 @@
+"""Configuration: defaults, then ``instance/config.py``, then ``TOKENPRESS_*`` environment
+variables, then the test overrides passed to ``create_app``.
+
+The secret key has no fallback: a site without one in its instance config or environment
+refuses to start, except in testing. ``tokenpress serve`` writes one on first start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+ENV_PREFIX = "TOKENPRESS_"
+
+
+class DefaultConfig:
+    """Values every site starts from. Each can be overridden in the instance config."""
+
+    SITE_TITLE = "Engineering Tokens"
+    SITE_TAGLINE = (
+        "Working notes on AI inference, LLMs, agents, cloud systems, GPUs, and the runtime "
+        "stack that turns model weights into reliable, predictable services at scale."
+    )
+    SITE_AUTHOR = "tokenpress"
+    # Absolute base URL used in feeds, sitemaps and canonical links when set; otherwise the
+    # request's host is used.
+    SITE_URL = ""
+    POSTS_PER_PAGE = 10
+    FEATURED_ON_HOME = 3
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Plugins named here are registered but blocked (pluggy's set_blocked).
+    DISABLED_PLUGINS: list[str] = []
+    # Load plugins installed as packages (entry-point group "tokenpress").
+    LOAD_ENTRYPOINT_PLUGINS = True
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+    # Cookies: Secure is on unless explicitly turned off for plain-HTTP development.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
+    PROXY_COUNT = 0
+    WTF_CSRF_TIME_LIMIT = None
+    PASSWORD_MIN_LENGTH = 10
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT_SECONDS = 15 * 60
+
+
+def _parse_env_value(raw: str):
+    """Environment values are JSON when they parse as JSON (numbers, booleans, lists),
+    otherwise plain strings, so ``TOKENPRESS_DISABLED_PLUGINS='["feeds"]'`` works."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    """Apply the configuration layers to ``app.config`` in order of precedence."""
+    app.config.from_object(DefaultConfig)
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
+        app.instance_path, "tokenpress.sqlite"
+    )
+    app.config["UPLOAD_FOLDER"] = os.path.join(app.instance_path, "uploads")
+    app.config["PLUGINS_DIR"] = os.path.join(app.instance_path, "plugins")
+    app.config.from_pyfile("config.py", silent=True)
+    for key, raw in os.environ.items():
+        if key.startswith(ENV_PREFIX) and key != ENV_PREFIX + "INSTANCE_PATH":
+            app.config[key[len(ENV_PREFIX) :]] = _parse_env_value(raw)
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY") and not app.config.get("TESTING"):
+        raise RuntimeError(
+            "No SECRET_KEY: set it in instance/config.py or TOKENPRESS_SECRET_KEY "
+            "(`tokenpress serve` creates one on first start)."
+        )
+
+
+def write_instance_config(instance_path: str | Path) -> Path:
+    """Create ``instance/config.py`` with a freshly generated secret key, if it is missing.
+
+    Returns the path. An existing file is never touched, so the key stays stable.
+    """
+    path = Path(instance_path) / "config.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(
+            "# tokenpress instance configuration (generated; keep this file private).\n"
+            f"SECRET_KEY = {secrets.token_hex(32)!r}\n"
+            "# Uncomment for plain-HTTP local use; keep True behind HTTPS.\n"
+            "# SESSION_COOKIE_SECURE = False\n"
+            "# SITE_URL = 'https://blog.example.com'\n"
+            "# SQLALCHEMY_DATABASE_URI = 'postgresql+psycopg://user:pass@host/dbname'\n"
+            "# DISABLED_PLUGINS = ['search']\n",
+            encoding="utf-8",
+        )
+        path.chmod(0o600)
+    return path

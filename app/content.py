@@ -1,0 +1,265 @@
+"""Saving and deleting posts: the one place where content changes.
+
+The editor, the importer and the demo loader all go through ``save_post`` so that every
+save renders Markdown, keeps a revision, records aliases for renamed slugs, fires the
+plugin events, and commits as one transaction (or not at all).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.markup import render_markdown
+from app.models import (
+    DRAFT,
+    PUBLISHED,
+    SLUG_RE,
+    STATUSES,
+    TRASHED,
+    Alias,
+    Post,
+    Revision,
+    Tag,
+    Topic,
+    post_tags,
+    User,
+    slugify,
+    utcnow,
+)
+from app.plugins import call_isolated
+
+# Fields a caller may change through save_post.
+EDITABLE_FIELDS = (
+    "title", "slug", "summary", "body", "topic", "tags", "featured", "status", "published_at",
+)
+
+
+class ValidationError(ValueError):
+    """Input that cannot be saved, with one message per field."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class StaleSaveError(RuntimeError):
+    """The post changed since the caller loaded it (its version moved on)."""
+
+    def __init__(self, post: Post, loaded_version: int):
+        super().__init__(
+            f"post {post.slug!r} is at version {post.version}, not {loaded_version}"
+        )
+        self.post = post
+        self.loaded_version = loaded_version
+
+
+@dataclass
+class PostData:
+    """The fields of a post as the outside world gives them (editor form, front matter)."""
+
+    title: str
+    body: str = ""
+    slug: str = ""
+    summary: str = ""
+    topic: str | None = None  # topic slug
+    tags: list[str] = field(default_factory=list)
+    featured: bool = False
+    status: str = DRAFT
+    published_at: datetime | None = None
+    aliases: list[str] = field(default_factory=list)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+def post_path(slug: str) -> str:
+    return f"/posts/{slug}"
+
+
+def normalise_tags(names: list[str]) -> list[str]:
+    """Tags are lowercase slugs, unique, in the order given."""
+    seen: list[str] = []
+    for name in names:
+        tag = slugify(str(name), max_length=60)
+        if tag and tag not in seen:
+            seen.append(tag)
+    return seen
+
+
+def get_or_create_topic(slug: str, name: str | None = None) -> Topic:
+    topic = db.session.scalar(select(Topic).where(Topic.slug == slug))
+    if topic is None:
+        topic = Topic(slug=slug, name=name or slug.replace("-", " ").title(), description="")
+        db.session.add(topic)
+    return topic
+
+
+def _get_or_create_tags(names: list[str]) -> list[Tag]:
+    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    tags = []
+    for name in names:
+        tag = existing.get(name)
+        if tag is None:
+            tag = Tag(name=name)
+            db.session.add(tag)
+        tags.append(tag)
+    return tags
+
+
+def validate(data: PostData, post: Post | None) -> PostData:
+    """Check and normalise ``data``; raise ``ValidationError`` with every problem found."""
+    errors: dict[str, str] = {}
+    data.title = (data.title or "").strip()
+    if not data.title:
+        errors["title"] = "A title is required."
+    elif len(data.title) > 300:
+        errors["title"] = "A title can be at most 300 characters."
+    data.slug = (data.slug or "").strip() or slugify(data.title)
+    if not SLUG_RE.match(data.slug) or len(data.slug) > 120:
+        errors["slug"] = (
+            "A slug uses lowercase letters, digits and single hyphens (at most 120 characters)."
+        )
+    else:
+        clash = db.session.scalar(select(Post).where(Post.slug == data.slug))
+        if clash is not None and clash is not post:
+            errors["slug"] = f"The slug “{data.slug}” is already used by “{clash.title}”."
+        alias = db.session.scalar(select(Alias).where(Alias.path == post_path(data.slug)))
+        if alias is not None and alias.post is not post:
+            errors["slug"] = f"The slug “{data.slug}” is an old address of “{alias.post.title}”."
+    if data.status not in STATUSES:
+        errors["status"] = f"Unknown status {data.status!r}."
+    if data.topic is not None:
+        data.topic = data.topic.strip() or None
+    if data.topic and not SLUG_RE.match(data.topic):
+        errors["topic"] = "A topic is given by its slug."
+    data.tags = normalise_tags(data.tags)
+    for path in data.aliases:
+        if not path.startswith("/"):
+            errors["aliases"] = f"An alias is a path starting with “/”: {path!r}."
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+def snapshot(post: Post, user: User | None, kind: str) -> Revision:
+    """A revision holding every field of ``post`` as it is now."""
+    return Revision(
+        post=post,
+        user=user,
+        kind=kind,
+        version=post.version,
+        title=post.title,
+        slug=post.slug,
+        summary=post.summary,
+        body=post.body,
+        topic_slug=post.topic.slug if post.topic else None,
+        tags=",".join(t.name for t in post.tags),
+        featured=post.featured,
+        status=post.status,
+        published_at=post.published_at,
+    )
+
+
+def save_post(
+    data: PostData,
+    post: Post | None = None,
+    *,
+    user: User | None = None,
+    loaded_version: int | None = None,
+    kind: str = "save",
+) -> Post:
+    """Create or update a post from ``data`` and commit, or change nothing and raise.
+
+    - ``ValidationError`` for bad fields, ``StaleSaveError`` when ``loaded_version`` is given
+      and the post has moved past it.
+    - Renaming the slug of a post that readers could see keeps the old path as an alias.
+    - Every save stores a ``Revision`` of kind ``kind`` ("save", "restore", "import").
+    - Plugin events fire inside the transaction (see ``app.hookspecs``).
+    """
+    try:
+        if post is not None and loaded_version is not None and post.version != loaded_version:
+            raise StaleSaveError(post, loaded_version)
+        data = validate(data, post)
+        creating = post is None
+        was_published = post is not None and post.status == PUBLISHED
+        old_slug = post.slug if post is not None else None
+        if creating:
+            post = Post(created_at=data.created_at or utcnow(), version=0)
+            db.session.add(post)
+        rendered = render_markdown(data.body)
+        post.title = data.title
+        post.slug = data.slug
+        post.summary = data.summary.strip()
+        post.body = data.body
+        post.body_html = rendered.html
+        post.toc_html = rendered.toc_html
+        post.word_count = rendered.word_count
+        post.topic = get_or_create_topic(data.topic) if data.topic else None
+        post.tags = _get_or_create_tags(data.tags)
+        post.featured = bool(data.featured)
+        if data.status == TRASHED and post.status != TRASHED:
+            post.status_before_trash = post.status
+        post.status = data.status
+        if data.status == PUBLISHED and data.published_at is None:
+            data.published_at = post.published_at or utcnow()
+        post.published_at = data.published_at
+        post.updated_at = data.updated_at or utcnow()
+        post.version = (post.version or 0) + 1
+        if old_slug and old_slug != post.slug and was_published:
+            _add_alias(post, post_path(old_slug))
+        for path in data.aliases:
+            _add_alias(post, path)
+        db.session.flush()
+        _store_tag_order(post, data.tags)
+        db.session.add(snapshot(post, user, kind))
+        db.session.flush()
+        call_isolated("post_updated", post=post)
+        if post.status == PUBLISHED and not was_published:
+            call_isolated("post_published", post=post)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    _content_changed()
+    return post
+
+
+def _store_tag_order(post: Post, names: list[str]) -> None:
+    by_name = {t.name: t.id for t in post.tags}
+    for position, name in enumerate(names):
+        db.session.execute(
+            update(post_tags)
+            .where(post_tags.c.post_id == post.id, post_tags.c.tag_id == by_name[name])
+            .values(position=position)
+        )
+
+
+def _add_alias(post: Post, path: str) -> None:
+    existing = db.session.scalar(select(Alias).where(Alias.path == path))
+    if existing is None:
+        db.session.add(Alias(path=path, post=post))
+    elif existing.post is not post:
+        raise ValidationError({"aliases": f"The path {path} already points to another post."})
+
+
+def delete_post(post: Post) -> None:
+    """Delete a post forever, with its revisions and aliases."""
+    try:
+        call_isolated("post_deleted", post=post)
+        db.session.delete(post)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    _content_changed()
+
+
+def _content_changed() -> None:
+    """Invalidate cached pages after any content change."""
+    from app.cache import page_cache
+
+    page_cache(current_app).clear()

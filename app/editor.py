@@ -1,0 +1,10 @@
+"""The author's editor (filled in by the editor work)."""
+
+from flask import Blueprint
+
+bp = Blueprint("editor", __name__, url_prefix="/editor")
+
+
+@bp.route("/")
+def dashboard():
+    return "editor"

@@ -1,0 +1,273 @@
+"""Reader-facing pages: home, posts, topics, tags, archive; legacy redirects and 404s.
+
+Every listing query selects visible posts only (published, ``published_at`` not in the
+future), so scheduled posts appear by themselves when their time comes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from itertools import groupby
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
+from sqlalchemy import func, or_, select
+
+from app.cache import CachedPage, page_cache, seconds_until_next_scheduled
+from app.extensions import db
+from app.models import PUBLISHED, Alias, Post, Tag, Topic, post_tags, utcnow
+from app.plugins import call_isolated, render_fragments
+
+bp = Blueprint("public", __name__)
+
+
+# --- helpers shared by views and plugins ------------------------------------------------------
+
+
+def absolute_url(path: str) -> str:
+    """``path`` on the site's base URL (``SITE_URL`` if set, else the request's host)."""
+    base = current_app.config.get("SITE_URL") or request.host_url
+    return base.rstrip("/") + path
+
+
+def render_page(template_name: str, **context: Any) -> str:
+    """Render a page with the plugins' extra template variables and head fragments."""
+    for extra in call_isolated("extra_template_vars", template_name=template_name, request=request):
+        context.update(extra)
+    context["plugin_head"] = render_fragments("extra_head", request=request, context=context)
+    return render_template(template_name, **context)
+
+
+def page_number() -> int:
+    """The ``?page=N`` argument; anything but a positive integer is a 404."""
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        abort(404)
+    return int(raw)
+
+
+def paginate(query, per_page: int | None = None):
+    """Paginate ``query``; a page past the end (other than an empty first page) is a 404."""
+    page = page_number()
+    per_page = per_page or current_app.config["POSTS_PER_PAGE"]
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    if page > 1 and page > pagination.pages:
+        abort(404)
+    return pagination
+
+
+def archive_topic() -> Topic | None:
+    return db.session.scalar(
+        select(Topic).where(Topic.slug == current_app.config["ARCHIVE_TOPIC"])
+    )
+
+
+def not_in_topic(topic: Topic | None):
+    if topic is None:
+        return True
+    return or_(Post.topic_id.is_(None), Post.topic_id != topic.id)
+
+
+def last_content_change():
+    return db.session.scalar(select(func.max(Post.updated_at)))
+
+
+# --- views ----------------------------------------------------------------------------------------
+
+
+@bp.route("/")
+def home():
+    config = current_app.config
+    archive = archive_topic()
+    topics = db.session.scalars(select(Topic).order_by(Topic.position, Topic.name)).all()
+    recent = db.session.scalars(
+        Post.visible().where(Post.featured.is_(True), not_in_topic(archive))
+        .limit(config["FEATURED_ON_HOME"])
+    ).all()
+    notes_query = Post.visible().where(
+        not_in_topic(archive), Post.id.not_in([p.id for p in recent])
+    )
+    notes_count = db.session.scalar(
+        select(func.count()).select_from(notes_query.order_by(None).subquery())
+    )
+    notes = db.session.scalars(notes_query.limit(config["LATEST_NOTES_LIMIT"])).all()
+    archive_posts = (
+        db.session.scalars(Post.visible().where(Post.topic_id == archive.id)).all()
+        if archive
+        else []
+    )
+    return render_page(
+        "home.html",
+        topics=topics,
+        recent=recent,
+        notes=notes,
+        notes_count=notes_count,
+        archive=archive,
+        archive_posts=archive_posts,
+    )
+
+
+@bp.route("/posts")
+def posts():
+    return render_page("list.html", pagination=paginate(Post.visible()), heading="All posts")
+
+
+@bp.route("/posts/<slug>")
+def post(slug: str):
+    post = db.session.scalar(Post.visible().where(Post.slug == slug))
+    if post is None:
+        abort(404)
+    newer = db.session.scalar(
+        Post.visible()
+        .where(Post.published_at > post.published_at)
+        .order_by(None)
+        .order_by(Post.published_at.asc(), Post.id.asc())
+    )
+    older = db.session.scalar(Post.visible().where(Post.published_at < post.published_at))
+    return render_page("post.html", post=post, newer=newer, older=older)
+
+
+@bp.route("/topics/<slug>")
+def topic(slug: str):
+    topic = db.session.scalar(select(Topic).where(Topic.slug == slug))
+    if topic is None:
+        abort(404)
+    pagination = paginate(Post.visible().where(Post.topic_id == topic.id))
+    return render_page("list.html", pagination=pagination, topic=topic, heading=topic.name)
+
+
+@bp.route("/tags/<name>")
+def tag(name: str):
+    tag = db.session.scalar(select(Tag).where(Tag.name == name))
+    if tag is None:
+        abort(404)
+    query = Post.visible().join(post_tags).where(post_tags.c.tag_id == tag.id)
+    pagination = paginate(query)
+    if pagination.total == 0:
+        abort(404)  # a tag only drafts carry is not public
+    return render_page("list.html", pagination=pagination, tag=tag, heading=f"Tagged “{name}”")
+
+
+@bp.route("/archive")
+def archive():
+    posts = db.session.scalars(Post.visible()).all()
+    years = [(year, list(items)) for year, items in groupby(posts, lambda p: p.published_at.year)]
+    return render_page("archive.html", years=years, total=len(posts))
+
+
+# --- errors and legacy URLs ---------------------------------------------------------------------
+
+
+def not_found(error):
+    """Answer an old path with 301 to its post; otherwise render the 404 page."""
+    path = request.path
+    candidates = {path, path.rstrip("/"), path + "/"} - {""}
+    alias = db.session.scalar(select(Alias).where(Alias.path.in_(candidates)))
+    if alias is not None and alias.post.status == PUBLISHED:
+        target = url_for("public.post", slug=alias.post.slug)
+        query = request.query_string.decode("latin-1")
+        return redirect(f"{target}?{query}" if query else target, code=301)
+    return render_page("404.html"), 404
+
+
+def server_error(error):
+    return render_template("500.html"), 500
+
+
+# --- caching ------------------------------------------------------------------------------------
+
+
+def _cacheable() -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and request.blueprint == "public"
+        and not current_user.is_authenticated
+    )
+
+
+@bp.before_request
+def serve_from_cache():
+    if not _cacheable():
+        return None
+    entry = page_cache(current_app).get(request.full_path)
+    if entry is None:
+        return None
+    response = Response(entry.body, status=entry.status, headers=entry.headers)
+    return response.make_conditional(request)
+
+
+@bp.after_request
+def store_in_cache(response: Response) -> Response:
+    if response.status_code != 200 or response.direct_passthrough:
+        return response
+    if not _cacheable():
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
+    ttl = float(current_app.config["PAGE_CACHE_SECONDS"])
+    response.headers["Cache-Control"] = f"public, max-age={int(ttl)}"
+    changed = last_content_change()
+    if changed:
+        response.last_modified = changed
+    response.add_etag()
+    wait = seconds_until_next_scheduled()
+    if wait is not None:
+        ttl = min(ttl, max(wait, 0))
+    page_cache(current_app).put(
+        request.full_path,
+        CachedPage(
+            body=response.get_data(),
+            headers=list(response.headers.items()),
+            status=response.status_code,
+            expires=time.monotonic() + ttl,
+        ),
+    )
+    return response.make_conditional(request)
+
+
+# --- template helpers ----------------------------------------------------------------------------
+
+
+@pass_context
+def slot(context: Mapping[str, Any], name: str) -> Markup:
+    """``{{ slot("post_after_body") }}``: the fragments plugins return for that slot."""
+    return render_fragments("render_slot", slot=name, request=request, context=context)
+
+
+def canonical_url() -> str:
+    """This page's canonical URL: the path, plus ``?page=N`` beyond the first page."""
+    page = request.args.get("page", "")
+    query = f"?page={page}" if page.isdigit() and int(page) > 1 else ""
+    return absolute_url(request.path + query)
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("ARCHIVE_TOPIC", "archive")
+    app.config.setdefault("LATEST_NOTES_LIMIT", 20)
+    app.config.setdefault(
+        "ARCHIVE_INTRO",
+        "Earlier writing on cloud architecture, Kubernetes, Go, and system design — "
+        "kept here for reference.",
+    )
+    app.register_error_handler(404, not_found)
+    app.register_error_handler(500, server_error)
+    app.jinja_env.globals.update(slot=slot, canonical_url=canonical_url, absolute_url=absolute_url)
+
+    @app.context_processor
+    def plugin_assets():
+        css = [u for group in call_isolated("extra_css_urls", request=request) for u in group]
+        js = [u for group in call_isolated("extra_js_urls", request=request) for u in group]
+        return {"plugin_css_urls": css, "plugin_js_urls": js, "now": utcnow()}

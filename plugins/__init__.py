@@ -1,0 +1,1 @@
+"""Built-in plugins. Each uses only the public hooks in ``app.hookspecs``."""
