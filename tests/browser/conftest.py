@@ -1,0 +1,80 @@
+"""Fixtures for end-to-end tests in a real browser.
+
+``live_server`` serves a demo-content app with waitress on a free loopback port, in a
+thread; ``page`` is a fresh Playwright page in Debian's Chromium (``/usr/bin/chromium``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+from dataclasses import dataclass
+
+import pytest
+from waitress.server import create_server
+
+from tests.conftest import make_test_app
+
+CHROMIUM = os.environ.get("TOKENPRESS_CHROMIUM", "/usr/bin/chromium")
+
+pytestmark = pytest.mark.browser
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    app: object
+    url: str
+
+
+@pytest.fixture
+def live_server(tmp_path, demo_database):
+    database = tmp_path / "live.sqlite"
+    shutil.copy(demo_database, database)
+    app = make_test_app(tmp_path, database=database, WTF_CSRF_SSL_STRICT=False)
+    port = free_port()
+    server = create_server(app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield LiveServer(app=app, url=f"http://127.0.0.1:{port}")
+    server.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium is not installed at {CHROMIUM} (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    yield page
