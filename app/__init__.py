@@ -45,11 +45,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     cache.init_app(app)
     plugins.init_app(app)
 
-    from app import auth, editor
+    from app import auth, editor, plugin_cli
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(editor.bp)
+    auth.init_app(app)
+    editor.init_app(app)
+    plugin_cli.init_app(app)
     for group in app.pm.hook.register_blueprints(app=app):
         for blueprint in group:
             app.register_blueprint(blueprint)

@@ -11,3 +11,7 @@ from app.models import User
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def init_app(app) -> None:
+    """Wire sign-in into the app (login view, CSRF error page, author commands)."""

@@ -8,3 +8,7 @@ bp = Blueprint("editor", __name__, url_prefix="/editor")
 @bp.route("/")
 def dashboard():
     return "editor"
+
+
+def init_app(app) -> None:
+    """Wire the editor into the app."""
