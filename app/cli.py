@@ -12,7 +12,7 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, ScriptInfo
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from sqlalchemy import func, select
 
 from app import create_app
@@ -72,6 +72,7 @@ def prepare_site(load_demo: bool = True) -> None:
 
 
 @click.command("import")
+@with_appcontext
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 def import_command(directory: str) -> None:
     """Import Markdown files with front matter from DIRECTORY."""
@@ -93,6 +94,7 @@ def import_command(directory: str) -> None:
 
 
 @click.command("export")
+@with_appcontext
 @click.argument("directory", type=click.Path(file_okay=False))
 def export_command(directory: str) -> None:
     """Export every post as Markdown with front matter into DIRECTORY."""
@@ -103,6 +105,7 @@ def export_command(directory: str) -> None:
 
 
 @click.command("init")
+@with_appcontext
 @click.option("--no-demo", is_flag=True, help="Do not load demo content into an empty site.")
 def init_command(no_demo: bool) -> None:
     """Create or upgrade the database (and load the demo content into an empty one)."""
@@ -113,3 +116,7 @@ def init_command(no_demo: bool) -> None:
 def init_app(app: Flask) -> None:
     for command in (import_command, export_command, init_command):
         app.cli.add_command(command)
+
+
+if __name__ == "__main__":
+    main()

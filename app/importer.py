@@ -184,7 +184,7 @@ def import_directory(directory: str | Path) -> ImportReport:
 
 
 def _iso(dt: datetime | None) -> str | None:
-    return dt.isoformat(timespec="seconds") + "Z" if dt else None
+    return dt.isoformat() + "Z" if dt else None
 
 
 def post_to_file(post: Post) -> str:

@@ -1,0 +1,77 @@
+"""The factory and configuration precedence: defaults < instance config < env < test."""
+
+import pytest
+
+from app import create_app
+from app.config import write_instance_config
+
+
+def test_testing_flag_and_one_plugin_manager_per_app(tmp_path):
+    first = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "a")})
+    second = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "b")})
+    assert first.testing and first.pm is not second.pm
+    assert not create_app(
+        {"SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path / "c")}
+    ).testing
+
+
+def test_precedence_defaults_instance_env_test(tmp_path, monkeypatch):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text(
+        "SECRET_KEY = 'from-file'\nSITE_TITLE = 'File title'\nPOSTS_PER_PAGE = 3\n"
+        "SITE_AUTHOR = 'File author'\n"
+    )
+    monkeypatch.setenv("TOKENPRESS_SITE_TITLE", "Env title")
+    monkeypatch.setenv("TOKENPRESS_POSTS_PER_PAGE", "7")
+    monkeypatch.setenv("TOKENPRESS_DISABLED_PLUGINS", '["search"]')
+    app = create_app({"INSTANCE_PATH": str(instance), "SITE_AUTHOR": "Test author"})
+    assert app.config["SECRET_KEY"] == "from-file"  # instance file over defaults
+    assert app.config["SITE_TITLE"] == "Env title"  # env over file
+    assert app.config["POSTS_PER_PAGE"] == 7  # env values parse as JSON
+    assert app.config["DISABLED_PLUGINS"] == ["search"]
+    assert app.config["SITE_AUTHOR"] == "Test author"  # test config over everything
+    assert app.config["FEATURED_ON_HOME"] == 3  # untouched default
+
+
+def test_no_secret_key_fallback_outside_testing(tmp_path):
+    with pytest.raises(RuntimeError, match="No SECRET_KEY"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
+def test_generated_instance_config_has_a_stable_private_secret(tmp_path):
+    path = write_instance_config(tmp_path)
+    first = path.read_text()
+    assert "SECRET_KEY = '" in first and len(first.split("'")[1]) == 64
+    assert path.stat().st_mode & 0o077 == 0
+    write_instance_config(tmp_path)
+    assert path.read_text() == first
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SECRET_KEY"] == first.split("'")[1]
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(tmp_path):
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/tokenpress.sqlite"
+
+
+def test_secure_cookie_defaults(tmp_path):
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_proxy_count_trusts_forwarded_proto(tmp_path):
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "PROXY_COUNT": 1})
+
+    @app.route("/-/scheme")
+    def scheme():
+        from flask import request
+
+        return request.scheme
+
+    client = app.test_client()
+    response = client.get("/-/scheme", headers={"X-Forwarded-Proto": "https"})
+    assert response.get_data(as_text=True) == "https"
+    assert "max-age" in response.headers["Strict-Transport-Security"]
