@@ -184,6 +184,12 @@ def not_found(error):
     return render_page("404.html"), 404
 
 
+def health():
+    """Liveness and database check for load balancers: 200 when the database answers."""
+    db.session.execute(select(1))
+    return {"status": "ok"}
+
+
 def server_error(error):
     return render_template("500.html"), 500
 
@@ -262,6 +268,7 @@ def init_app(app: Flask) -> None:
         "Earlier writing on cloud architecture, Kubernetes, Go, and system design — "
         "kept here for reference.",
     )
+    app.add_url_rule("/-/health", "health", health)
     app.register_error_handler(404, not_found)
     app.register_error_handler(500, server_error)
     app.jinja_env.globals.update(slot=slot, canonical_url=canonical_url, absolute_url=absolute_url)
