@@ -26,6 +26,7 @@ from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.cache import CachedPage, page_cache, seconds_until_next_scheduled
 from app.extensions import db
@@ -70,6 +71,11 @@ def paginate(query, per_page: int | None = None):
     return pagination
 
 
+def with_listing_data(query):
+    """Load the topic and tags of listed posts in two queries, not one per post."""
+    return query.options(selectinload(Post.topic), selectinload(Post.tags))
+
+
 def archive_topic() -> Topic | None:
     return db.session.scalar(
         select(Topic).where(Topic.slug == current_app.config["ARCHIVE_TOPIC"])
@@ -104,7 +110,9 @@ def home():
     notes_count = db.session.scalar(
         select(func.count()).select_from(notes_query.order_by(None).subquery())
     )
-    notes = db.session.scalars(notes_query.limit(config["LATEST_NOTES_LIMIT"])).all()
+    notes = db.session.scalars(
+        with_listing_data(notes_query).limit(config["LATEST_NOTES_LIMIT"])
+    ).all()
     archive_posts = (
         db.session.scalars(Post.visible().where(Post.topic_id == archive.id)).all()
         if archive
@@ -123,7 +131,8 @@ def home():
 
 @bp.route("/posts")
 def posts():
-    return render_page("list.html", pagination=paginate(Post.visible()), heading="All posts")
+    pagination = paginate(with_listing_data(Post.visible()))
+    return render_page("list.html", pagination=pagination, heading="All posts")
 
 
 @bp.route("/posts/<slug>")
@@ -146,7 +155,7 @@ def topic(slug: str):
     topic = db.session.scalar(select(Topic).where(Topic.slug == slug))
     if topic is None:
         abort(404)
-    pagination = paginate(Post.visible().where(Post.topic_id == topic.id))
+    pagination = paginate(with_listing_data(Post.visible()).where(Post.topic_id == topic.id))
     return render_page("list.html", pagination=pagination, topic=topic, heading=topic.name)
 
 
@@ -155,7 +164,7 @@ def tag(name: str):
     tag = db.session.scalar(select(Tag).where(Tag.name == name))
     if tag is None:
         abort(404)
-    query = Post.visible().join(post_tags).where(post_tags.c.tag_id == tag.id)
+    query = with_listing_data(Post.visible()).join(post_tags).where(post_tags.c.tag_id == tag.id)
     pagination = paginate(query)
     if pagination.total == 0:
         abort(404)  # a tag only drafts carry is not public
