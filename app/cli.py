@@ -113,8 +113,30 @@ def init_command(no_demo: bool) -> None:
     click.echo(f"Site ready: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
 
 
+@click.command("rerender")
+@with_appcontext
+def rerender_command() -> None:
+    """Render every post's Markdown again (after adding or upgrading a plugin).
+
+    Only the stored HTML changes: no revision is written and no event fires.
+    """
+    from app.cache import page_cache
+    from app.extensions import db
+    from app.markup import render_markdown
+    from app.models import Post
+
+    posts = db.session.scalars(select(Post)).all()
+    for post in posts:
+        rendered = render_markdown(post.body)
+        post.body_html, post.toc_html = rendered.html, rendered.toc_html
+        post.word_count = rendered.word_count
+    db.session.commit()
+    page_cache(current_app).clear()
+    click.echo(f"Rendered {len(posts)} posts.")
+
+
 def init_app(app: Flask) -> None:
-    for command in (import_command, export_command, init_command):
+    for command in (import_command, export_command, init_command, rerender_command):
         app.cli.add_command(command)
 
 

@@ -44,6 +44,7 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+TOC_WRAPPER_RE = re.compile(r'^\s*<div class="toc">\s*|\s*</div>\s*$')
 
 # {{< name key=value key2="quoted value" >}}; "{{</* ... */>}}" is a literal, as in Hugo.
 EMBED_RE = re.compile(
@@ -207,7 +208,8 @@ def render_markdown(text: str, app: Flask | None = None) -> Rendered:
     )
     html = renderer.restore(sanitize(md.convert(text)))
     headings = _count_headings(md.toc_tokens)
-    toc_html = sanitize(md.toc) if headings >= TOC_MIN_HEADINGS else ""
+    # Python-Markdown wraps the list in <div class="toc">; the page supplies its own <nav>.
+    toc_html = TOC_WRAPPER_RE.sub("", sanitize(md.toc)) if headings >= TOC_MIN_HEADINGS else ""
     return Rendered(html=html, toc_html=toc_html, word_count=len(text.split()))
 
 

@@ -94,3 +94,23 @@ def test_flask_commands_are_available(runner):
     assert result.exit_code == 0
     for rule in ("/posts/<slug>", "/topics/<slug>", "/tags/<name>", "/archive"):
         assert rule in result.output
+
+
+def test_rerender_picks_up_a_newly_installed_embed(runner, app):
+    from app import hookimpl
+    from app.content import PostData, save_post
+
+    with app.app_context():
+        post_id = save_post(PostData(title="T", body="{{< shout >}}", status="published")).id
+
+    class Shout:
+        @hookimpl
+        def register_embeds(self, app):
+            return {"shout": lambda params: "<strong>HELLO</strong>"}
+
+    app.pm.register(Shout(), name="shout")
+    app.extensions.pop("tokenpress_markdown", None)
+    result = runner.invoke(args=["rerender"])
+    assert result.exit_code == 0 and "Rendered 1 posts." in result.output
+    with app.app_context():
+        assert "<strong>HELLO</strong>" in db.session.get(Post, post_id).body_html
