@@ -6,12 +6,17 @@ Every test gets its own real SQLite file under ``tmp_path`` and its own instance
 
 from __future__ import annotations
 
+import functools
+import re
 import shutil
 
 import pytest
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.extensions import db
+from app.models import User
 
 
 @pytest.fixture(autouse=True)
@@ -89,3 +94,76 @@ def demo_client(demo_app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+# --- signing in through the real forms ---------------------------------------------------
+
+USERNAME = "author"
+PASSWORD = "correct horse battery staple"
+TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@functools.cache
+def password_hash(password: str) -> str:
+    """A real scrypt hash, made once per password per test run (each costs ~0.1 s)."""
+    return generate_password_hash(password, method="scrypt")
+
+
+class AuthActions:
+    """Sign in and out through the real forms, CSRF token included.
+
+    Creates the account ``author`` (password ``PASSWORD``) when built, so
+    ``AuthActions(demo_app, demo_client).login()`` works on any test app.
+    """
+
+    def __init__(self, app, client, username: str = USERNAME, password: str = PASSWORD):
+        self.app = app
+        self.client = client
+        self.username = username
+        self.password = password
+        self.create_user(username, password)
+
+    def create_user(self, username: str, password: str, display_name: str = "") -> None:
+        with self.app.app_context():
+            if db.session.scalar(select(User).where(User.username == username)) is None:
+                user = User(
+                    username=username,
+                    display_name=display_name or username.title(),
+                    password_hash=password_hash(password),
+                )
+                db.session.add(user)
+                db.session.commit()
+
+    def csrf_token(self, path: str = "/auth/login") -> str:
+        match = TOKEN_RE.search(self.client.get(path).get_data(as_text=True))
+        assert match, f"no CSRF token in the form at {path}"
+        return match.group(1)
+
+    def login(self, username: str | None = None, password: str | None = None,
+              remember: bool = False, next: str | None = None, **kwargs):
+        data = {
+            "csrf_token": self.csrf_token(),
+            "username": self.username if username is None else username,
+            "password": self.password if password is None else password,
+        }
+        if remember:
+            data["remember"] = "yes"
+        if next is not None:
+            data["next"] = next
+        return self.client.post("/auth/login", data=data, **kwargs)
+
+    def logout(self, **kwargs):
+        token = self.csrf_token()
+        return self.client.post("/auth/logout", data={"csrf_token": token}, **kwargs)
+
+
+@pytest.fixture
+def auth(app, client):
+    return AuthActions(app, client)
+
+
+def signed_in_as(client, **kwargs) -> str | None:
+    """The username the sign-in page says we are signed in as, or None when signed out."""
+    html = client.get("/auth/login", **kwargs).get_data(as_text=True)
+    match = re.search(r"You are signed in as <strong>[^<]*</strong> \(([^)]+)\)", html)
+    return match.group(1) if match else None
