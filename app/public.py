@@ -6,7 +6,6 @@ future), so scheduled posts appear by themselves when their time comes.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from itertools import groupby
 from typing import Any
@@ -28,7 +27,7 @@ from markupsafe import Markup
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from app.cache import CachedPage, page_cache, seconds_until_next_scheduled
+from app.cache import cached_answer, store_answer
 from app.extensions import db
 from app.models import PUBLISHED, Alias, Post, Tag, Topic, post_tags, utcnow
 from app.plugins import call_isolated, render_fragments
@@ -86,10 +85,6 @@ def not_in_topic(topic: Topic | None):
     if topic is None:
         return True
     return or_(Post.topic_id.is_(None), Post.topic_id != topic.id)
-
-
-def last_content_change():
-    return db.session.scalar(select(func.max(Post.updated_at)))
 
 
 # --- views ----------------------------------------------------------------------------------------
@@ -216,13 +211,7 @@ def _cacheable() -> bool:
 
 @bp.before_request
 def serve_from_cache():
-    if not _cacheable():
-        return None
-    entry = page_cache(current_app).get(request.full_path)
-    if entry is None:
-        return None
-    response = Response(entry.body, status=entry.status, headers=entry.headers)
-    return response.make_conditional(request)
+    return cached_answer() if _cacheable() else None
 
 
 @bp.after_request
@@ -232,25 +221,7 @@ def store_in_cache(response: Response) -> Response:
     if not _cacheable():
         response.headers["Cache-Control"] = "private, no-cache"
         return response
-    ttl = float(current_app.config["PAGE_CACHE_SECONDS"])
-    response.headers["Cache-Control"] = f"public, max-age={int(ttl)}"
-    changed = last_content_change()
-    if changed:
-        response.last_modified = changed
-    response.add_etag()
-    wait = seconds_until_next_scheduled()
-    if wait is not None:
-        ttl = min(ttl, max(wait, 0))
-    page_cache(current_app).put(
-        request.full_path,
-        CachedPage(
-            body=response.get_data(),
-            headers=list(response.headers.items()),
-            status=response.status_code,
-            expires=time.monotonic() + ttl,
-        ),
-    )
-    return response.make_conditional(request)
+    return store_answer(response)
 
 
 # --- template helpers ----------------------------------------------------------------------------

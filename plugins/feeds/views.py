@@ -1,0 +1,138 @@
+"""The feed URLs: the whole site, one topic, one tag, each as RSS, Atom and JSON Feed.
+
+Feeds are the most polled URLs of a blog, so each answer is kept in the app's page cache
+(cleared on every save, never kept past the next scheduled publication) and carries a
+strong ETag, ``Last-Modified`` and ``Cache-Control``, so a reader that already has it gets
+a 304.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, current_app, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.cache import cached_response, last_change
+from app.extensions import db
+from app.models import Post, Tag, Topic, post_tags
+from app.public import absolute_url
+from plugins.feeds.build import FORMATS, Entry, Feed
+from plugins.feeds.html import absolutize_urls
+
+bp = Blueprint("feeds", __name__)
+
+FORMAT_RULE = "feed.<any(xml, atom, json):fmt>"
+# The date a feed of an empty site says it was updated (Atom requires one).
+EPOCH = datetime(1970, 1, 1)
+
+
+@bp.route("/" + FORMAT_RULE)
+def site(fmt: str) -> Response:
+    config = current_app.config
+    return _feed_response(
+        fmt,
+        lambda: _build(
+            Post.visible(),
+            title=config["SITE_TITLE"],
+            description=config["SITE_TAGLINE"],
+            home_path=url_for("public.home"),
+            urls={f: url_for("feeds.site", fmt=f) for f in FORMATS},
+        ),
+    )
+
+
+@bp.route("/topics/<slug>/" + FORMAT_RULE)
+def topic(slug: str, fmt: str) -> Response:
+    topic = db.session.scalar(select(Topic).where(Topic.slug == slug))
+    if topic is None:
+        abort(404)
+    return _feed_response(
+        fmt,
+        lambda: _build(
+            Post.visible().where(Post.topic_id == topic.id),
+            title=f"{topic.name} · {current_app.config['SITE_TITLE']}",
+            description=topic.description,
+            home_path=url_for("public.topic", slug=topic.slug),
+            urls={f: url_for("feeds.topic", slug=topic.slug, fmt=f) for f in FORMATS},
+        ),
+    )
+
+
+@bp.route("/tags/<name>/" + FORMAT_RULE)
+def tag(name: str, fmt: str) -> Response:
+    tag = db.session.scalar(select(Tag).where(Tag.name == name))
+    if tag is None:
+        abort(404)
+    query = Post.visible().join(post_tags).where(post_tags.c.tag_id == tag.id)
+    # Like the tag page: a tag that only drafts carry is not public.
+    if db.session.scalar(query.limit(1)) is None:
+        abort(404)
+    return _feed_response(
+        fmt,
+        lambda: _build(
+            query,
+            title=f"Tagged “{tag.name}” · {current_app.config['SITE_TITLE']}",
+            description=f"Posts tagged “{tag.name}” on {current_app.config['SITE_TITLE']}.",
+            home_path=url_for("public.tag", name=tag.name),
+            urls={f: url_for("feeds.tag", name=tag.name, fmt=f) for f in FORMATS},
+        ),
+    )
+
+
+# --- building -----------------------------------------------------------------------------------
+
+
+def tag_authority() -> str:
+    """The tagging entity of entry ids: ``FEED_TAG_AUTHORITY``, else the site's host name."""
+    configured = current_app.config.get("FEED_TAG_AUTHORITY")
+    if configured:
+        return configured
+    return urlsplit(current_app.config.get("SITE_URL") or request.host_url).hostname or "localhost"
+
+
+def entry_id(post: Post) -> str:
+    """``tag:example.com,2026-03-10:post-42``: built from what a post never changes, its
+    database id and creation date, so renaming its slug or title keeps readers' state."""
+    return f"tag:{tag_authority()},{post.created_at:%Y-%m-%d}:post-{post.id}"
+
+
+def post_entry(post: Post) -> Entry:
+    url = absolute_url(url_for("public.post", slug=post.slug))
+    return Entry(
+        id=entry_id(post),
+        title=post.title,
+        url=url,
+        published=post.published_at,
+        # A post scheduled after its last save changes, for readers, when it appears.
+        updated=max(post.updated_at, post.published_at),
+        content_html=absolutize_urls(post.body_html, url),
+        summary=post.summary,
+        tags=tuple(t.name for t in post.tags),
+    )
+
+
+def _build(query, *, title: str, description: str, home_path: str, urls: dict[str, str]) -> Feed:
+    limit = current_app.config["FEED_LIMIT"]
+    posts = db.session.scalars(query.options(selectinload(Post.tags)).limit(limit)).all()
+    entries = [post_entry(p) for p in posts]
+    absolute = {f: absolute_url(u) for f, u in urls.items()}
+    return Feed(
+        id=absolute["atom"],
+        title=title,
+        description=description,
+        home_url=absolute_url(home_path),
+        urls=absolute,
+        updated=max((e.updated for e in entries), default=last_change() or EPOCH),
+        author=current_app.config["SITE_AUTHOR"],
+        language=current_app.config.get("SITE_LANGUAGE") or "en",
+        entries=entries,
+    )
+
+
+def _feed_response(fmt: str, build: Callable[[], Feed]) -> Response:
+    feed_format = FORMATS[fmt]
+    return cached_response(lambda: feed_format.serialise(build()), feed_format.mimetype)

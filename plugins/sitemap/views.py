@@ -1,0 +1,135 @@
+"""The crawler-facing URLs: ``/sitemap.xml``, ``/robots.txt``, ``/llms.txt`` and
+``/posts/<slug>.md``.
+
+Each answer is kept in the app's page cache (cleared on every save, never kept past the
+next scheduled publication) and carries a strong ETag, ``Cache-Control`` and, where content
+decides it, ``Last-Modified``; a client that already has it gets a 304.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from flask import Blueprint, Response, abort, current_app, redirect, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import load_only, selectinload
+
+from app.cache import cached_response
+from app.extensions import db
+from app.models import Alias, Post, Topic
+from app.public import absolute_url
+from plugins.sitemap import render
+
+bp = Blueprint("sitemap", __name__)
+
+# Areas for the author only: nothing there for a search engine.
+PRIVATE_PREFIXES = ("/editor/", "/auth/")
+
+
+def modified(post: Post) -> datetime:
+    """When readers last saw a post change: its last save or, if later, its going live."""
+    return max(post.updated_at, post.published_at)
+
+
+def visible_posts() -> list[Post]:
+    """Every visible post, newest first, without the heavy body columns."""
+    columns = (Post.id, Post.slug, Post.title, Post.summary, Post.topic_id,
+               Post.published_at, Post.updated_at)
+    query = Post.visible().options(load_only(*columns), selectinload(Post.tags))
+    return list(db.session.scalars(query))
+
+
+@bp.route("/sitemap.xml")
+def sitemap() -> Response:
+    return cached_response(_sitemap, "application/xml")
+
+
+def _sitemap() -> bytes:
+    posts = visible_posts()
+    newest = max((modified(p) for p in posts), default=None)
+    urls: list[tuple[str, datetime | None]] = [(url_for("public.home"), newest)]
+    pages = math.ceil(len(posts) / current_app.config["POSTS_PER_PAGE"])
+    urls.append((url_for("public.posts"), newest))
+    urls += [(url_for("public.posts", page=n), newest) for n in range(2, pages + 1)]
+    urls.append((url_for("public.archive"), newest))
+    by_topic: dict[int, datetime] = {}
+    by_tag: dict[str, datetime] = {}
+    for post in posts:
+        changed = modified(post)
+        if post.topic_id is not None:
+            by_topic[post.topic_id] = max(by_topic.get(post.topic_id, changed), changed)
+        for tag in post.tags:
+            by_tag[tag.name] = max(by_tag.get(tag.name, changed), changed)
+    # Every topic page exists, even one with nothing published yet (then without lastmod).
+    for topic in db.session.scalars(select(Topic).order_by(Topic.position, Topic.name)):
+        urls.append((url_for("public.topic", slug=topic.slug), by_topic.get(topic.id)))
+    # A tag page exists only while a visible post carries the tag.
+    urls += [(url_for("public.tag", name=name), by_tag[name]) for name in sorted(by_tag)]
+    urls += [(url_for("public.post", slug=p.slug), modified(p)) for p in posts]
+    return render.sitemap_xml((absolute_url(path), lastmod) for path, lastmod in urls)
+
+
+@bp.route("/robots.txt")
+def robots() -> Response:
+    sitemap_url = absolute_url(url_for("sitemap.sitemap"))
+    return cached_response(
+        lambda: render.robots_txt(PRIVATE_PREFIXES, sitemap_url).encode(),
+        "text/plain",
+        dated=False,
+    )
+
+
+@bp.route("/llms.txt")
+def llms() -> Response:
+    return cached_response(lambda: _llms().encode(), "text/plain")
+
+
+def _llms() -> str:
+    config = current_app.config
+    posts = visible_posts()
+    topics = db.session.scalars(select(Topic).order_by(Topic.position, Topic.name)).all()
+    archive_slug = config.get("ARCHIVE_TOPIC")
+
+    def links(topic_id: int | None) -> list[render.Link]:
+        return [
+            render.Link(markdown_url(p.slug), p.title, p.summary)
+            for p in posts
+            if p.topic_id == topic_id
+        ]
+
+    sections = [(t.name, links(t.id)) for t in topics if t.slug != archive_slug]
+    sections.append(("Other posts", links(None)))
+    # The llms.txt proposal's "Optional" section: what a reader with little room may skip.
+    sections += [("Optional", links(t.id)) for t in topics if t.slug == archive_slug]
+    return render.llms_txt(config["SITE_TITLE"], config["SITE_TAGLINE"], sections)
+
+
+def markdown_url(slug: str) -> str:
+    return absolute_url(url_for("sitemap.markdown", slug=slug))
+
+
+@bp.route("/posts/<slug>.md")
+def markdown(slug: str) -> Response:
+    post = db.session.scalar(Post.visible().where(Post.slug == slug))
+    if post is None:
+        # A former slug: send the reader to the post's Markdown copy under its new name.
+        alias = db.session.scalar(select(Alias).where(Alias.path == f"/posts/{slug}"))
+        if alias is not None and alias.post.is_visible:
+            return redirect(url_for("sitemap.markdown", slug=alias.post.slug), code=301)
+        abort(404)
+    canonical = absolute_url(url_for("public.post", slug=post.slug))
+    response = cached_response(
+        lambda: render.markdown_copy(
+            title=post.title,
+            url=canonical,
+            published=post.published_at,
+            updated=modified(post),
+            summary=post.summary,
+            body=post.body,
+        ).encode(),
+        "text/markdown",
+    )
+    # The web page is the original; search engines should index that.
+    response.headers["Link"] = f'<{canonical}>; rel="canonical"'
+    return response
