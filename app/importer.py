@@ -129,7 +129,8 @@ def post_data_from_file(text: str) -> PostData:
         status=status,
         published_at=published_at,
         aliases=_as_list(meta.get("aliases"), "aliases"),
-        updated_at=_as_datetime(meta.get("updated"), "updated"),
+        # Without an "updated" date a post was last changed when it was published.
+        updated_at=_as_datetime(meta.get("updated"), "updated") or published_at,
     )
 
 
