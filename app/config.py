@@ -26,6 +26,7 @@ class DefaultConfig:
         "stack that turns model weights into reliable, predictable services at scale."
     )
     SITE_AUTHOR = "tokenpress"
+    SITE_LANGUAGE = "en"
     # Absolute base URL used in feeds, sitemaps and canonical links when set; otherwise the
     # request's host is used.
     SITE_URL = ""

@@ -249,6 +249,11 @@ def init_app(app: Flask) -> None:
         "kept here for reference.",
     )
     app.add_url_rule("/-/health", "health", health)
+    app.add_url_rule(
+        "/favicon.ico",
+        "favicon",
+        lambda: redirect(url_for("static", filename="favicon.svg"), code=301),
+    )
     app.register_error_handler(404, not_found)
     app.register_error_handler(500, server_error)
     app.jinja_env.globals.update(slot=slot, canonical_url=canonical_url, absolute_url=absolute_url)

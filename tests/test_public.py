@@ -217,3 +217,10 @@ def test_renamed_slug_keeps_the_old_url_working(app, client):
         assert db.session.scalar(select(Alias.path)) == "/posts/old-name"
     response = client.get("/posts/old-name")
     assert response.status_code == 301 and response.headers["Location"] == "/posts/new-name"
+
+
+def test_favicon_and_health(client):
+    assert client.get("/favicon.ico").headers["Location"] == "/static/favicon.svg"
+    with client.get("/static/favicon.svg") as icon:
+        assert icon.mimetype == "image/svg+xml"
+    assert client.get("/-/health").get_json() == {"status": "ok"}
