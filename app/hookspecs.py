@@ -72,8 +72,10 @@ def register_embeds(app: Flask) -> Mapping[str, Callable[..., str]]:
     """Return a mapping of embed name to handler for ``{{< name key=value ... >}}``.
 
     A handler is called as ``handler(params=dict[str, str])`` and returns trusted HTML. It
-    must escape the parameters it echoes. An unknown name renders a visible notice; a handler
-    that raises renders a notice and is logged. Embeds are rendered when a post is saved.
+    must escape the parameters it echoes. Bare words are joined under the key ``"_"``. An
+    unknown name renders a visible notice; a handler that raises renders a notice and is
+    logged under its plugin's name. Embeds are rendered when a post is saved. When two
+    plugins register one name, the one registered later wins.
     """
 
 
@@ -81,9 +83,9 @@ def register_embeds(app: Flask) -> Mapping[str, Callable[..., str]]:
 def register_calculators(app: Flask) -> list[Any]:
     """Return calculators for the built-in ``calculators`` plugin's ``calc`` embed.
 
-    Each item is a ``plugins.calculators.Calculator``: a name, its inputs with defaults and
-    validation, presets, and a ``compute(values) -> results`` function, so each formula
-    lives once, in Python. Names must be unique.
+    Each item is a ``plugins.calculators.base.Calculator``: a name, its inputs with defaults
+    and validation, presets, and a ``compute(values) -> results`` function, so each formula
+    lives once, in Python. Names must be unique; on a clash the later-registered plugin wins.
     """
 
 
@@ -124,7 +126,11 @@ def render_slot(slot: str, request: Request, context: Mapping[str, Any]) -> str 
 
 @hookspec
 def extra_template_vars(template_name: str, request: Request) -> dict[str, Any]:
-    """Return extra variables for the template being rendered. Later plugins win."""
+    """Return extra variables for the template being rendered, or ``None``.
+
+    They are added to the context before ``extra_head`` and the slots run. When two plugins
+    set one variable, the plugin registered later wins (the same rule as embeds).
+    """
 
 
 # --- content events ----------------------------------------------------------------------------
@@ -134,9 +140,10 @@ def extra_template_vars(template_name: str, request: Request) -> dict[str, Any]:
 def post_updated(post: Post) -> None:
     """A post was saved (created, edited, published, unpublished or trashed).
 
-    Called inside the save's transaction, before commit: database work done here commits
-    or rolls back with the save. An implementation that raises is rolled back to its own
-    savepoint and logged; the save still succeeds.
+    Called after the post is flushed (``post.id`` is set), inside the save's transaction,
+    before commit: database work done here commits or rolls back with the save. An
+    implementation that raises is rolled back to its own savepoint and logged; the save
+    still succeeds.
     """
 
 
@@ -151,4 +158,8 @@ def post_published(post: Post) -> None:
 @hookspec
 def post_deleted(post: Post) -> None:
     """A post is being deleted forever. Called before the row is removed, in the same
-    transaction, so ``post.id`` and its fields are still readable."""
+    transaction, so ``post.id`` and its fields are still readable.
+
+    Moving a post to the trash is a save (``post_updated``), not a delete. Same isolation as
+    ``post_updated``.
+    """

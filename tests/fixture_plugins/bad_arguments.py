@@ -1,0 +1,8 @@
+"""A plugin whose hook asks for an argument the spec does not have."""
+
+from app import hookimpl
+
+
+@hookimpl
+def render_slot(slot, req):
+    return "<p>never shown</p>"

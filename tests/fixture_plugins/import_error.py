@@ -1,0 +1,3 @@
+"""A plugin that cannot even be imported."""
+
+raise ImportError("import_error plugin needs a module that is not installed")

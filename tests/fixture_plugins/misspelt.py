@@ -1,0 +1,8 @@
+"""A plugin with a misspelt hook name: the app must refuse to start, naming it."""
+
+from app import hookimpl
+
+
+@hookimpl
+def rendr_slot(slot, request, context):
+    return "<p>never shown</p>"

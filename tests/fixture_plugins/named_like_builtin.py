@@ -1,0 +1,8 @@
+"""A directory plugin that takes the name of a built-in one."""
+
+from app import hookimpl
+
+
+@hookimpl
+def render_slot(slot):
+    return None

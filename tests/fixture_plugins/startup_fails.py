@@ -1,0 +1,8 @@
+"""A plugin whose start-up check fails: the app must not start."""
+
+from app import hookimpl
+
+
+@hookimpl
+def startup(app):
+    raise ValueError("STARTUP_FAILS_SETTING must be set")
