@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.config import write_instance_config
+from app.plugin_cli import plugin_group
 
 
 def _instance_path() -> str:
@@ -35,6 +36,9 @@ def make_app() -> Flask:
 @click.group(cls=FlaskGroup, create_app=make_app, add_version_option=True)
 def main() -> None:
     """tokenpress: serve and manage a blog."""
+
+
+main.add_command(plugin_group)
 
 
 @main.command("serve")

@@ -23,7 +23,7 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markupsafe import escape
 
-from app.plugins import record_failure
+from app.plugins import call_isolated, record_failure
 
 # Headings needed before a post gets a table of contents.
 TOC_MIN_HEADINGS = 3
@@ -178,7 +178,7 @@ def _base_extensions() -> list:
 def _plugin_extensions(app: Flask) -> list:
     cache = app.extensions.setdefault("tokenpress_markdown", {})
     if "extensions" not in cache:
-        found = app.pm.hook.register_markdown_extensions(app=app)
+        found = call_isolated("register_markdown_extensions", app=app)
         cache["extensions"] = [ext for group in found for ext in group]
     return cache["extensions"]
 
@@ -188,7 +188,7 @@ def embed_handlers(app: Flask) -> dict[str, Callable[..., str]]:
     cache = app.extensions.setdefault("tokenpress_markdown", {})
     if "embeds" not in cache:
         handlers: dict[str, Callable[..., str]] = {}
-        for mapping in reversed(app.pm.hook.register_embeds(app=app)):
+        for mapping in reversed(call_isolated("register_embeds", app=app)):
             handlers.update(mapping)
         cache["embeds"] = handlers
     return cache["embeds"]

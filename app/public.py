@@ -46,7 +46,9 @@ def absolute_url(path: str) -> str:
 
 def render_page(template_name: str, **context: Any) -> str:
     """Render a page with the plugins' extra template variables and head fragments."""
-    for extra in call_isolated("extra_template_vars", template_name=template_name, request=request):
+    # pluggy calls the last-registered plugin first; applying in reverse lets it win.
+    found = call_isolated("extra_template_vars", template_name=template_name, request=request)
+    for extra in reversed(found):
         context.update(extra)
     context["plugin_head"] = render_fragments("extra_head", request=request, context=context)
     return render_template(template_name, **context)
