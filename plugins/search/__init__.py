@@ -1,1 +1,133 @@
-"""Built-in plugin (in progress)."""
+"""Built-in plugin: full-text search over titles, summaries and bodies.
+
+SQLite sites get an FTS5 table, PostgreSQL sites a weighted ``tsvector`` table (see
+``backends``). The index is created and brought in step with the posts table at start-up,
+kept in step by the ``post_updated`` and ``post_deleted`` events (inside each save's
+transaction), and rebuilt on demand by ``tokenpress search rebuild``. Readers get
+``/search`` and a search box in every page's header. See docs/search.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from functools import cache
+from pathlib import Path
+
+import click
+from flask import Blueprint, Flask, Request, render_template, url_for
+from sqlalchemy import inspect
+from sqlalchemy.exc import OperationalError
+
+from app import hookimpl
+from app.extensions import db
+from plugins.search.backends import Backend, backend_for
+from plugins.search.views import PLUGIN_NAME
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+
+
+def current_backend() -> Backend | None:
+    """The backend for the app's database (``None`` on an unsupported database)."""
+    return backend_for(db.engine.dialect.name)
+
+
+def sync_index(force: bool = False) -> int | None:
+    """Create the index if missing and rebuild it when out of step (or ``force``).
+
+    Returns the number of posts indexed by a rebuild, or ``None`` when nothing was rebuilt.
+    Does nothing before the posts table exists (a database not yet migrated): saves made
+    after that keep the index in step through the events.
+    """
+    backend = current_backend()
+    if backend is None:
+        log.warning("search: %s databases are not supported; search is off",
+                    db.engine.dialect.name)
+        return None
+    with db.engine.begin() as conn:
+        backend.create_schema(conn)
+        if not inspect(conn).has_table("posts"):
+            return None
+        if force or not backend.is_in_step(conn):
+            return backend.rebuild(conn)
+    return None
+
+
+@hookimpl
+def startup(app: Flask) -> None:
+    try:
+        count = sync_index()
+    except OperationalError as exc:
+        # The database is down or read-only: that is not search's to refuse start-up over.
+        # Searches say they failed until the next start-up or `tokenpress search rebuild`.
+        log.warning("search: could not prepare the index, search may fail: %s", exc)
+        return
+    if count is not None:
+        log.info("search: indexed %d posts", count)
+
+
+@hookimpl
+def register_blueprints(app: Flask) -> list[Blueprint]:
+    from plugins.search.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    @cli.group("search")
+    def search_group() -> None:
+        """Manage the full-text search index."""
+
+    @search_group.command("rebuild")
+    def rebuild_command() -> None:
+        """Rebuild the search index from the posts table."""
+        backend = current_backend()
+        if backend is None:
+            raise click.ClickException(
+                f"Search does not support {db.engine.dialect.name} databases."
+            )
+        count = sync_index(force=True)
+        if count is None:
+            raise click.ClickException(
+                "There is no posts table yet: run `tokenpress init` first."
+            )
+        click.echo(f"Indexed {count} posts ({backend.name} full-text search).")
+
+
+@hookimpl
+def post_updated(post) -> None:
+    backend = current_backend()
+    if backend is not None:
+        backend.index_post(db.session, post)
+
+
+@hookimpl
+def post_deleted(post) -> None:
+    backend = current_backend()
+    if backend is not None:
+        backend.remove_post(db.session, post.id)
+
+
+@cache
+def _stylesheet_version() -> str:
+    # Plugin static files are cached for a year: a content hash in the URL busts that.
+    return hashlib.sha256((STATIC / "search.css").read_bytes()).hexdigest()[:10]
+
+
+@hookimpl
+def extra_css_urls(request: Request) -> list[str]:
+    return [
+        url_for("plugin_static", plugin=PLUGIN_NAME, filename="search.css",
+                v=_stylesheet_version())
+    ]
+
+
+@hookimpl
+def render_slot(slot: str, request: Request) -> str | None:
+    # The search page has its own, larger box; one search landmark per page is enough.
+    if slot == "header" and request.endpoint != "search.search":
+        return render_template("search/header_form.html")
+    return None

@@ -1,0 +1,63 @@
+"""The search page: ``/search?q=...&page=N``.
+
+Always answers 200 with a page a reader can use, whatever ``q`` holds: hints for an empty
+search, a helpful note for no results. Only a bad or past-the-end ``page`` is a 404, as
+on every paginated page of the site.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, request
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+
+from app.extensions import db
+from app.models import Post, utcnow
+from app.plugins import record_failure
+from app.public import page_number, render_page
+from plugins.search.backends import Results, backend_for
+from plugins.search.query import MAX_QUERY_CHARS, parse
+
+PLUGIN_NAME = "search"
+PER_PAGE = 10
+
+bp = Blueprint("search", __name__)
+
+
+@bp.get("/search")
+def search():
+    page = page_number()
+    query = parse(request.args.get("q", ""))
+    backend = backend_for(db.session.get_bind().dialect.name)
+    results: Results | None = None
+    failed = False
+    if not query.is_empty and backend is not None:
+        try:
+            results = backend.search(
+                db.session, query, page=page, per_page=PER_PAGE, now=utcnow()
+            )
+        except DBAPIError as exc:
+            # The query compiler should make this impossible; if not, say so politely and
+            # show the author the failure rather than answering a reader with a 500.
+            db.session.rollback()
+            record_failure(current_app._get_current_object(), PLUGIN_NAME, "search", exc)
+            failed = True
+    if page > 1 and (results is None or not results.hits):
+        abort(404)
+    posts = {}
+    if results and results.hits:
+        ids = [hit.post_id for hit in results.hits]
+        posts = {p.id: p for p in db.session.scalars(select(Post).where(Post.id.in_(ids)))}
+    return render_page(
+        "search/page.html",
+        q=query.text,
+        query=query,
+        results=results,
+        hits=[(hit, posts[hit.post_id]) for hit in results.hits if hit.post_id in posts]
+        if results
+        else [],
+        page=page,
+        failed=failed,
+        unavailable=backend is None,
+        max_query_chars=MAX_QUERY_CHARS,
+    )
