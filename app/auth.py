@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import secrets
+import sys
 import time
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -290,7 +291,7 @@ def _require_schema() -> None:
 
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
-        return click.get_text_stream("stdin").readline().rstrip("\r\n")
+        return sys.stdin.readline().rstrip("\r\n")
     return click.prompt(
         "Password", hide_input=True, confirmation_prompt="Repeat the password"
     )
