@@ -38,6 +38,8 @@ class DefaultConfig:
     # Load plugins installed as packages (entry-point group "tokenpress").
     LOAD_ENTRYPOINT_PLUGINS = True
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    # Werkzeug's 500 KB default per form field is too small for a long post body.
+    MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024
     # Cookies: Secure is on unless explicitly turned off for plain-HTTP development.
     SESSION_COOKIE_HTTPONLY = True

@@ -3,16 +3,23 @@
 The editor, the importer and the demo loader all go through ``save_post`` so that every
 save renders Markdown, keeps a revision, records aliases for renamed slugs, fires the
 plugin events, and commits as one transaction (or not at all).
+
+The editor's other actions are built on it: ``set_status`` (publish, unpublish, trash),
+``restore_from_trash`` and ``restore_revision`` are saves too, so each keeps a revision.
+``autosave`` is the one write that leaves the post alone: it only stores a revision of
+kind ``"autosave"`` holding the author's unsaved form.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm.exc import StaleDataError
 
+from app import revisions
 from app.extensions import db
 from app.markup import render_markdown
 from app.models import (
@@ -26,8 +33,8 @@ from app.models import (
     Revision,
     Tag,
     Topic,
-    post_tags,
     User,
+    post_tags,
     slugify,
     utcnow,
 )
@@ -37,6 +44,9 @@ from app.plugins import call_isolated
 EDITABLE_FIELDS = (
     "title", "slug", "summary", "body", "topic", "tags", "featured", "status", "published_at",
 )
+# Revision kinds: an ordinary save, the editor's background copy of unsaved text, a
+# revision brought back, and a post read from a file.
+REVISION_KINDS = ("save", "autosave", "restore", "import")
 
 
 class ValidationError(ValueError):
@@ -118,6 +128,7 @@ def validate(data: PostData, post: Post | None) -> PostData:
         errors["title"] = "A title is required."
     elif len(data.title) > 300:
         errors["title"] = "A title can be at most 300 characters."
+    data.body = revisions.normalise_newlines(data.body)
     data.slug = (data.slug or "").strip() or slugify(data.title)
     if not SLUG_RE.match(data.slug) or len(data.slug) > 120:
         errors["slug"] = (
@@ -175,11 +186,14 @@ def save_post(
     """Create or update a post from ``data`` and commit, or change nothing and raise.
 
     - ``ValidationError`` for bad fields, ``StaleSaveError`` when ``loaded_version`` is given
-      and the post has moved past it.
-    - Renaming the slug of a post that readers could see keeps the old path as an alias.
+      and the post has moved past it (also when another process saves between our read and
+      our write: the UPDATE is guarded by the version, see ``Post.__mapper_args__``).
+    - Renaming the slug of a published post keeps the old path as an alias.
     - Every save stores a ``Revision`` of kind ``kind`` ("save", "restore", "import").
     - Plugin events fire inside the transaction (see ``app.hookspecs``).
+    - On any error the session is rolled back: the post and its revisions are unchanged.
     """
+    post_id = post.id if post is not None else None
     try:
         if post is not None and loaded_version is not None and post.version != loaded_version:
             raise StaleSaveError(post, loaded_version)
@@ -205,7 +219,7 @@ def save_post(
             post.status_before_trash = post.status
         post.status = data.status
         if data.status == PUBLISHED and data.published_at is None:
-            data.published_at = post.published_at or utcnow()
+            data.published_at = post.published_at or utcnow().replace(microsecond=0)
         post.published_at = data.published_at
         post.updated_at = data.updated_at or utcnow()
         post.version = (post.version or 0) + 1
@@ -214,6 +228,10 @@ def save_post(
         for path in data.aliases:
             _add_alias(post, path)
         db.session.flush()
+        # A slug renamed back to one of its old addresses no longer needs that alias.
+        db.session.execute(
+            delete(Alias).where(Alias.post_id == post.id, Alias.path == post_path(post.slug))
+        )
         _store_tag_order(post, data.tags)
         db.session.add(snapshot(post, user, kind))
         db.session.flush()
@@ -221,6 +239,13 @@ def save_post(
         if post.status == PUBLISHED and not was_published:
             call_isolated("post_published", post=post)
         db.session.commit()
+    except StaleDataError:
+        # Another process saved (or deleted) between our version check and our UPDATE.
+        db.session.rollback()
+        current = db.session.get(Post, post_id)
+        if current is None:
+            raise ValidationError({"version": "This post was deleted meanwhile."}) from None
+        raise StaleSaveError(current, loaded_version or 0) from None
     except Exception:
         db.session.rollback()
         raise
@@ -244,6 +269,141 @@ def _add_alias(post: Post, path: str) -> None:
         db.session.add(Alias(path=path, post=post))
     elif existing.post is not post:
         raise ValidationError({"aliases": f"The path {path} already points to another post."})
+
+
+# --- the editor's actions, each a save --------------------------------------------------------
+
+
+def data_from_post(post: Post) -> PostData:
+    """The post's current fields as ``PostData``, ready to change one and save."""
+    return PostData(
+        title=post.title,
+        body=post.body,
+        slug=post.slug,
+        summary=post.summary,
+        topic=post.topic.slug if post.topic else None,
+        tags=[t.name for t in post.tags],
+        featured=post.featured,
+        status=post.status,
+        published_at=post.published_at,
+    )
+
+
+def set_status(
+    post: Post, status: str, *, user: User | None = None, loaded_version: int | None = None
+) -> Post:
+    """Publish, unpublish (back to draft) or trash ``post``, keeping everything else."""
+    data = replace(data_from_post(post), status=status)
+    return save_post(data, post, user=user, loaded_version=loaded_version)
+
+
+def restore_from_trash(post: Post, *, user: User | None = None) -> Post:
+    """Take ``post`` out of the trash, back to the status it had before."""
+    if post.status != TRASHED:
+        return post
+    status = post.status_before_trash if post.status_before_trash in STATUSES else DRAFT
+    return set_status(post, status if status != TRASHED else DRAFT, user=user)
+
+
+def data_from_revision(revision: Revision, post: Post) -> PostData:
+    """The author's fields from ``revision``; publication state stays the post's own.
+
+    Restoring old words must not publish, unpublish or trash a post behind the author's
+    back: status and date change only through the explicit actions.
+    """
+    return PostData(
+        title=revision.title,
+        body=revision.body,
+        slug=revision.slug,
+        summary=revision.summary,
+        topic=revision.topic_slug,
+        tags=[t for t in (revision.tags or "").split(",") if t],
+        featured=revision.featured,
+        status=post.status,
+        published_at=post.published_at,
+    )
+
+
+def restore_revision(
+    post: Post,
+    revision: Revision,
+    *,
+    user: User | None = None,
+    loaded_version: int | None = None,
+) -> Post:
+    """Save ``revision``'s fields over ``post`` as a new revision of kind "restore"."""
+    if revision.post_id != post.id:
+        raise ValueError("the revision belongs to another post")
+    data = data_from_revision(revision, post)
+    return save_post(data, post, user=user, loaded_version=loaded_version, kind="restore")
+
+
+def autosave(
+    post: Post, data: PostData, *, user: User | None = None, base_version: int | None = None
+) -> Revision | None:
+    """Keep the editor's unsaved form as a revision of kind "autosave", and commit.
+
+    Contract: the post itself is not touched (no new version, nothing published, no plugin
+    event), and ``data`` is not validated, because half-typed text must be kept as typed.
+    Returns ``None`` when ``data`` says the same as the post (there is nothing to keep).
+    Consecutive autosaves by the same user from the same loaded version update one
+    revision, so history shows one autosave per editing session, holding its latest text.
+    ``base_version`` (the version the form was loaded from) is stored as the revision's
+    ``version``.
+    """
+    current = revisions.of_post(post)
+    typed = revisions.of_data(data)
+    if revisions.same_content(current, typed):
+        return None
+    base = base_version if base_version is not None else post.version
+    try:
+        latest = db.session.scalar(
+            select(Revision).where(Revision.post_id == post.id).order_by(Revision.id.desc())
+        )
+        if (
+            latest is not None
+            and latest.kind == "autosave"
+            and latest.version == base
+            and latest.user_id == (user.id if user else None)
+        ):
+            revision = latest
+        else:
+            revision = Revision(post=post, user=user, kind="autosave", version=base)
+            db.session.add(revision)
+        revision.created_at = utcnow()
+        # Column limits apply even to half-typed text; the body, the bulk, is never cut.
+        revision.title = typed["title"][:300]
+        revision.slug = typed["slug"][:120]
+        revision.summary = typed["summary"]
+        revision.body = typed["body"]
+        revision.topic_slug = typed["topic"][:80] or None
+        revision.tags = ",".join(normalise_tags(data.tags))
+        revision.featured = typed["featured"]
+        revision.status = post.status
+        revision.published_at = data.published_at
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return revision
+
+
+def pending_autosave(post: Post) -> Revision | None:
+    """The newest autosave made after the post's last save, if it holds different text."""
+    revision = db.session.scalar(
+        select(Revision)
+        .where(
+            Revision.post_id == post.id,
+            Revision.kind == "autosave",
+            Revision.created_at > post.updated_at,
+        )
+        .order_by(Revision.id.desc())
+    )
+    if revision is None:
+        return None
+    if revisions.same_content(revisions.of_post(post), revisions.of_revision(revision)):
+        return None
+    return revision
 
 
 def delete_post(post: Post) -> None:

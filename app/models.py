@@ -103,6 +103,10 @@ class Post(db.Model):
     word_count: Mapped[int] = mapped_column(default=0)
     # Incremented on every save; the editor refuses a save made from an older version.
     version: Mapped[int] = mapped_column(default=1)
+    # Every UPDATE/DELETE of a post carries "WHERE version = <the version we read>", so two
+    # processes saving at once cannot both win: the loser gets StaleDataError (which
+    # save_post turns into StaleSaveError). save_post sets the new version itself.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     topic: Mapped[Topic | None] = relationship(back_populates="posts")
     tags: Mapped[list[Tag]] = relationship(
@@ -192,7 +196,9 @@ class Revision(db.Model):
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    kind: Mapped[str] = mapped_column(String(20), default="save")  # save, autosave, restore
+    kind: Mapped[str] = mapped_column(String(20), default="save")  # see content.REVISION_KINDS
+    # The post's version this revision holds; for an autosave, the version the unsaved
+    # form was loaded from.
     version: Mapped[int] = mapped_column(default=1)
     title: Mapped[str] = mapped_column(String(300))
     slug: Mapped[str] = mapped_column(String(120))

@@ -1,0 +1,418 @@
+// The editor's enhancements. Every page works without them; with them:
+// - the dashboard filters as you type;
+// - the slug follows the title until the author edits it;
+// - the preview updates as you type (rendered by the server's publishing pipeline);
+// - unsaved text is kept in this browser at once and autosaved to the server every few
+//   seconds (existing posts only: a new post lives in this browser until its first save),
+//   and after a crash or a closed tab the page offers to restore it;
+// - images are uploaded by the file picker, drag-and-drop or paste, and their Markdown is
+//   inserted at the cursor.
+// Requests carry the CSRF token (from <meta name="csrf-token">) in the X-CSRFToken header.
+(function () {
+  "use strict";
+
+  var STORAGE_PREFIX = "tokenpress-editor:";
+  var AUTOSAVE_DELAY = 3000;
+  var RETRY_DELAY = 10000;
+  var PREVIEW_DELAY = 350;
+  var FIELDS = ["title", "slug", "summary", "topic", "tags", "published_at", "body"];
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function debounce(fn, wait) {
+    var timer = null;
+    return function () {
+      clearTimeout(timer);
+      timer = setTimeout(fn, wait);
+    };
+  }
+
+  // POST with the CSRF token; resolves to {ok, status, data} where data is parsed JSON
+  // when the server sent JSON, otherwise the response text.
+  function send(url, body, extraHeaders) {
+    var headers = { "X-CSRFToken": csrfToken(), Accept: "application/json" };
+    Object.keys(extraHeaders || {}).forEach(function (k) { headers[k] = extraHeaders[k]; });
+    return fetch(url, { method: "POST", body: body, headers: headers, credentials: "same-origin" })
+      .then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        var read = type.indexOf("application/json") === 0 ? response.json() : response.text();
+        return read.then(function (data) {
+          return { ok: response.ok, status: response.status, data: data };
+        });
+      });
+  }
+
+  var storage = {
+    read: function (key) {
+      try { return JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { return null; }
+    },
+    write: function (key, value) {
+      try { localStorage.setItem(key, JSON.stringify(value)); return true; } catch (e) { return false; }
+    },
+    remove: function (key) {
+      try { localStorage.removeItem(key); } catch (e) { /* storage unavailable */ }
+    }
+  };
+
+  function clock(date) {
+    return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  }
+
+  // --- dashboard filter ---------------------------------------------------------------------
+
+  function initFilter() {
+    var input = document.querySelector("[data-filter-target]");
+    if (!input) return;
+    var root = document.getElementById(input.getAttribute("data-filter-target"));
+    var status = document.getElementById("filter-status");
+    if (!root) return;
+
+    function apply() {
+      var query = input.value.trim().toLowerCase();
+      var total = 0;
+      root.querySelectorAll("[data-filter-group]").forEach(function (group) {
+        var shown = 0;
+        group.querySelectorAll("tr[data-filter-text]").forEach(function (row) {
+          var match = !query || row.getAttribute("data-filter-text").indexOf(query) !== -1;
+          row.hidden = !match;
+          if (match) shown += 1;
+        });
+        var table = group.querySelector("table");
+        if (table) table.hidden = shown === 0;
+        var count = group.querySelector("[data-filter-count]");
+        if (count) count.textContent = String(shown);
+        var empty = group.querySelector("[data-filter-empty]");
+        if (empty) {
+          empty.hidden = shown !== 0;
+          empty.textContent = query ? "None match." : empty.getAttribute("data-empty-text");
+        }
+        total += shown;
+      });
+      if (status) {
+        var noun = total === 1 ? " post" : " posts";
+        status.textContent = query
+          ? total + noun + (total === 1 ? " matches" : " match") + " “" + input.value.trim() + "”."
+          : total + noun + ".";
+      }
+    }
+    input.addEventListener("input", debounce(apply, 120));
+  }
+
+  // --- the post form ------------------------------------------------------------------------
+
+  function slugify(text) {
+    return text.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
+      .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80).replace(/-+$/, "");
+  }
+
+  function normalise(fields) {
+    var out = {};
+    FIELDS.forEach(function (name) {
+      out[name] = String(fields[name] || "").replace(/\r\n?/g, "\n");
+    });
+    out.title = out.title.trim();
+    out.summary = out.summary.trim();
+    out.featured = Boolean(fields.featured);
+    return out;
+  }
+
+  function sameFields(a, b) {
+    var x = normalise(a), y = normalise(b);
+    return FIELDS.every(function (name) { return x[name] === y[name]; }) && x.featured === y.featured;
+  }
+
+  function initEditor() {
+    var form = document.getElementById("post-form");
+    if (!form) return;
+    var postId = form.getAttribute("data-post-id");
+    var key = STORAGE_PREFIX + (postId || "new");
+    var autosaveUrl = form.getAttribute("data-autosave-url");
+    var autosaveStatus = document.getElementById("autosave-status");
+    var body = form.elements.body;
+    var changes = 0;
+    var dirty = false;
+    var submitting = false;
+    var timer = null;
+
+    function field(name) { return form.elements[name]; }
+
+    function collect() {
+      var values = {};
+      FIELDS.forEach(function (name) { values[name] = field(name).value; });
+      values.featured = field("featured").checked;
+      return values;
+    }
+
+    function fill(values) {
+      FIELDS.forEach(function (name) {
+        if (typeof values[name] === "string") field(name).value = values[name];
+      });
+      field("featured").checked = Boolean(values.featured);
+      updateSlugEcho();
+      updatePublishLabel();
+      refreshPreview();
+    }
+
+    function version() { return Number(form.getAttribute("data-version")) || 0; }
+
+    // Slug suggestion: follows the title while the slug is empty or still the suggestion,
+    // never for a published post (its address would change under the author's feet).
+    var title = field("title"), slug = field("slug");
+    var echo = form.querySelector("[data-slug-echo]");
+    var slugFollows = form.getAttribute("data-status") !== "published" &&
+      (slug.value === "" || slug.value === slugify(title.value));
+    function updateSlugEcho() {
+      if (echo) echo.textContent = slug.value || slugify(title.value) || "…";
+    }
+    title.addEventListener("input", function () {
+      if (slugFollows) slug.value = slugify(title.value);
+      updateSlugEcho();
+    });
+    slug.addEventListener("input", function () {
+      slugFollows = slug.value === "";
+      updateSlugEcho();
+    });
+
+    // "Publish" reads "Schedule" when the date is in the future (dates are UTC).
+    var publishButton = form.querySelector("[data-publish-button]");
+    var date = field("published_at");
+    function updatePublishLabel() {
+      if (!publishButton) return;
+      var when = date.value ? Date.parse(date.value + "Z") : NaN;
+      publishButton.textContent = when > Date.now() ? "Schedule" : "Publish";
+    }
+    date.addEventListener("input", updatePublishLabel);
+    updatePublishLabel();
+
+    // Live preview, rendered by the server; only the newest answer is shown.
+    var preview = document.querySelector("[data-preview]");
+    var previewSeq = 0;
+    function refreshPreview() {
+      if (!preview) return;
+      var seq = ++previewSeq;
+      var data = new FormData();
+      data.append("body", body.value);
+      preview.setAttribute("aria-busy", "true");
+      send(form.getAttribute("data-preview-url"), data).then(function (result) {
+        if (seq !== previewSeq) return;
+        preview.removeAttribute("aria-busy");
+        if (!result.ok || typeof result.data !== "string") throw new Error(String(result.status));
+        preview.innerHTML = result.data;
+        // Lets plugin scripts (calculators...) enhance fragments added after page load.
+        preview.dispatchEvent(new CustomEvent("tokenpress:fragment", { bubbles: true }));
+      }).catch(function () {
+        if (seq !== previewSeq) return;
+        preview.removeAttribute("aria-busy");
+        setStatus("The preview could not be updated; press “Preview” to try again.", true);
+      });
+    }
+    body.addEventListener("input", debounce(refreshPreview, PREVIEW_DELAY));
+
+    function setStatus(text, isError) {
+      if (!autosaveStatus) return;
+      autosaveStatus.textContent = text;
+      autosaveStatus.classList.toggle("is-error", Boolean(isError));
+    }
+
+    // Keeping unsaved text: in this browser at once, on the server every few seconds.
+    function keepLocally() {
+      return storage.write(key, {
+        postId: postId || null,
+        version: version(),
+        savedAt: Date.now(),
+        fields: collect()
+      });
+    }
+
+    function autosave() {
+      timer = null;
+      if (!dirty || submitting || !autosaveUrl) return;
+      var values = collect();
+      values.version = form.getAttribute("data-version");
+      dirty = false;
+      send(autosaveUrl, JSON.stringify(values), { "Content-Type": "application/json" })
+        .then(function (result) {
+          if (!result.ok) throw result;
+          var data = result.data || {};
+          var text = data.saved ? "Autosaved at " + clock(new Date()) + "." : "No unsaved changes.";
+          if (data.stale) {
+            text += " Someone saved this post after you opened it: saving will show both versions.";
+          }
+          setStatus(text, false);
+        })
+        .catch(function (result) {
+          dirty = true;
+          var signedOut = result && result.status === 401;
+          setStatus(signedOut
+            ? "You are signed out, so autosave stopped. Your text is kept in this browser; sign in again in another tab."
+            : "Autosave failed; your text is kept in this browser. Trying again shortly.", true);
+          if (!timer) timer = setTimeout(autosave, RETRY_DELAY);
+        });
+    }
+
+    function changed(event) {
+      var name = event.target && event.target.name;
+      if (!name || name === "image" || name === "image_alt" || name === "csrf_token") return;
+      changes += 1;
+      dirty = true;
+      if (!keepLocally() && !autosaveUrl) {
+        setStatus("This browser cannot keep a copy; save often.", true);
+      }
+      if (autosaveUrl && !timer) timer = setTimeout(autosave, AUTOSAVE_DELAY);
+    }
+    form.addEventListener("input", changed);
+    form.addEventListener("change", changed);
+    form.addEventListener("submit", function () {
+      submitting = true;
+      clearTimeout(timer);
+    });
+    // Closing the tab: one last autosave that outlives the page.
+    window.addEventListener("pagehide", function () {
+      if (!dirty || submitting || !autosaveUrl || !navigator.sendBeacon) return;
+      var data = new FormData();
+      var values = collect();
+      FIELDS.forEach(function (name) { data.append(name, values[name]); });
+      if (values.featured) data.append("featured", "1");
+      data.append("version", form.getAttribute("data-version"));
+      data.append("csrf_token", csrfToken());
+      navigator.sendBeacon(autosaveUrl, data);
+    });
+
+    // After a save the copy is safe on the server; otherwise offer a newer copy back.
+    if (form.hasAttribute("data-just-saved")) {
+      storage.remove(key);
+      if (form.hasAttribute("data-created")) storage.remove(STORAGE_PREFIX + "new");
+    } else if (!form.hasAttribute("data-conflict")) {
+      offerRecovery();
+    }
+
+    function offerRecovery() {
+      var copy = storage.read(key);
+      var notice = document.getElementById("local-recovery");
+      if (!copy || !copy.fields || !notice) return;
+      if (sameFields(copy.fields, collect())) return;
+      var serverNotice = document.getElementById("autosave-notice");
+      if (serverNotice) {
+        var serverFields = null;
+        try { serverFields = JSON.parse(serverNotice.getAttribute("data-fields") || "null"); } catch (e) { /* ignore */ }
+        if (serverFields && sameFields(copy.fields, serverFields)) return; // offered there already
+      }
+      var updatedAt = Date.parse(form.getAttribute("data-updated-at") || "") || 0;
+      if (!(copy.version >= version() || copy.savedAt > updatedAt)) return;
+      var when = notice.querySelector("[data-recovery-time]");
+      if (when) when.textContent = new Date(copy.savedAt).toLocaleString();
+      notice.hidden = false;
+      var heading = notice.querySelector("h2");
+      if (heading) heading.focus();
+      notice.querySelector('[data-recovery="restore"]').addEventListener("click", function () {
+        fill(copy.fields);
+        notice.hidden = true;
+        changes += 1;
+        dirty = true;
+        keepLocally();
+        if (autosaveUrl && !timer) timer = setTimeout(autosave, AUTOSAVE_DELAY);
+        setStatus("Restored your unsaved text from " + new Date(copy.savedAt).toLocaleString() +
+          ". Save to keep it.", false);
+        body.focus();
+      });
+      notice.querySelector('[data-recovery="discard"]').addEventListener("click", function () {
+        storage.remove(key);
+        notice.hidden = true;
+        title.focus();
+      });
+    }
+
+    // After a refused save, start at the list of problems (each links to its field).
+    var summary = document.getElementById("error-summary");
+    if (summary) summary.focus();
+
+    initUploads(form, body);
+  }
+
+  // --- images -------------------------------------------------------------------------------
+
+  function initUploads(form, body) {
+    var input = form.elements.image;
+    var alt = form.elements.image_alt;
+    var status = document.getElementById("upload-status");
+    var button = form.querySelector("[data-upload-button]");
+    var url = form.getAttribute("data-upload-url");
+    var limit = Number(form.getAttribute("data-upload-max")) || 0;
+    if (!input || !url) return;
+    // Picking a file uploads it at once, so the no-script button is not needed.
+    if (button) button.hidden = true;
+
+    function say(text, isError) {
+      status.textContent = text;
+      status.classList.toggle("is-error", Boolean(isError));
+    }
+
+    function insertAtCursor(text) {
+      var start = body.selectionStart, end = body.selectionEnd;
+      body.setRangeText(text, start, end, "end");
+      body.dispatchEvent(new Event("input", { bubbles: true }));
+      body.focus();
+    }
+
+    function upload(file) {
+      var name = file.name || "pasted image";
+      if (limit && file.size > limit) {
+        say("“" + name + "” is too large: the limit is " + Math.round(limit / 1048576) + " MiB.", true);
+        return;
+      }
+      var data = new FormData();
+      data.append("image", file, file.name || "pasted-image");
+      data.append("alt", alt.value.trim() || name.replace(/\.[^.]*$/, ""));
+      say("Uploading “" + name + "”…", false);
+      send(url, data).then(function (result) {
+        if (!result.ok) {
+          var reason = result.data && result.data.error ? result.data.error
+            : "the server answered " + result.status + ".";
+          throw new Error(reason);
+        }
+        insertAtCursor(result.data.markdown);
+        alt.value = "";
+        say("Uploaded “" + name + "” and inserted it at the cursor.", false);
+      }).catch(function (error) {
+        say("“" + name + "” was not uploaded: " + error.message, true);
+      });
+    }
+
+    function files(list) {
+      return Array.prototype.slice.call(list || []);
+    }
+
+    input.addEventListener("change", function () {
+      files(input.files).forEach(upload);
+      input.value = "";
+    });
+    body.addEventListener("dragover", function (event) {
+      if (event.dataTransfer && Array.prototype.indexOf.call(event.dataTransfer.types, "Files") !== -1) {
+        event.preventDefault();
+        body.classList.add("is-drop-target");
+      }
+    });
+    body.addEventListener("dragleave", function () { body.classList.remove("is-drop-target"); });
+    body.addEventListener("drop", function (event) {
+      body.classList.remove("is-drop-target");
+      var dropped = files(event.dataTransfer && event.dataTransfer.files);
+      if (!dropped.length) return;
+      event.preventDefault();
+      dropped.forEach(upload);
+    });
+    body.addEventListener("paste", function (event) {
+      var pasted = files(event.clipboardData && event.clipboardData.files);
+      if (!pasted.length) return;
+      event.preventDefault();
+      pasted.forEach(upload);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    initFilter();
+    initEditor();
+  });
+})();

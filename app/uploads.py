@@ -1,0 +1,137 @@
+"""Image uploads: checked by their bytes, stored by content hash, served forever.
+
+An upload is accepted only when its first bytes are those of a PNG, JPEG, GIF or WebP
+image; the file name and the browser's Content-Type are ignored because both are the
+sender's claim. SVG is refused: it is a document that can carry scripts.
+Files are stored as ``UPLOAD_FOLDER/<sha256>.<ext>``, so the same image uploaded twice is
+stored once, and a name never changes meaning, which is why it may be cached forever.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from flask import Blueprint, Response, abort, current_app, send_from_directory
+
+bp = Blueprint("uploads", __name__, url_prefix="/uploads")
+
+# (extension, media type, test on the first bytes)
+IMAGE_TYPES: tuple[tuple[str, str, Callable[[bytes], bool]], ...] = (
+    ("png", "image/png", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
+    ("jpg", "image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
+    ("gif", "image/gif", lambda head: head[:6] in (b"GIF87a", b"GIF89a")),
+    ("webp", "image/webp", lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP"),
+)
+MEDIA_TYPES = {ext: media for ext, media, _ in IMAGE_TYPES}
+NAME_RE = re.compile(r"^[0-9a-f]{64}\.(?:png|jpg|gif|webp)$")
+CACHE_FOREVER = "public, max-age=31536000, immutable"
+CHUNK = 64 * 1024
+ACCEPTED = "PNG, JPEG, GIF or WebP"
+
+
+class UploadError(ValueError):
+    """An upload that was refused, with a message for the author."""
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    name: str
+    media_type: str
+    size: int
+
+    @property
+    def url(self) -> str:
+        return f"/uploads/{self.name}"
+
+    def markdown(self, alt: str) -> str:
+        """Markdown that shows the image; brackets in the alt text would end it early."""
+        alt = re.sub(r"[\[\]\s]+", " ", alt).strip() or "image"
+        return f"![{alt}]({self.url})"
+
+
+def detect_type(head: bytes) -> tuple[str, str] | None:
+    """(extension, media type) from an image's first bytes, or None."""
+    for ext, media, test in IMAGE_TYPES:
+        if test(head):
+            return ext, media
+    return None
+
+
+def _refusal(head: bytes) -> str:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"<") and (b"<svg" in text or b"<?xml" in text):
+        return (
+            f"SVG images cannot be uploaded (they can carry scripts). Convert it to {ACCEPTED}."
+        )
+    return f"This file is not a {ACCEPTED} image (checked from its contents, not its name)."
+
+
+def describe_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MiB"
+    return f"{max(1, round(size / 1024))} KiB"
+
+
+def store_upload(
+    stream: BinaryIO, folder: str | None = None, limit: int | None = None
+) -> StoredUpload:
+    """Check and store the image read from ``stream``; raise ``UploadError`` to refuse it.
+
+    At most ``limit`` + 1 bytes are read (``UPLOAD_MAX_BYTES`` by default), so an oversized
+    file is refused without being held in memory.
+    """
+    folder = folder or current_app.config["UPLOAD_FOLDER"]
+    limit = int(limit if limit is not None else current_app.config["UPLOAD_MAX_BYTES"])
+    data = bytearray()
+    while len(data) <= limit:
+        chunk = stream.read(CHUNK)
+        if not chunk:
+            break
+        data.extend(chunk)
+    if not data:
+        raise UploadError("The file is empty.")
+    if len(data) > limit:
+        raise UploadError(
+            f"The image is larger than the limit of {describe_size(limit)}. "
+            "Resize or compress it and try again."
+        )
+    detected = detect_type(bytes(data[:16]))
+    if detected is None:
+        raise UploadError(_refusal(bytes(data[:512])))
+    ext, media = detected
+    name = f"{hashlib.sha256(data).hexdigest()}.{ext}"
+    os.makedirs(folder, exist_ok=True)
+    target = os.path.join(folder, name)
+    if not os.path.exists(target):
+        # Write aside then rename, so a reader never sees half a file.
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    return StoredUpload(name=name, media_type=media, size=len(data))
+
+
+@bp.route("/<name>")
+def serve(name: str) -> Response:
+    """An uploaded image, with its own type, no sniffing, and cacheable for a year."""
+    if not NAME_RE.match(name):
+        abort(404)
+    ext = name.rsplit(".", 1)[1]
+    response = send_from_directory(
+        current_app.config["UPLOAD_FOLDER"], name, mimetype=MEDIA_TYPES[ext], max_age=31536000
+    )
+    response.headers["Cache-Control"] = CACHE_FOREVER
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,240 @@
+"""The editor in a real browser: sign in, write with a live preview, publish, rename,
+upload images, and get unsaved text back after the tab was closed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from app.content import PostData, save_post
+from app.extensions import db
+from app.models import Post, Revision, User
+from tests.test_uploads import SVG, png
+
+USERNAME = "author"
+PASSWORD = "correct horse battery staple"
+TIMEOUT = 10_000
+
+BODY = """Serving a model means paying for its KV cache.
+
+```python
+def kv_bytes(layers, heads, dim, tokens):
+    return 2 * layers * heads * dim * tokens * 2
+```
+
+{{< calc kv-cache model=llama-3-8b >}}
+"""
+
+
+@pytest.fixture
+def site(live_server):
+    """The live server with an author account."""
+    with live_server.app.app_context():
+        user = User(username=USERNAME, display_name="Ada Author")
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+    return live_server
+
+
+def collect_console(page) -> list[str]:
+    messages: list[str] = []
+    page.on("console", lambda msg: messages.append(msg.text))
+    return messages
+
+
+def sign_in(page, url: str, path: str = "/editor/") -> None:
+    """Go to an editor page, get sent to the real sign-in form, sign in, come back."""
+    page.goto(url + path)
+    expect(page).to_have_url(re.compile(r"/auth/login"))
+    page.fill("input[name=username]", USERNAME)
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(re.compile(re.escape(path.split("?")[0]) + r"$"))
+
+
+def post_id_from(page) -> int:
+    return int(page.url.rstrip("/").rsplit("/", 1)[1])
+
+
+def make_post(app, title: str, body: str) -> int:
+    with app.app_context():
+        return save_post(PostData(title=title, body=body)).id
+
+
+def test_write_preview_publish_and_rename(site, page):
+    console = collect_console(page)
+    sign_in(page, site.url)
+    page.get_by_role("link", name="New post").click()
+
+    page.fill("#ed-title", "Serving Llama with a KV cache")
+    expect(page.locator("#ed-slug")).to_have_value("serving-llama-with-a-kv-cache")
+    page.select_option("#ed-topic", label="Inference Engines")
+    page.fill("#ed-tags", "kv-cache, serving")
+    page.fill("#ed-body", BODY)
+    preview = page.locator("#preview")
+    # The server's pipeline: Pygments highlighting and the calculator embed.
+    expect(preview.locator(".highlight")).to_contain_text("def kv_bytes", timeout=TIMEOUT)
+    expect(preview.locator("form.calc")).to_contain_text("KV-cache size", timeout=TIMEOUT)
+    # The preview follows typing.
+    page.locator("#ed-body").press("End")
+    page.locator("#ed-body").press_sequentially("\nA closing *thought*.")
+    expect(preview.locator("em")).to_have_text("thought", timeout=TIMEOUT)
+
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator(".flash")).to_contain_text("Published")
+    post_id = post_id_from(page)
+
+    page.goto(site.url + "/")
+    expect(page.get_by_role("link", name="Serving Llama with a KV cache").first).to_be_visible()
+    feed = page.request.get(site.url + "/feed.xml")  # the feeds plugin
+    assert feed.status == 200
+    assert "Serving Llama with a KV cache" in feed.text()
+
+    # Rename the slug; the old address answers 301 to the new one.
+    page.goto(f"{site.url}/editor/{post_id}")
+    page.fill("#ed-slug", "llama-kv-cache")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".flash")).to_contain_text("Saved")
+    response = page.request.get(site.url + "/posts/serving-llama-with-a-kv-cache",
+                                max_redirects=0)
+    assert response.status == 301
+    assert response.headers["location"].endswith("/posts/llama-kv-cache")
+    page.goto(site.url + "/posts/serving-llama-with-a-kv-cache")
+    expect(page).to_have_url(site.url + "/posts/llama-kv-cache")
+    expect(page.locator("h1")).to_have_text("Serving Llama with a KV cache")
+    expect(page.locator(".post-body .highlight")).to_contain_text("def kv_bytes")
+
+    assert not page.js_errors
+    assert not [m for m in console if "Content Security Policy" in m], console
+
+
+def test_a_future_date_turns_publish_into_schedule(site, page):
+    sign_in(page, site.url, "/editor/new")
+    button = page.locator("[data-publish-button]")
+    expect(button).to_have_text("Publish")
+    page.fill("#ed-published_at", "2099-01-01T09:00")
+    expect(button).to_have_text("Schedule")
+    page.fill("#ed-title", "Far future")
+    button.click()
+    expect(page.locator(".flash")).to_contain_text("Scheduled: the post will appear by itself")
+    assert page.request.get(site.url + "/posts/far-future").status == 404
+
+
+def test_closing_the_tab_mid_edit_keeps_the_text_in_this_browser(site, context, page):
+    post_id = make_post(site.app, "Notes on paged attention", "Saved first paragraph.")
+    sign_in(page, site.url, f"/editor/{post_id}")
+    context.set_offline(True)  # no autosave can reach the server: only this browser keeps it
+    page.locator("#ed-body").press("End")
+    page.locator("#ed-body").press_sequentially(" Unsaved second thought.")
+    page.close()
+    context.set_offline(False)
+
+    tab = context.new_page()
+    tab.goto(f"{site.url}/editor/{post_id}")
+    notice = tab.locator("#local-recovery")
+    expect(notice).to_be_visible()
+    expect(tab.locator("#autosave-notice")).to_have_count(0)
+    expect(tab.locator("#ed-body")).to_have_value("Saved first paragraph.")
+    notice.get_by_role("button", name="Restore my unsaved text").click()
+    expect(notice).to_be_hidden()
+    expect(tab.locator("#ed-body")).to_have_value(
+        "Saved first paragraph. Unsaved second thought.")
+    tab.get_by_role("button", name="Save draft").click()
+    expect(tab.locator(".flash")).to_contain_text("Draft saved")
+    with site.app.app_context():
+        saved = db.session.get(Post, post_id).body
+    assert saved == "Saved first paragraph. Unsaved second thought."
+    # Saved: the copy in this browser is gone, so nothing is offered any more.
+    tab.reload()
+    expect(tab.locator("#local-recovery")).to_be_hidden()
+
+
+def test_autosave_reaches_the_server_and_another_browser_can_restore_it(site, browser, page):
+    post_id = make_post(site.app, "Speculative decoding, revisited", "Draft tokens.")
+    sign_in(page, site.url, f"/editor/{post_id}")
+    page.locator("#ed-body").press("End")
+    page.locator("#ed-body").press_sequentially(" Verified by the target model.")
+    expect(page.locator("#autosave-status")).to_contain_text("Autosaved at", timeout=TIMEOUT)
+    with site.app.app_context():
+        revision = db.session.scalar(select(Revision).where(Revision.post_id == post_id,
+                                                            Revision.kind == "autosave"))
+        assert revision.body == "Draft tokens. Verified by the target model."
+        assert db.session.get(Post, post_id).body == "Draft tokens."  # the post is untouched
+    page.close()
+
+    other = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        tab = other.new_page()
+        sign_in(tab, site.url, f"/editor/{post_id}")
+        notice = tab.locator("#autosave-notice")
+        expect(notice).to_be_visible()
+        notice.get_by_role("link", name="Restore the autosaved text").click()
+        expect(tab.locator("#ed-body")).to_have_value("Draft tokens. Verified by the target model.")
+    finally:
+        other.close()
+
+
+def test_images_by_picker_and_drop_are_inserted_at_the_cursor(site, page, tmp_path):
+    post_id = make_post(site.app, "Pictures", "Before. After.")
+    sign_in(page, site.url, f"/editor/{post_id}")
+    body = page.locator("#ed-body")
+    expect(page.locator("[data-upload-button]")).to_be_hidden()  # the picker uploads at once
+    body.evaluate("el => { el.focus(); el.setSelectionRange(7, 7); }")  # after "Before."
+    image = tmp_path / "chart.png"
+    image.write_bytes(png(3, 2))
+    page.fill("#ed-image_alt", "A chart")
+    page.set_input_files("#ed-image", str(image))
+    expect(page.locator("#upload-status")).to_contain_text("Uploaded", timeout=TIMEOUT)
+    value = body.input_value()
+    assert re.fullmatch(r"Before\.!\[A chart\]\(/uploads/[0-9a-f]{64}\.png\) After\.", value)
+    img = page.locator("#preview img[alt='A chart']")
+    expect(img).to_be_visible(timeout=TIMEOUT)
+    assert img.evaluate("el => el.complete && el.naturalWidth") == 3
+
+    # Dropping a file on the body uploads it too; an SVG is refused with a message.
+    page.evaluate(
+        """([svg]) => {
+          const data = new DataTransfer();
+          data.items.add(new File([svg], "logo.svg", {type: "image/svg+xml"}));
+          document.getElementById("ed-body").dispatchEvent(
+            new DragEvent("drop", {dataTransfer: data, bubbles: true, cancelable: true}));
+        }""",
+        [SVG.decode()],
+    )
+    status = page.locator("#upload-status")
+    expect(status).to_contain_text("SVG images cannot be uploaded", timeout=TIMEOUT)
+    assert body.input_value() == value
+
+    # Pasting an image (a screenshot from the clipboard) inserts it at the cursor.
+    body.evaluate("el => { el.focus(); el.setSelectionRange(0, 0); }")
+    page.evaluate(
+        """([bytes]) => {
+          const data = new DataTransfer();
+          data.items.add(new File([new Uint8Array(bytes)], "image.png", {type: "image/png"}));
+          document.getElementById("ed-body").dispatchEvent(
+            new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+        }""",
+        [list(png(1, 1))],
+    )
+    expect(status).to_contain_text("Uploaded “image.png”", timeout=TIMEOUT)
+    assert re.match(r"!\[image\]\(/uploads/[0-9a-f]{64}\.png\)Before\.", body.input_value())
+    assert not page.js_errors
+
+
+def test_dashboard_filters_as_you_type(site, page):
+    sign_in(page, site.url)
+    rows = page.locator("#editor-groups tr[data-filter-text]")
+    total = rows.count()
+    assert total >= 60
+    page.fill("#filter-q", "paged")
+    expect(page.locator("#filter-status")).to_contain_text(re.compile(r"match(es)? “paged”"))
+    visible = page.locator("#editor-groups tr[data-filter-text]:visible")
+    expect(visible).not_to_have_count(total)
+    for text in visible.all_inner_texts():
+        assert "paged" in text.lower()
+    page.fill("#filter-q", "")
+    expect(page.locator("#editor-groups tr[data-filter-text]:visible")).to_have_count(total)
