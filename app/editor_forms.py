@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.content import PostData, ValidationError
 from app.extensions import db
 from app.models import DRAFT, PUBLISHED, TRASHED, Post, Revision, Topic, utcnow
-from app.revisions import normalise_newlines
+from app.revisions import Snapshot, normalise_newlines, of_post, of_revision
 
 FormValues = dict[str, Any]
 TEXT_FIELDS = ("title", "slug", "summary", "topic", "tags", "published_at", "body")
@@ -52,32 +52,21 @@ def parse_datetime_local(raw: str) -> datetime | None:
     return value.replace(microsecond=0)
 
 
+def values_from_snapshot(snapshot: Snapshot) -> FormValues:
+    """The form's fields from a post or revision snapshot (``app.revisions``)."""
+    values = {name: snapshot[name] for name in (*TEXT_FIELDS, "featured")}
+    values["published_at"] = format_datetime_local(snapshot["published_at"])
+    return values
+
+
 def values_from_post(post: Post | None) -> FormValues:
     if post is None:
         return {name: "" for name in TEXT_FIELDS} | {"featured": False}
-    return {
-        "title": post.title,
-        "slug": post.slug,
-        "summary": post.summary,
-        "topic": post.topic.slug if post.topic else "",
-        "tags": ", ".join(t.name for t in post.tags),
-        "featured": post.featured,
-        "published_at": format_datetime_local(post.published_at),
-        "body": normalise_newlines(post.body),
-    }
+    return values_from_snapshot(of_post(post))
 
 
 def values_from_revision(revision: Revision) -> FormValues:
-    return {
-        "title": revision.title,
-        "slug": revision.slug,
-        "summary": revision.summary,
-        "topic": revision.topic_slug or "",
-        "tags": ", ".join(t for t in (revision.tags or "").split(",") if t),
-        "featured": revision.featured,
-        "published_at": format_datetime_local(revision.published_at),
-        "body": normalise_newlines(revision.body),
-    }
+    return values_from_snapshot(of_revision(revision))
 
 
 def values_from_form(form: Mapping[str, Any]) -> FormValues:
