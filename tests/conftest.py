@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import shutil
+import socket
 
 import pytest
 from sqlalchemy import select
@@ -27,6 +28,13 @@ def _clean_environment(monkeypatch):
     for key in list(os.environ):
         if key.startswith("TOKENPRESS_"):
             monkeypatch.delenv(key)
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def make_test_app(tmp_path, database=None, **overrides):

@@ -27,7 +27,6 @@ import logging
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -35,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import free_port
 
 SERVER_USER = "postgres"
 SUPERUSER = "tokenpress"
@@ -77,12 +78,6 @@ def find_bindir() -> Path:
 def _version_key(path: str) -> tuple[int, ...]:
     parts = Path(path).parent.name.split(".")
     return tuple(int(p) for p in parts if p.isdigit())
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -1,7 +1,6 @@
 """The tokenpress command line: serve, import, export, init, and Flask's own commands."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,14 +11,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Post
+from tests.conftest import free_port
 
 DEMO = Path(__file__).resolve().parents[1] / "app" / "demo_content"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_serve_sets_up_a_new_site_and_answers_over_http(tmp_path):

@@ -8,24 +8,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 from dataclasses import dataclass
 
 import pytest
 from waitress.server import create_server
 
-from tests.conftest import make_test_app
+from tests.conftest import free_port, make_test_app
 
 CHROMIUM = os.environ.get("TOKENPRESS_CHROMIUM", "/usr/bin/chromium")
 
 pytestmark = pytest.mark.browser
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
