@@ -103,7 +103,13 @@ def authenticate(username: str, password: str) -> User | None:
 
 
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """The user of a session id ``"<id>:<token>"`` (see ``User.get_id``), or None once the
+    password has changed since the session began."""
+    number, _, token = user_id.partition(":")
+    user = db.session.get(User, int(number)) if number.isdigit() else None
+    if user is None or not secrets.compare_digest(token, user.session_token):
+        return None
+    return user
 
 
 # --- redirects --------------------------------------------------------------------------------

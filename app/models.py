@@ -8,8 +8,10 @@ time comes because every public query filters on the clock.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
+import unicodedata
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
@@ -34,8 +36,12 @@ def utcnow() -> datetime:
 
 
 def slugify(text: str, max_length: int = 80) -> str:
-    """Lowercase ASCII words joined by hyphens: "KV Caching: 101" -> "kv-caching-101"."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """Lowercase ASCII words joined by hyphens: "Ünïcode: KV 101" -> "unicode-kv-101".
+
+    Accented letters keep their base letter; other characters separate words.
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:max_length].rstrip("-")
 
 
@@ -182,6 +188,15 @@ class User(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def get_id(self) -> str:
+        """The session's user id: ``"<id>:<token>"``, the token derived from the password
+        hash, so changing the password signs out every session and remember-me cookie."""
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def session_token(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -457,3 +457,14 @@ def test_csrf_error_explains_secure_cookies_over_plain_http(tmp_path):
     )
     assert response.status_code == 400
     assert "SESSION_COOKIE_SECURE = False" in response.get_data(as_text=True)
+
+
+def test_changing_the_password_signs_out_existing_sessions(app, client, runner, auth):
+    auth.login(remember=True)
+    assert signed_in_as(client) == USERNAME
+    result = runner.invoke(
+        args=["author", "passwd", USERNAME, "--password-stdin"], input="a brand new password\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert signed_in_as(client) is None
+    assert client.get("/editor/").status_code == 302

@@ -14,7 +14,7 @@ from app.models import Post, slugify, utcnow
     ("title", "slug"),
     [
         ("KV Caching: The Memory", "kv-caching-the-memory"),
-        ("  Ünïcode & symbols!! ", "n-code-symbols"),
+        ("  Ünïcode & symbols!! ", "unicode-symbols"),
         ("Go 1.18 generics", "go-1-18-generics"),
         ("---", ""),
     ],
