@@ -711,3 +711,10 @@ def test_every_editor_page_is_valid_html5(app, author, tmp_path):
         if not m["message"].startswith(ACCEPTED_WARNING)
     ]
     assert not problems, "\n".join(problems)
+
+
+def test_editor_links_to_the_plugin_failures_page(app, client):
+    sign_in(app, client)
+    html = client.get("/editor/").get_data(as_text=True)
+    assert 'href="/editor/plugins"' in html
+    assert client.get("/editor/plugins").status_code == 200
