@@ -17,6 +17,7 @@ from sqlalchemy import select
 from app.content import PostData, ValidationError
 from app.extensions import db
 from app.models import DRAFT, PUBLISHED, TRASHED, Post, Revision, Topic, utcnow
+from app.public import positive_int
 from app.revisions import Snapshot, normalise_newlines, of_post, of_revision
 
 FormValues = dict[str, Any]
@@ -153,5 +154,4 @@ def autosave_data(values: FormValues, post: Post) -> PostData:
 
 def parse_version(raw: Any) -> int | None:
     """The hidden ``version`` field as an int, or None when missing or not a number."""
-    text = str(raw or "").strip()
-    return int(text) if text.isdigit() else None
+    return positive_int(str(raw or "").strip(), maximum=2**31 - 1)

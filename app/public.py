@@ -6,6 +6,7 @@ future), so scheduled posts appear by themselves when their time comes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from itertools import groupby
 from typing import Any
@@ -16,20 +17,22 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from app.cache import cached_answer, store_answer
 from app.extensions import db
-from app.models import PUBLISHED, Alias, Post, Tag, Topic, post_tags, utcnow
+from app.models import Alias, Post, Tag, Topic, post_tags, utcnow
 from app.plugins import call_isolated, render_fragments
 
 bp = Blueprint("public", __name__)
@@ -54,12 +57,27 @@ def render_page(template_name: str, **context: Any) -> str:
     return render_template(template_name, **context)
 
 
+MAX_PAGE = 1_000_000
+
+
+def positive_int(raw: str | None, maximum: int = MAX_PAGE) -> int | None:
+    """``raw`` as an int in 1..maximum when it is plain ASCII digits, else None.
+
+    (``str.isdigit`` accepts "²" and unbounded lengths, which ``int()`` or the database
+    then reject with a 500.)
+    """
+    if raw is None or not re.fullmatch(r"[0-9]{1,9}", raw):
+        return None
+    value = int(raw)
+    return value if 1 <= value <= maximum else None
+
+
 def page_number() -> int:
-    """The ``?page=N`` argument; anything but a positive integer is a 404."""
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
+    """The ``?page=N`` argument (1 when absent); anything but a sane page number is a 404."""
+    page = positive_int(request.args.get("page", "1"))
+    if page is None:
         abort(404)
-    return int(raw)
+    return page
 
 
 def paginate(query, per_page: int | None = None):
@@ -137,13 +155,16 @@ def post(slug: str):
     post = db.session.scalar(Post.visible().where(Post.slug == slug))
     if post is None:
         abort(404)
+    # Ordered by (published_at, id), so posts published at the same moment are not skipped.
+    here = tuple_(Post.published_at, Post.id)
+    position = tuple_(post.published_at, post.id)
     newer = db.session.scalar(
         Post.visible()
-        .where(Post.published_at > post.published_at)
+        .where(here > position)
         .order_by(None)
         .order_by(Post.published_at.asc(), Post.id.asc())
     )
-    older = db.session.scalar(Post.visible().where(Post.published_at < post.published_at))
+    older = db.session.scalar(Post.visible().where(here < position))
     return render_page("post.html", post=post, newer=newer, older=older)
 
 
@@ -183,7 +204,7 @@ def not_found(error):
     path = request.path
     candidates = {path, path.rstrip("/"), path + "/"} - {""}
     alias = db.session.scalar(select(Alias).where(Alias.path.in_(candidates)))
-    if alias is not None and alias.post.status == PUBLISHED:
+    if alias is not None and alias.post.is_visible:
         target = url_for("public.post", slug=alias.post.slug)
         query = request.query_string.decode("latin-1")
         return redirect(f"{target}?{query}" if query else target, code=301)
@@ -213,14 +234,17 @@ def _cacheable() -> bool:
 
 @bp.before_request
 def serve_from_cache():
-    return cached_answer() if _cacheable() else None
+    answer = cached_answer() if _cacheable() else None
+    g.page_cache_hit = answer is not None
+    return answer
 
 
 @bp.after_request
 def store_in_cache(response: Response) -> Response:
-    if response.status_code != 200 or response.direct_passthrough:
-        return response
-    if not _cacheable():
+    if g.get("page_cache_hit") or response.status_code != 200 or response.direct_passthrough:
+        return response  # a cache hit keeps its entry's expiry
+    # A response that sets a cookie (a session ending, a CSRF token) is for one reader only.
+    if not _cacheable() or "Set-Cookie" in response.headers or session.modified:
         response.headers["Cache-Control"] = "private, no-cache"
         return response
     return store_answer(response)
@@ -237,8 +261,8 @@ def slot(context: Mapping[str, Any], name: str) -> Markup:
 
 def canonical_url() -> str:
     """This page's canonical URL: the path, plus ``?page=N`` beyond the first page."""
-    page = request.args.get("page", "")
-    query = f"?page={page}" if page.isdigit() and int(page) > 1 else ""
+    page = positive_int(request.args.get("page"))
+    query = f"?page={page}" if page and page > 1 else ""
     return absolute_url(request.path + query)
 
 

@@ -52,3 +52,22 @@ def test_signed_in_authors_never_get_cached_pages(app, client):
 def test_not_found_pages_are_not_cached(app, client):
     assert client.get("/posts/missing").status_code == 404
     assert cached(app, "/posts/missing") is None
+
+
+def test_a_cache_hit_does_not_extend_the_entry(app, client):
+    publish(app, "Cached")
+    client.get("/posts")
+    first = cached(app, "/posts").expires
+    client.get("/posts")
+    assert cached(app, "/posts").expires == first
+
+
+def test_a_response_that_sets_a_cookie_is_not_cached(app, client):
+    auth = AuthActions(app, client)
+    auth.login(remember=True)
+    # A different browser fingerprint: strong session protection ends the session,
+    # and the response clears the cookies; it must not be shared with other readers.
+    response = client.get("/archive", headers={"User-Agent": "another browser"})
+    assert "Set-Cookie" in response.headers
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert cached(app, "/archive") is None

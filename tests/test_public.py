@@ -124,7 +124,8 @@ def test_posts_list_is_paginated_with_canonical_urls(demo_client):
     "url",
     [
         "/posts?page=0", "/posts?page=-1", "/posts?page=abc", "/posts?page=99",
-        "/posts?page=1.5", "/posts/no-such-post", "/topics/no-such-topic",
+        "/posts?page=1.5", "/posts?page=²", "/posts?page=99999999999999999999999",
+        "/posts?page=" + "9" * 5000, "/posts/no-such-post", "/topics/no-such-topic",
         "/tags/no-such-tag", "/topics/archive?page=9", "/nothing/here",
     ],
 )
@@ -226,3 +227,23 @@ def test_favicon_and_health(client):
     with client.get("/static/favicon.svg") as icon:
         assert icon.mimetype == "image/svg+xml"
     assert client.get("/-/health").get_json() == {"status": "ok"}
+
+
+def test_old_url_of_a_scheduled_post_does_not_reveal_its_new_slug(app, client):
+    with app.app_context():
+        post = save_post(PostData(title="Old name", body="x", status="published"))
+        save_post(
+            PostData(title="Embargoed", slug="secret-launch", body="x", status="published",
+                     published_at=utcnow() + timedelta(days=30)),
+            post,
+        )
+    assert client.get("/posts/old-name").status_code == 404
+
+
+def test_previous_and_next_do_not_skip_posts_published_at_the_same_moment(app, client):
+    moment = utcnow() - timedelta(days=1)
+    with app.app_context():
+        for title in ("One", "Two", "Three"):
+            save_post(PostData(title=title, body="x", status="published", published_at=moment))
+    html = client.get("/posts/two").get_data(as_text=True)
+    assert 'rel="prev" href="/posts/one"' in html and 'rel="next" href="/posts/three"' in html
