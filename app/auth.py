@@ -215,13 +215,16 @@ def login():
 
     keys = throttle.keys_for(username, request.remote_addr)
     wait = throttle.locked_seconds(keys)
-    if wait:
+    # The attempt is counted before the password is checked, so parallel guesses cannot
+    # slip past the limit; a successful sign-in clears the count again.
+    failures = throttle.record_failure(keys) if not wait else 0
+    if wait or failures > int(current_app.config["LOGIN_MAX_FAILURES"]):
+        wait = wait or throttle.locked_seconds(keys)
         return _login_form(
             429, form_error=_lockout_message(wait), headers={"Retry-After": str(wait)}, **form
         )
     user = authenticate(username, password)
     if user is None:
-        failures = throttle.record_failure(keys)
         time.sleep(throttle.failure_delay(failures))
         wait = throttle.locked_seconds(keys)
         if wait:
