@@ -44,6 +44,7 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+TAG_RE = re.compile(r"<[^>]*>")
 TOC_WRAPPER_RE = re.compile(r'^\s*<div class="toc">\s*|\s*</div>\s*$')
 
 # {{< name key=value key2="quoted value" >}}; "{{</* ... */>}}" is a literal, as in Hugo.
@@ -130,8 +131,14 @@ class _EmbedRenderer:
         return token
 
     def restore(self, html: str) -> str:
-        for token, fragment in self.fragments.items():
-            html = html.replace(f"<p>{token}</p>", fragment).replace(token, fragment)
+        if not self.fragments:
+            return html
+        # An embed written inside an attribute (a link's title, say) is dropped: its HTML may
+        # only stand where text stands, or it could add attributes to the author's tag.
+        token = re.compile(rf"tpembed{self.nonce}x\d+")
+        html = TAG_RE.sub(lambda tag: token.sub("", tag.group(0)), html)
+        for name, fragment in self.fragments.items():
+            html = html.replace(f"<p>{name}</p>", fragment).replace(name, fragment)
         return html
 
 

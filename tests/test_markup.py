@@ -114,3 +114,12 @@ def test_parse_embed_args():
         "model": "llama 3",
         "x": "y z",
     }
+
+
+def test_an_embed_inside_an_attribute_is_dropped_not_injected(app):
+    app.pm.register(EchoEmbed(), name="echo-embed")
+    app.extensions.pop("tokenpress_markdown", None)
+    with app.app_context():
+        html = render_markdown('[x](http://example.com "{{< echo x=1 >}}")\n').html
+    assert "<form" not in html
+    assert '<a href="http://example.com" title="">x</a>' in html
