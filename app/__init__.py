@@ -27,12 +27,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
 
     from app import cache, cli, config, plugins, public, security
-    from app.extensions import csrf, db, login_manager, migrate
+    from app.extensions import configure_sqlite, csrf, db, login_manager, migrate
 
     config.load_config(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)
+    configure_sqlite(app)
     migrate.init_app(
         app,
         db,

@@ -407,8 +407,11 @@ def pending_autosave(post: Post) -> Revision | None:
 
 
 def delete_post(post: Post) -> None:
-    """Delete a post forever, with its revisions and aliases."""
+    """Delete a post forever, with its revisions and aliases, in one transaction."""
     try:
+        # Write first: Python's sqlite3 driver opens its transaction only at the first
+        # write, and a plugin's savepoint issued before that would commit on its own.
+        db.session.execute(update(Post).where(Post.id == post.id).values(version=Post.version))
         call_isolated("post_deleted", post=post)
         db.session.delete(post)
         db.session.commit()

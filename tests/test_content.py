@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select, text
 
 from app import hookimpl
@@ -230,3 +231,23 @@ def test_deleting_a_post_removes_its_revisions_and_aliases(ctx):
                               published_at=post.published_at), post)
     delete_post(post)
     assert count(Post) == 0 and count(Revision) == 0 and count(Alias) == 0
+
+
+def test_a_failed_delete_keeps_what_plugins_did_in_post_deleted_rolled_back(ctx):
+    from app.cache import page_cache
+
+    post = published("Kept in the index")
+    # The search plugin drops the post's index row in post_deleted; then the delete fails.
+    db.session.execute(text(
+        "CREATE TRIGGER refuse_delete BEFORE DELETE ON posts "
+        "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    ))
+    db.session.commit()
+    with pytest.raises(Exception, match="refused"):
+        delete_post(post)
+    db.session.execute(text("DROP TRIGGER refuse_delete"))
+    db.session.commit()
+    assert db.session.execute(text("SELECT rowid FROM search_index")).scalars().all() == [post.id]
+    page_cache(current_app).clear()
+    html = current_app.test_client().get("/search?q=index").get_data(as_text=True)
+    assert '<a href="/posts/kept-in-the-index">' in html
