@@ -40,10 +40,6 @@ from app.models import (
 )
 from app.plugins import call_isolated
 
-# Fields a caller may change through save_post.
-EDITABLE_FIELDS = (
-    "title", "slug", "summary", "body", "topic", "tags", "featured", "status", "published_at",
-)
 # Revision kinds: an ordinary save, the editor's background copy of unsaved text, a
 # revision brought back, and a post read from a file.
 REVISION_KINDS = ("save", "autosave", "restore", "import")
@@ -151,6 +147,10 @@ def validate(data: PostData, post: Post | None) -> PostData:
     for path in data.aliases:
         if not path.startswith("/"):
             errors["aliases"] = f"An alias is a path starting with “/”: {path!r}."
+        elif path.startswith("/posts/"):
+            owner = db.session.scalar(select(Post).where(Post.slug == path.removeprefix("/posts/")))
+            if owner is not None and owner is not post:
+                errors["aliases"] = f"The path {path} is the address of “{owner.title}”."
     if errors:
         raise ValidationError(errors)
     return data

@@ -416,7 +416,17 @@ def untrash(post_id: int):
     if post.status != TRASHED:
         flash("The post is not in the trash.", "info")
     else:
-        content.restore_from_trash(post, user=author())
+        try:
+            content.restore_from_trash(post, user=author())
+        except content.ValidationError as exc:
+            # e.g. its slug was taken by another post while it sat in the trash
+            flash("It cannot leave the trash as it is: " + " ".join(exc.errors.values())
+                  + " Edit it in the trash first.", "error")
+            return redirect(url_for(".edit", post_id=post.id), code=303)
+        except SQLAlchemyError:
+            log.exception("restoring post %s from the trash failed", post.id)
+            flash(SAVE_FAILED, "error")
+            return redirect(url_for(".edit", post_id=post.id), code=303)
         flash(f"Restored from the trash: the post is {describe_status(post)} again.", "saved")
     target = request.form.get("next")
     if target == "dashboard":
@@ -522,6 +532,9 @@ def restore(post_id: int, revision_id: int):
             + " Open it in the editor to change it, then save.",
             status=400,
         )
+    except SQLAlchemyError:
+        log.exception("restoring revision %s of post %s failed", revision_id, post_id)
+        return revision_list(post_id, error=SAVE_FAILED, status=500)
     flash(
         f"Restored the revision of {revision.created_at:%Y-%m-%d %H:%M} UTC "
         f"(version {revision.version}). The previous text is kept in the revisions.",

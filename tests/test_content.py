@@ -251,3 +251,10 @@ def test_a_failed_delete_keeps_what_plugins_did_in_post_deleted_rolled_back(ctx)
     page_cache(current_app).clear()
     html = current_app.test_client().get("/search?q=index").get_data(as_text=True)
     assert '<a href="/posts/kept-in-the-index">' in html
+
+
+def test_an_alias_cannot_take_another_posts_address(ctx):
+    published("Owner")
+    with pytest.raises(ValidationError) as caught:
+        save_post(PostData(title="Thief", aliases=["/posts/owner"]))
+    assert "is the address of “Owner”" in caught.value.errors["aliases"]
