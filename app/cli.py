@@ -122,21 +122,11 @@ def init_command(no_demo: bool) -> None:
 def rerender_command() -> None:
     """Render every post's Markdown again (after adding or upgrading a plugin).
 
-    Only the stored HTML changes: no revision is written and no event fires.
+    Only the stored HTML changes: no revision is written.
     """
-    from app.cache import page_cache
-    from app.extensions import db
-    from app.markup import render_markdown
-    from app.models import Post
+    from app.content import rerender_all
 
-    posts = db.session.scalars(select(Post)).all()
-    for post in posts:
-        rendered = render_markdown(post.body)
-        post.body_html, post.toc_html = rendered.html, rendered.toc_html
-        post.word_count = rendered.word_count
-    db.session.commit()
-    page_cache(current_app).clear()
-    click.echo(f"Rendered {len(posts)} posts.")
+    click.echo(f"Rendered {rerender_all()} posts.")
 
 
 def init_app(app: Flask) -> None:

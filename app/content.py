@@ -421,6 +421,30 @@ def delete_post(post: Post) -> None:
     _content_changed()
 
 
+def rerender_all() -> int:
+    """Render every post's stored Markdown again, in one transaction; returns the count.
+
+    For after a plugin that adds embeds or Markdown extensions is installed or upgraded.
+    Only the derived HTML changes, so no revision is written and the version stays; the
+    ``post_updated`` event fires so indexes built from the HTML follow.
+    """
+    try:
+        posts = db.session.scalars(select(Post)).all()
+        for post in posts:
+            rendered = render_markdown(post.body)
+            post.body_html, post.toc_html = rendered.html, rendered.toc_html
+            post.word_count = rendered.word_count
+        db.session.flush()
+        for post in posts:
+            call_isolated("post_updated", post=post)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    _content_changed()
+    return len(posts)
+
+
 def _content_changed() -> None:
     """Invalidate cached pages after any content change."""
     from app.cache import page_cache

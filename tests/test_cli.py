@@ -108,3 +108,5 @@ def test_rerender_picks_up_a_newly_installed_embed(runner, app):
     assert result.exit_code == 0 and "Rendered 1 posts." in result.output
     with app.app_context():
         assert "<strong>HELLO</strong>" in db.session.get(Post, post_id).body_html
+    # post_updated fired, so the search index follows the new HTML
+    assert 'href="/posts/t"' in app.test_client().get("/search?q=hello").get_data(as_text=True)
