@@ -30,13 +30,9 @@ from sqlalchemy import select
 
 from app.content import PostData, ValidationError, save_post
 from app.extensions import db
-from app.models import DRAFT, PUBLISHED, TRASHED, Post, Topic
+from app.models import DRAFT, PUBLISHED, SLUG_RE, TRASHED, Post, Topic, slugify
 
 TOPICS_FILE = "_topics.yaml"
-KNOWN_KEYS = {
-    "title", "slug", "date", "summary", "topic", "tags", "featured", "draft", "aliases",
-    "updated", "status", "categories", "description",
-}
 
 
 class FrontMatterError(ValueError):
@@ -137,6 +133,11 @@ def post_data_from_file(text: str) -> PostData:
 def import_topics(path: Path) -> None:
     """Create or update topics from a ``_topics.yaml`` list, keeping its order."""
     entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise TypeError("the file must be a list of topics, each with a slug")
+    for entry in entries:
+        if not SLUG_RE.match(str(entry.get("slug") or "")):
+            raise KeyError(f"topic slug {entry.get('slug')!r} is not a lowercase-hyphen slug")
     for position, entry in enumerate(entries):
         topic = db.session.scalar(select(Topic).where(Topic.slug == entry["slug"]))
         if topic is None:
@@ -172,7 +173,8 @@ def import_directory(directory: str | Path) -> ImportReport:
         except FrontMatterError as exc:
             report.errors.append((path.name, str(exc)))
             continue
-        if data.slug and db.session.scalar(select(Post.id).where(Post.slug == data.slug)):
+        data.slug = data.slug or slugify(data.title)
+        if db.session.scalar(select(Post.id).where(Post.slug == data.slug)):
             report.skipped.append(path.name)
             continue
         try:

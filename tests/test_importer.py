@@ -121,3 +121,20 @@ def test_importing_twice_skips_existing_posts(app):
         assert len(first.imported) == 63 and not first.errors
         assert second.imported == [] and len(second.skipped) == 63
         assert db.session.scalar(select(func.count(Alias.id))) == 43
+
+
+def test_a_file_without_a_slug_is_skipped_the_second_time(app, tmp_path):
+    write(tmp_path / "c", "no-slug.md", '---\ntitle: "No Slug Here"\ndate: 2020-01-01\n---\nx\n')
+    with app.app_context():
+        assert import_directory(tmp_path / "c").imported == ["no-slug.md"]
+        again = import_directory(tmp_path / "c")
+        assert again.skipped == ["no-slug.md"] and not again.errors
+
+
+def test_a_bad_topics_file_is_reported_and_posts_still_import(app, tmp_path):
+    write(tmp_path / "c", "_topics.yaml", "- name: No slug\n")
+    write(tmp_path / "c", "ok.md", '---\ntitle: "Fine"\ndate: 2020-01-01\n---\nx\n')
+    with app.app_context():
+        report = import_directory(tmp_path / "c")
+        assert report.imported == ["ok.md"]
+        assert report.errors[0][0] == "_topics.yaml" and "slug" in report.errors[0][1]
