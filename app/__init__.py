@@ -30,7 +30,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.extensions import configure_sqlite, csrf, db, login_manager, migrate
 
     config.load_config(app, test_config)
-    os.makedirs(app.instance_path, exist_ok=True)
+    # Private: it holds the secret key, the database and the uploads.
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
 
     db.init_app(app)
     configure_sqlite(app)

@@ -13,7 +13,6 @@ import re
 import secrets
 import sys
 import time
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 import click
@@ -387,7 +386,6 @@ def unlock_command(username: str) -> None:
 def init_app(app: Flask) -> None:
     """Wire sign-in into the app (login view, CSRF error page, author commands)."""
     throttle.init_app(app)
-    app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=30))
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."

@@ -131,5 +131,4 @@ def cached_response(
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("PAGE_CACHE_SECONDS", 60)
     app.extensions["tokenpress_page_cache"] = PageCache()

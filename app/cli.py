@@ -26,6 +26,8 @@ def _instance_path() -> str:
 
 def make_app() -> Flask:
     """The CLI's app: ensures the instance config (and its secret key) exists first."""
+    # Files the CLI and the server create (database, uploads, logs) are the owner's only.
+    os.umask(0o077)
     instance = _instance_path()
     os.environ.setdefault("TOKENPRESS_INSTANCE_PATH", instance)
     if not os.environ.get("TOKENPRESS_SECRET_KEY"):

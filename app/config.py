@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -32,6 +33,15 @@ class DefaultConfig:
     SITE_URL = ""
     POSTS_PER_PAGE = 10
     FEATURED_ON_HOME = 3
+    LATEST_NOTES_LIMIT = 20
+    # The topic whose posts the home page lists under "From the Archive".
+    ARCHIVE_TOPIC = "archive"
+    ARCHIVE_INTRO = (
+        "Earlier writing on cloud architecture, Kubernetes, Go, and system design — "
+        "kept here for reference."
+    )
+    # How long one process may serve a cached page that another process changed.
+    PAGE_CACHE_SECONDS = 60
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # Plugins named here are registered but blocked (pluggy's set_blocked).
     DISABLED_PLUGINS: list[str] = []
@@ -48,12 +58,15 @@ class DefaultConfig:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
     # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = 0
     WTF_CSRF_TIME_LIMIT = None
     PASSWORD_MIN_LENGTH = 10
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT_SECONDS = 15 * 60
+    # Each failed sign-in waits LOGIN_FAILURE_DELAY (0.25 s; none in tests), doubling up to:
+    LOGIN_FAILURE_DELAY_MAX = 2.0
 
 
 def _parse_env_value(raw: str):
@@ -92,17 +105,19 @@ def write_instance_config(instance_path: str | Path) -> Path:
     Returns the path. An existing file is never touched, so the key stays stable.
     """
     path = Path(instance_path) / "config.py"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not path.exists():
-        path.write_text(
+        text = (
             "# tokenpress instance configuration (generated; keep this file private).\n"
             f"SECRET_KEY = {secrets.token_hex(32)!r}\n"
             "# Uncomment for plain-HTTP local use; keep True behind HTTPS.\n"
             "# SESSION_COOKIE_SECURE = False\n"
             "# SITE_URL = 'https://blog.example.com'\n"
             "# SQLALCHEMY_DATABASE_URI = 'postgresql+psycopg://user:pass@host/dbname'\n"
-            "# DISABLED_PLUGINS = ['search']\n",
-            encoding="utf-8",
+            "# DISABLED_PLUGINS = ['search']\n"
         )
-        path.chmod(0o600)
+        # Created private (0600) from the start: the key is never readable by others.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
     return path

@@ -267,13 +267,6 @@ def canonical_url() -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("ARCHIVE_TOPIC", "archive")
-    app.config.setdefault("LATEST_NOTES_LIMIT", 20)
-    app.config.setdefault(
-        "ARCHIVE_INTRO",
-        "Earlier writing on cloud architecture, Kubernetes, Go, and system design — "
-        "kept here for reference.",
-    )
     app.add_url_rule("/-/health", "health", health)
     app.add_url_rule(
         "/favicon.ico",

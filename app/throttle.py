@@ -150,4 +150,3 @@ def init_app(app) -> None:
     Tests run without the delay so they stay fast; a test that wants it sets it.
     """
     app.config.setdefault("LOGIN_FAILURE_DELAY", 0.0 if app.testing else 0.25)
-    app.config.setdefault("LOGIN_FAILURE_DELAY_MAX", 2.0)
