@@ -1,7 +1,7 @@
 """Author accounts: signing in and out, the CSRF error page and the ``author`` commands.
 
-Other modules protect views with Flask-Login's ``login_required``; an anonymous visitor is
-sent to ``auth.login`` with a ``next`` parameter, and after signing in lands back there (only
+Protected views (the editor checks every request; other pages use Flask-Login's
+``login_required``) send an anonymous visitor to ``auth.login`` with a ``next`` parameter, and after signing in lands back there (only
 same-site relative paths are followed; anything else goes to the editor dashboard).
 Usernames are stored lowercase; signing in ignores case and surrounding spaces.
 """
