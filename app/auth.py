@@ -1,8 +1,9 @@
 """Author accounts: signing in and out, the CSRF error page and the ``author`` commands.
 
 Protected views (the editor checks every request; other pages use Flask-Login's
-``login_required``) send an anonymous visitor to ``auth.login`` with a ``next`` parameter, and after signing in lands back there (only
-same-site relative paths are followed; anything else goes to the editor dashboard).
+``login_required``) send an anonymous visitor to ``auth.login`` with a ``next`` parameter;
+after signing in they land back there (only same-site relative paths are followed;
+anything else goes to the editor dashboard).
 Usernames are stored lowercase; signing in ignores case and surrounding spaces.
 """
 

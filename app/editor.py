@@ -220,7 +220,6 @@ def render_form(
         topics=topics(),
         kind_labels=KIND_LABELS,
         upload_limit=uploads.describe_size(int(current_app.config["UPLOAD_MAX_BYTES"])),
-        now=utcnow(),
     )
     return html, status
 

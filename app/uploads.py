@@ -42,7 +42,6 @@ class UploadError(ValueError):
 @dataclass(frozen=True)
 class StoredUpload:
     name: str
-    media_type: str
     size: int
 
     @property
@@ -120,7 +119,7 @@ def store_upload(
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
-    return StoredUpload(name=name, media_type=media, size=len(data))
+    return StoredUpload(name=name, size=len(data))
 
 
 @bp.route("/<name>")
