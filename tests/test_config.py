@@ -62,21 +62,6 @@ def test_secure_cookie_defaults(tmp_path):
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 
-def test_proxy_count_trusts_forwarded_proto(tmp_path):
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "PROXY_COUNT": 1})
-
-    @app.route("/-/scheme")
-    def scheme():
-        from flask import request
-
-        return request.scheme
-
-    client = app.test_client()
-    response = client.get("/-/scheme", headers={"X-Forwarded-Proto": "https"})
-    assert response.get_data(as_text=True) == "https"
-    assert "max-age" in response.headers["Strict-Transport-Security"]
-
-
 def test_a_new_instance_folder_is_private(tmp_path):
     create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "new")})
     assert (tmp_path / "new").stat().st_mode & 0o777 == 0o700
