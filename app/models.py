@@ -35,6 +35,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def isoformat_utc(dt: datetime) -> str:
+    """A naive UTC datetime as RFC 3339 to the second: ``2026-03-10T09:00:00Z``.
+
+    The form feeds (Atom, JSON Feed), sitemaps (W3C Datetime) and logs want.
+    """
+    return dt.replace(microsecond=0).isoformat() + "Z"
+
+
 def slugify(text: str, max_length: int = 80) -> str:
     """Lowercase ASCII words joined by hyphens: "Ünïcode: KV 101" -> "unicode-kv-101".
 
@@ -146,6 +154,15 @@ class Post(db.Model):
             and self.published_at is not None
             and self.published_at > utcnow()
         )
+
+    @property
+    def modified_at(self) -> datetime:
+        """When readers last saw the post change: its last save or, if later, its going
+        live (a post scheduled after its last save changes, for readers, when it appears).
+
+        Only meaningful for a post that has a ``published_at``.
+        """
+        return max(self.updated_at, self.published_at)
 
     @property
     def tag_word(self) -> str:

@@ -19,6 +19,7 @@ hooks run through ``call_isolated``, which records each failure with its plugin'
 from __future__ import annotations
 
 import difflib
+import hashlib
 import importlib
 import importlib.util
 import json
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import pluggy
-from flask import Flask, abort, current_app, send_from_directory
+from flask import Flask, abort, current_app, send_from_directory, url_for
 from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup
 
@@ -57,20 +58,22 @@ FAILURES_KEPT = 50
 # plugin failing on every request cannot fill the disk.
 FAILURE_LOG_MAX_BYTES = 256 * 1024
 
+# Content events: ``call_isolated`` runs each implementation in its own savepoint.
+EVENT_HOOKS = frozenset({"post_updated", "post_published", "post_deleted"})
 # Hooks called through ``call_isolated``: implementation by implementation, so wrappers
 # (which need pluggy's own call loop) cannot take part; they are refused at start-up.
-ISOLATED_HOOKS = frozenset(
-    {
-        "extra_css_urls",
-        "extra_js_urls",
-        "extra_head",
-        "render_slot",
-        "extra_template_vars",
-        "post_updated",
-        "post_published",
-        "post_deleted",
-    }
-)
+ISOLATED_HOOKS = EVENT_HOOKS | {
+    "extra_css_urls",
+    "extra_js_urls",
+    "extra_head",
+    "render_slot",
+    "extra_template_vars",
+    # Called on first use and cached for the app's life (app/markup.py, the calculators
+    # plugin's registry).
+    "register_markdown_extensions",
+    "register_embeds",
+    "register_calculators",
+}
 
 
 class PluginError(RuntimeError):
@@ -261,6 +264,31 @@ def init_app(app: Flask) -> None:
         return send_from_directory(info.static_dir, filename, max_age=31536000)
 
 
+def plugin_asset_url(plugin_name: str, filename: str) -> str:
+    """The URL of ``filename`` in the ``static/`` folder of plugin ``plugin_name``, with
+    ``v=`` a short hash of the file's content.
+
+    Plugin static files are served with a one-year cache lifetime, so the URL must change
+    when the file does. Each hash is computed once per app (a file changed while the site
+    runs keeps its old URL until a restart). Needs an app context. Raises ``LookupError``
+    when the app has no enabled plugin of that name with a ``static/`` folder, and
+    ``OSError`` when the file cannot be read.
+    """
+    app = current_app._get_current_object()
+    versions: dict[tuple[str, str], str] = app.extensions.setdefault(
+        "tokenpress_asset_versions", {}
+    )
+    key = (plugin_name, filename)
+    if key not in versions:
+        info = app.extensions["tokenpress_plugins"].get(plugin_name)
+        static_dir = info.static_dir if info is not None and info.enabled else None
+        if static_dir is None:
+            raise LookupError(f"no enabled plugin {plugin_name!r} with a static/ folder")
+        content = (static_dir / filename).read_bytes()
+        versions[key] = hashlib.sha256(content).hexdigest()[:10]
+    return url_for("plugin_static", plugin=plugin_name, filename=filename, v=versions[key])
+
+
 def plugin_infos(app: Flask) -> list[PluginInfo]:
     """Every plugin the app knows, enabled or not, in registration order."""
     return list(app.extensions["tokenpress_plugins"].values())
@@ -295,10 +323,10 @@ def record_failure(app: Flask, plugin_name: str, hook_name: str, exc: BaseExcept
     except Exception:  # noqa: BLE001 - a plugin's exception may not even print
         message = "<unprintable>"
     log.error("plugin %r failed in hook %r:\n%s", plugin_name, hook_name, tb)
-    from app.models import utcnow
+    from app.models import isoformat_utc, utcnow
 
     entry = {
-        "at": utcnow().isoformat(timespec="seconds") + "Z",
+        "at": isoformat_utc(utcnow()),
         "plugin": plugin_name,
         "hook": hook_name,
         "error": f"{type(exc).__name__}: {message}",
@@ -351,10 +379,19 @@ def call_isolated(hook_name: str, app: Flask | None = None, **kwargs: Any) -> li
     """Call an optional hook implementation by implementation, in pluggy's order.
 
     Results that are ``None`` are dropped. An implementation that raises is recorded with
-    its plugin's name and left out; the others still run. Event hooks get a database
-    savepoint each, so a failing one leaves no half-done writes behind. ``app`` is also
-    passed to implementations whose hook takes an ``app`` argument.
+    its plugin's name and left out; the others still run. Event hooks (``EVENT_HOOKS``) get
+    a database savepoint each, so a failing one leaves no half-done writes behind. ``app``
+    (default: the current app) is also passed to implementations that take an ``app``
+    argument.
     """
+    return [result for _, result in call_isolated_by_plugin(hook_name, app, **kwargs)]
+
+
+def call_isolated_by_plugin(
+    hook_name: str, app: Flask | None = None, **kwargs: Any
+) -> list[tuple[str, Any]]:
+    """``call_isolated``, each result paired with the name of the plugin that returned it
+    (so a caller can report a bad result under that plugin's name)."""
     app = app or current_app._get_current_object()
     kwargs["app"] = app
     caller = getattr(app.pm.hook, hook_name)
@@ -367,7 +404,7 @@ def call_isolated(hook_name: str, app: Flask | None = None, **kwargs: Any) -> li
     for impl in reversed(caller.get_hookimpls()):
         args = {name: kwargs[name] for name in impl.argnames if name in kwargs}
         try:
-            if hook_name.startswith("post_"):
+            if hook_name in EVENT_HOOKS:
                 from app.extensions import db
 
                 with db.session.begin_nested():
@@ -380,7 +417,7 @@ def call_isolated(hook_name: str, app: Flask | None = None, **kwargs: Any) -> li
             record_failure(app, impl.plugin_name, hook_name, exc)
             continue
         if result is not None:
-            results.append(result)
+            results.append((impl.plugin_name, result))
     return results
 
 

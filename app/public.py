@@ -27,7 +27,7 @@ from flask import (
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from app.cache import cached_answer, store_answer
@@ -93,6 +93,20 @@ def paginate(query, per_page: int | None = None):
 def with_listing_data(query):
     """Load the topic and tags of listed posts in two queries, not one per post."""
     return query.options(selectinload(Post.topic), selectinload(Post.tags))
+
+
+def public_tag_or_404(name: str) -> tuple[Tag, Select]:
+    """The tag called ``name`` and a select of the visible posts carrying it, newest first.
+
+    404 unless a visible post carries it: a tag only drafts carry is not public.
+    """
+    tag = db.session.scalar(select(Tag).where(Tag.name == name))
+    if tag is None:
+        abort(404)
+    query = Post.visible().join(post_tags).where(post_tags.c.tag_id == tag.id)
+    if db.session.scalar(query.limit(1)) is None:
+        abort(404)
+    return tag, query
 
 
 def archive_topic() -> Topic | None:
@@ -179,13 +193,8 @@ def topic(slug: str):
 
 @bp.route("/tags/<name>")
 def tag(name: str):
-    tag = db.session.scalar(select(Tag).where(Tag.name == name))
-    if tag is None:
-        abort(404)
-    query = with_listing_data(Post.visible()).join(post_tags).where(post_tags.c.tag_id == tag.id)
-    pagination = paginate(query)
-    if pagination.total == 0:
-        abort(404)  # a tag only drafts carry is not public
+    tag, query = public_tag_or_404(name)
+    pagination = paginate(with_listing_data(query))
     return render_page("list.html", pagination=pagination, tag=tag, heading=f"Tagged “{name}”")
 
 

@@ -8,6 +8,7 @@ every hook has one).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -15,6 +16,7 @@ import shutil
 from pathlib import Path
 
 import html5lib
+import pluggy
 import pytest
 from sqlalchemy import select
 
@@ -24,9 +26,14 @@ from app.extensions import db
 from app.models import PUBLISHED, Post, Tag
 from app.plugins import (
     DEFAULT_PLUGINS,
+    EVENT_HOOKS,
     FAILURE_LOG,
     FAILURES_KEPT,
+    ISOLATED_HOOKS,
     PluginError,
+    call_isolated,
+    call_isolated_by_plugin,
+    plugin_asset_url,
     recent_failures,
     record_failure,
 )
@@ -470,3 +477,40 @@ def test_plugin_list_reports_versions_sources_and_hooks(everything_app):
     specs = {n for n in dir(hookspecs) if everything_app.pm.parse_hookspec_opts(hookspecs, n)}
     assert set(info.hooks) == specs - {"register_calculators"}
     assert json.loads(json.dumps(info.as_dict()))["hooks"] == info.hooks
+
+
+# --- helpers for plugins ------------------------------------------------------------------------
+
+
+def test_isolated_hooks_are_every_hook_but_the_start_up_ones():
+    # What docs/plugins.md promises: only start-up and wiring hooks may stop the site.
+    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    specs = {n for n in dir(hookspecs) if pm.parse_hookspec_opts(hookspecs, n)}
+    start_up = {"startup", "register_blueprints", "register_commands"}
+    assert specs - start_up == ISOLATED_HOOKS
+    assert {n for n in specs if n.startswith("post_")} == EVENT_HOOKS
+
+
+def test_call_isolated_by_plugin_names_each_result_in_hook_order(everything_app):
+    with everything_app.app_context():
+        pairs = call_isolated_by_plugin("register_embeds", app=everything_app)
+        assert [result for _, result in pairs] == call_isolated("register_embeds")
+    # The directory plugin was registered after the built-ins, so pluggy calls it first.
+    assert [name for name, _ in pairs] == ["everything", "calculators"]
+
+
+def test_plugin_asset_url_carries_a_hash_of_the_file(app):
+    css = Path(__file__).parent.parent / "plugins" / "search" / "static" / "search.css"
+    version = hashlib.sha256(css.read_bytes()).hexdigest()[:10]
+    with app.test_request_context():
+        assert plugin_asset_url("search", "search.css") == (
+            f"/-/static/search/search.css?v={version}"
+        )
+        with pytest.raises(LookupError):
+            plugin_asset_url("no-such-plugin", "x.css")
+
+
+def test_plugin_asset_url_refuses_a_disabled_plugin(tmp_path):
+    app = build_app(tmp_path, DISABLED_PLUGINS=["search"])
+    with app.test_request_context(), pytest.raises(LookupError):
+        plugin_asset_url("search", "search.css")

@@ -10,33 +10,18 @@ screens (a first tap focuses an item, a second tap on it follows the link).
 
 from __future__ import annotations
 
-import hashlib
-from functools import cache
-from pathlib import Path
-
-from flask import Request, url_for
+from flask import Request
 from markupsafe import Markup
 
 from app import hookimpl
+from app.plugins import plugin_asset_url
 
 NAME = "archive-focus"
-STATIC = Path(__file__).parent / "static"
 CSS_FILE = "archive-focus.css"
 JS_FILE = "archive-focus.js"
 # Pages that render the archive list; other pages do not pay for the files.
 ENDPOINTS = frozenset({"public.home", "public.archive"})
 HINT = "Hover to bring an item back into focus."
-
-
-@cache
-def _version(filename: str) -> str:
-    """A short content hash: plugin static files are cached for a year, so their URLs
-    must change when their content does."""
-    return hashlib.sha256((STATIC / filename).read_bytes()).hexdigest()[:10]
-
-
-def _asset_url(filename: str) -> str:
-    return url_for("plugin_static", plugin=NAME, filename=filename, v=_version(filename))
 
 
 def _wanted(request: Request) -> bool:
@@ -45,12 +30,12 @@ def _wanted(request: Request) -> bool:
 
 @hookimpl
 def extra_css_urls(request: Request) -> list[str]:
-    return [_asset_url(CSS_FILE)] if _wanted(request) else []
+    return [plugin_asset_url(NAME, CSS_FILE)] if _wanted(request) else []
 
 
 @hookimpl
 def extra_js_urls(request: Request) -> list[str]:
-    return [_asset_url(JS_FILE)] if _wanted(request) else []
+    return [plugin_asset_url(NAME, JS_FILE)] if _wanted(request) else []
 
 
 @hookimpl

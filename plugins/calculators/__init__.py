@@ -8,13 +8,10 @@ works without JavaScript; ``static/calculators.js`` recomputes live through
 
 from __future__ import annotations
 
-import hashlib
-from functools import cache
-from pathlib import Path
-
-from flask import Blueprint, Flask, Request, url_for
+from flask import Blueprint, Flask, Request
 
 from app import hookimpl
+from app.plugins import plugin_asset_url
 from plugins.calculators.base import (
     Calculator,
     Evaluation,
@@ -39,19 +36,6 @@ __all__ = [
 ]
 
 PLUGIN_NAME = "calculators"
-STATIC = Path(__file__).parent / "static"
-
-
-@cache
-def _asset_version(filename: str) -> str:
-    """A short content hash, so a changed file gets a new URL despite year-long caching."""
-    return hashlib.sha256((STATIC / filename).read_bytes()).hexdigest()[:10]
-
-
-def _asset_url(filename: str) -> str:
-    return url_for(
-        "plugin_static", plugin=PLUGIN_NAME, filename=filename, v=_asset_version(filename)
-    )
 
 
 def _may_show_calculators(request: Request) -> bool:
@@ -61,8 +45,8 @@ def _may_show_calculators(request: Request) -> bool:
 
 @hookimpl
 def startup(app: Flask) -> None:
-    # Collect once now, so a plugin with a broken register_calculators is reported at
-    # start-up (logged with its name) rather than on a reader's first request.
+    # The app's one collection (kept for its life), made now so that a plugin with a broken
+    # register_calculators is reported at start-up rather than on a reader's first request.
     from plugins.calculators.registry import calculators
 
     calculators(app)
@@ -89,9 +73,13 @@ def register_blueprints(app: Flask) -> list[Blueprint]:
 
 @hookimpl
 def extra_css_urls(request: Request) -> list[str] | None:
-    return [_asset_url("calculators.css")] if _may_show_calculators(request) else None
+    if not _may_show_calculators(request):
+        return None
+    return [plugin_asset_url(PLUGIN_NAME, "calculators.css")]
 
 
 @hookimpl
 def extra_js_urls(request: Request) -> list[str] | None:
-    return [_asset_url("calculators.js")] if _may_show_calculators(request) else None
+    if not _may_show_calculators(request):
+        return None
+    return [plugin_asset_url(PLUGIN_NAME, "calculators.js")]

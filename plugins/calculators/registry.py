@@ -1,54 +1,59 @@
 """Collecting calculators from every plugin through the ``register_calculators`` hook.
 
-Each implementation is called on its own, so one that raises or returns junk is logged
-with its plugin's name (``record_failure``) and the others still work. The result is cached
-on the app until the set of implementations changes (a plugin registered later, as tests
-do, is picked up on the next call).
+The hook is isolated (``call_isolated``): an implementation that raises, or an item that is
+not a ``Calculator``, is logged with its plugin's name (``record_failure``) and left out,
+and the others still work. Like embed handlers (``app/markup.py``), calculators are
+collected once per app, on first use (the plugin's ``startup`` hook), and kept for the
+app's life: a plugin registered on a built app is seen only once the app's cache entry
+(``app.extensions[CACHE_KEY]``) is dropped.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask
 
-from app.plugins import record_failure
+from app.plugins import call_isolated_by_plugin, record_failure
 from plugins.calculators.base import Calculator
 
 log = logging.getLogger(__name__)
+HOOK = "register_calculators"
 CACHE_KEY = "tokenpress_calculators"
+
+
+def _registry(app: Flask) -> dict[str, dict[str, Any]]:
+    """``{"calculators": {name: Calculator}, "owners": {name: plugin name}}``, collected on
+    the first call and kept for the app's life."""
+    if CACHE_KEY in app.extensions:
+        return app.extensions[CACHE_KEY]
+    found: dict[str, Calculator] = {}
+    owners: dict[str, str] = {}
+    # In pluggy's order, last-registered plugin first: the first to claim a name keeps it.
+    for plugin, result in call_isolated_by_plugin(HOOK, app=app):
+        try:
+            items = list(result)
+        except Exception as exc:  # noqa: BLE001 - not a list, or a generator that raised
+            record_failure(app, plugin, HOOK, exc)
+            continue
+        for item in items:
+            if not isinstance(item, Calculator):
+                error = TypeError(f"{HOOK} returned {item!r}, not a Calculator")
+                record_failure(app, plugin, HOOK, error)
+            elif item.name in found:
+                log.warning("calculator %r from %r is shadowed", item.name, plugin)
+            else:
+                found[item.name] = item
+                owners[item.name] = plugin
+    app.extensions[CACHE_KEY] = {"calculators": found, "owners": owners}
+    return app.extensions[CACHE_KEY]
 
 
 def calculators(app: Flask) -> dict[str, Calculator]:
     """Every registered calculator by name; on a name clash the later-registered plugin
     wins (the same rule as embeds), and the clash is logged."""
-    caller = app.pm.hook.register_calculators
-    impls = caller.get_hookimpls()
-    key = tuple((impl.plugin_name, id(impl.function)) for impl in impls)
-    cache = app.extensions.setdefault(CACHE_KEY, {})
-    if cache.get("key") == key:
-        return cache["calculators"]
-    found: dict[str, Calculator] = {}
-    owners: dict[str, str] = {}
-    # pluggy calls the last-registered implementation first; get_hookimpls() is the reverse.
-    for impl in reversed(impls):
-        args = {"app": app} if "app" in impl.argnames else {}
-        try:
-            items = list(impl.function(**args) or ())
-        except Exception as exc:  # noqa: BLE001 - one broken plugin must not hide the rest
-            record_failure(app, impl.plugin_name, "register_calculators", exc)
-            continue
-        for item in items:
-            if not isinstance(item, Calculator):
-                error = TypeError(f"register_calculators returned {item!r}, not a Calculator")
-                record_failure(app, impl.plugin_name, "register_calculators", error)
-            elif item.name in found:
-                log.warning("calculator %r from %r is shadowed", item.name, impl.plugin_name)
-            else:
-                found[item.name] = item
-                owners[item.name] = impl.plugin_name
-    cache.update(key=key, calculators=found, owners=owners)
-    return found
+    return _registry(app)["calculators"]
 
 
 def get_calculator(app: Flask, name: str) -> Calculator | None:
@@ -57,5 +62,4 @@ def get_calculator(app: Flask, name: str) -> Calculator | None:
 
 def owner(app: Flask, name: str) -> str:
     """The name of the plugin that registered calculator ``name`` (for failure reports)."""
-    calculators(app)
-    return app.extensions[CACHE_KEY]["owners"].get(name, name)
+    return _registry(app)["owners"].get(name, name)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
+from app.models import isoformat_utc
 from plugins.feeds.html import xml_safe
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -59,11 +60,6 @@ class Feed:
 def rfc822(dt: datetime) -> str:
     """``Tue, 10 Mar 2026 09:00:00 GMT``: RSS dates (RFC 822 with four-digit years)."""
     return format_datetime(dt.replace(tzinfo=UTC, microsecond=0), usegmt=True)
-
-
-def rfc3339(dt: datetime) -> str:
-    """``2026-03-10T09:00:00Z``: Atom, JSON Feed and sitemap dates."""
-    return dt.replace(microsecond=0).isoformat() + "Z"
 
 
 def _add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -113,7 +109,7 @@ def atom(feed: Feed) -> bytes:
     _add(root, "title", feed.title)
     if feed.description:
         _add(root, "subtitle", feed.description)
-    _add(root, "updated", rfc3339(feed.updated))
+    _add(root, "updated", isoformat_utc(feed.updated))
     _add(root, "link", rel="self", type="application/atom+xml", href=feed.urls["atom"])
     _add(root, "link", rel="alternate", type="text/html", href=feed.home_url)
     author = _add(root, "author")
@@ -124,8 +120,8 @@ def atom(feed: Feed) -> bytes:
         _add(element, "id", entry.id)
         _add(element, "title", entry.title, type="text")
         _add(element, "link", rel="alternate", type="text/html", href=entry.url)
-        _add(element, "published", rfc3339(entry.published))
-        _add(element, "updated", rfc3339(entry.updated))
+        _add(element, "published", isoformat_utc(entry.published))
+        _add(element, "updated", isoformat_utc(entry.updated))
         for tag in entry.tags:
             _add(element, "category", term=tag)
         if entry.summary:
@@ -151,8 +147,8 @@ def json_feed(feed: Feed) -> bytes:
                 "title": entry.title,
                 "content_html": entry.content_html,
                 **({"summary": entry.summary} if entry.summary else {}),
-                "date_published": rfc3339(entry.published),
-                "date_modified": rfc3339(entry.updated),
+                "date_published": isoformat_utc(entry.published),
+                "date_modified": isoformat_utc(entry.updated),
                 "tags": list(entry.tags),
             }
             for entry in feed.entries

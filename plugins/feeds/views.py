@@ -18,8 +18,8 @@ from sqlalchemy.orm import selectinload
 
 from app.cache import cached_response, last_change
 from app.extensions import db
-from app.models import Post, Tag, Topic, post_tags
-from app.public import absolute_url
+from app.models import Post, Topic
+from app.public import absolute_url, public_tag_or_404
 from plugins.feeds.build import FORMATS, Entry, Feed
 from plugins.feeds.html import absolutize_urls
 
@@ -64,13 +64,7 @@ def topic(slug: str, fmt: str) -> Response:
 
 @bp.route("/tags/<name>/" + FORMAT_RULE)
 def tag(name: str, fmt: str) -> Response:
-    tag = db.session.scalar(select(Tag).where(Tag.name == name))
-    if tag is None:
-        abort(404)
-    query = Post.visible().join(post_tags).where(post_tags.c.tag_id == tag.id)
-    # Like the tag page: a tag that only drafts carry is not public.
-    if db.session.scalar(query.limit(1)) is None:
-        abort(404)
+    tag, query = public_tag_or_404(name)
     return _feed_response(
         fmt,
         lambda: _build(
@@ -107,8 +101,7 @@ def post_entry(post: Post) -> Entry:
         title=post.title,
         url=url,
         published=post.published_at,
-        # A post scheduled after its last save changes, for readers, when it appears.
-        updated=max(post.updated_at, post.published_at),
+        updated=post.modified_at,
         content_html=absolutize_urls(post.body_html, url),
         summary=post.summary,
         tags=tuple(t.name for t in post.tags),

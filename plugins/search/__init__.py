@@ -9,29 +9,20 @@ transaction), and rebuilt on demand by ``tokenpress search rebuild``. Readers ge
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from functools import cache
-from pathlib import Path
 
 import click
-from flask import Blueprint, Flask, Request, render_template, url_for
+from flask import Blueprint, Flask, Request, render_template
 from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError
 
 from app import hookimpl
 from app.extensions import db
-from plugins.search.backends import Backend, backend_for
+from app.plugins import plugin_asset_url
+from plugins.search.backends import current_backend
 from plugins.search.views import PLUGIN_NAME
 
 log = logging.getLogger(__name__)
-
-STATIC = Path(__file__).parent / "static"
-
-
-def current_backend() -> Backend | None:
-    """The backend for the app's database (``None`` on an unsupported database)."""
-    return backend_for(db.engine.dialect.name)
 
 
 def sync_index(force: bool = False) -> int | None:
@@ -111,18 +102,9 @@ def post_deleted(post) -> None:
         backend.remove_post(db.session, post.id)
 
 
-@cache
-def _stylesheet_version() -> str:
-    # Plugin static files are cached for a year: a content hash in the URL busts that.
-    return hashlib.sha256((STATIC / "search.css").read_bytes()).hexdigest()[:10]
-
-
 @hookimpl
 def extra_css_urls(request: Request) -> list[str]:
-    return [
-        url_for("plugin_static", plugin=PLUGIN_NAME, filename="search.css",
-                v=_stylesheet_version())
-    ]
+    return [plugin_asset_url(PLUGIN_NAME, "search.css")]
 
 
 @hookimpl

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from markupsafe import Markup
 from sqlalchemy import DateTime, bindparam, text
 
+from app.extensions import db
 from app.models import PUBLISHED
 from plugins.search.query import Query, Term
 from plugins.search.text import Markers, html_to_text
@@ -364,6 +365,8 @@ class PostgresBackend:
 BACKENDS: dict[str, Backend] = {"sqlite": SQLiteBackend(), "postgresql": PostgresBackend()}
 
 
-def backend_for(dialect_name: str) -> Backend | None:
-    """The backend for a SQLAlchemy dialect name, or None where search is unsupported."""
-    return BACKENDS.get(dialect_name)
+def current_backend() -> Backend | None:
+    """The backend for the current app's database, or ``None`` where search is unsupported
+    (the one lookup the events, the command and the search page share). Needs an app
+    context."""
+    return BACKENDS.get(db.engine.dialect.name)

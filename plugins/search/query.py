@@ -54,10 +54,6 @@ class Query:
         """True when there is nothing to search for (the page shows hints instead)."""
         return not self.groups
 
-    @property
-    def positive_terms(self) -> list[Term]:
-        return [term for group in self.groups for term in group]
-
 
 def clean(raw: str) -> str:
     """Normalise Unicode, turn control and format characters into spaces, squeeze spaces."""

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Post, utcnow
 from app.plugins import record_failure
 from app.public import page_number, render_page
-from plugins.search.backends import Results, backend_for
+from plugins.search.backends import Results, current_backend
 from plugins.search.query import MAX_QUERY_CHARS, parse
 
 PLUGIN_NAME = "search"
@@ -28,7 +28,7 @@ bp = Blueprint("search", __name__)
 def search():
     page = page_number()
     query = parse(request.args.get("q", ""))
-    backend = backend_for(db.session.get_bind().dialect.name)
+    backend = current_backend()
     results: Results | None = None
     failed = False
     if not query.is_empty and backend is not None:

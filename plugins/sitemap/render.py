@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.models import isoformat_utc
+
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
@@ -24,11 +26,6 @@ class Link:
     summary: str = ""
 
 
-def w3c_datetime(dt: datetime) -> str:
-    """``2026-03-10T09:00:00Z`` (W3C Datetime, as sitemaps want)."""
-    return dt.replace(microsecond=0).isoformat() + "Z"
-
-
 def sitemap_xml(urls: Iterable[tuple[str, datetime | None]]) -> bytes:
     """A sitemaps.org ``urlset`` of (absolute URL, last modified or None)."""
     root = ET.Element("urlset", {"xmlns": SITEMAP_NS})
@@ -36,7 +33,7 @@ def sitemap_xml(urls: Iterable[tuple[str, datetime | None]]) -> bytes:
         url = ET.SubElement(root, "url")
         ET.SubElement(url, "loc").text = loc
         if lastmod is not None:
-            ET.SubElement(url, "lastmod").text = w3c_datetime(lastmod)
+            ET.SubElement(url, "lastmod").text = isoformat_utc(lastmod)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 

@@ -27,11 +27,6 @@ bp = Blueprint("sitemap", __name__)
 PRIVATE_PREFIXES = ("/editor/", "/auth/")
 
 
-def modified(post: Post) -> datetime:
-    """When readers last saw a post change: its last save or, if later, its going live."""
-    return max(post.updated_at, post.published_at)
-
-
 def visible_posts() -> list[Post]:
     """Every visible post, newest first, without the heavy body columns."""
     columns = (Post.id, Post.slug, Post.title, Post.summary, Post.topic_id,
@@ -47,7 +42,7 @@ def sitemap() -> Response:
 
 def _sitemap() -> bytes:
     posts = visible_posts()
-    newest = max((modified(p) for p in posts), default=None)
+    newest = max((p.modified_at for p in posts), default=None)
     urls: list[tuple[str, datetime | None]] = [(url_for("public.home"), newest)]
     pages = math.ceil(len(posts) / current_app.config["POSTS_PER_PAGE"])
     urls.append((url_for("public.posts"), newest))
@@ -56,7 +51,7 @@ def _sitemap() -> bytes:
     by_topic: dict[int, datetime] = {}
     by_tag: dict[str, datetime] = {}
     for post in posts:
-        changed = modified(post)
+        changed = post.modified_at
         if post.topic_id is not None:
             by_topic[post.topic_id] = max(by_topic.get(post.topic_id, changed), changed)
         for tag in post.tags:
@@ -66,7 +61,7 @@ def _sitemap() -> bytes:
         urls.append((url_for("public.topic", slug=topic.slug), by_topic.get(topic.id)))
     # A tag page exists only while a visible post carries the tag.
     urls += [(url_for("public.tag", name=name), by_tag[name]) for name in sorted(by_tag)]
-    urls += [(url_for("public.post", slug=p.slug), modified(p)) for p in posts]
+    urls += [(url_for("public.post", slug=p.slug), p.modified_at) for p in posts]
     return render.sitemap_xml((absolute_url(path), lastmod) for path, lastmod in urls)
 
 
@@ -124,7 +119,7 @@ def markdown(slug: str) -> Response:
             title=post.title,
             url=canonical,
             published=post.published_at,
-            updated=modified(post),
+            updated=post.modified_at,
             summary=post.summary,
             body=post.body,
         ).encode(),

@@ -26,6 +26,9 @@ def wait_until(page, locator, condition: str) -> None:
     page.wait_for_function(
         f"e => {{ const s = getComputedStyle(e); return {condition}; }}",
         arg=locator.element_handle(),
+        # Interval polling: the default (animation frames) never checks again when the page
+        # runs without JavaScript.
+        polling=100,
         timeout=5000,
     )
 

@@ -24,6 +24,7 @@ from app.plugins import recent_failures
 from plugins.calculators import Calculator, Input, Preset, PresetGroup, Result, evaluate
 from plugins.calculators.base import format_number
 from plugins.calculators.builtins import BUILTIN_CALCULATORS
+from plugins.calculators.registry import CACHE_KEY, owner
 from plugins.calculators.specs import GPUS
 
 CALCS = {c.name: c for c in BUILTIN_CALCULATORS}
@@ -496,6 +497,16 @@ def contributed_plugin(*calcs: Calculator, junk: bool = False) -> types.ModuleTy
     return module
 
 
+def register(app, module: types.ModuleType, name: str) -> None:
+    """Register ``module`` on a built app, as a test does after ``create_app``.
+
+    Calculators are collected once per app (at start-up), so the collection is dropped
+    for the next request to see the new plugin.
+    """
+    app.pm.register(module, name=name)
+    app.extensions.pop(CACHE_KEY, None)
+
+
 DOUBLER = Calculator(
     name="doubler",
     title="Doubler",
@@ -507,7 +518,7 @@ DOUBLER = Calculator(
 
 
 def test_a_calculator_from_another_plugin_works_everywhere(app):
-    app.pm.register(contributed_plugin(DOUBLER), name="test-doubler")
+    register(app, contributed_plugin(DOUBLER), "test-doubler")
     client = app.test_client()
     data = get_json(client, "doubler", size="big").get_json()
     assert data["results"] == [
@@ -523,14 +534,14 @@ def test_a_calculator_from_another_plugin_works_everywhere(app):
 
 def test_a_later_plugin_wins_a_name_clash(app):
     mine = Calculator("kv-cache", "My KV", "Mine.", (Input("x", "X", 1),), double)
-    app.pm.register(contributed_plugin(mine), name="test-clash")
+    register(app, contributed_plugin(mine), "test-clash")
     data = get_json(app.test_client(), "kv-cache").get_json()
     assert data["results"][0]["label"] == "Doubled"
 
 
 def test_a_broken_contributed_calculator_is_logged_and_the_site_keeps_working(app):
     broken = Calculator("exploder", "Exploder", "Raises.", (Input("x", "X", 1),), explode)
-    app.pm.register(contributed_plugin(broken, junk=True), name="test-broken")
+    register(app, contributed_plugin(broken, junk=True), "test-broken")
     client = app.test_client()
     response = get_json(client, "exploder")
     # The junk item is reported; the real calculators from that plugin and others remain.
@@ -555,9 +566,35 @@ def test_a_plugin_whose_hook_raises_does_not_hide_the_built_ins(app):
         raise RuntimeError("cannot list calculators")
 
     module.register_calculators = register_calculators
-    app.pm.register(module, name="test-raising")
+    register(app, module, "test-raising")
     assert get_json(app.test_client(), "kv-cache").status_code == 200
     assert any(f["plugin"] == "test-raising" for f in recent_failures(app))
+
+
+def test_calculators_are_collected_once_per_app(app):
+    # The same rule as embed handlers: collected at start-up, kept for the app's life.
+    app.pm.register(contributed_plugin(DOUBLER), name="test-late")
+    client = app.test_client()
+    assert get_json(client, "doubler").status_code == 404
+    app.extensions.pop(CACHE_KEY)
+    assert get_json(client, "doubler").status_code == 200
+    assert owner(app, "doubler") == "test-late"
+    assert owner(app, "kv-cache") == "calculators"
+
+
+def test_a_hook_result_that_is_not_a_list_is_logged(app):
+    module = types.ModuleType("tests_single_calculator")
+
+    @hookimpl
+    def register_calculators():
+        return 42
+
+    module.register_calculators = register_calculators
+    register(app, module, "test-not-a-list")
+    assert get_json(app.test_client(), "kv-cache").status_code == 200
+    (failure,) = [f for f in recent_failures(app) if f["plugin"] == "test-not-a-list"]
+    assert failure["hook"] == "register_calculators"
+    assert failure["error"].startswith("TypeError")
 
 
 @pytest.mark.parametrize(
