@@ -7,8 +7,9 @@ Each docstring is the hook's contract. Conventions (see docs/plugins.md):
   string is inserted as-is, so a plugin must escape anything that came from a user.
 - Past-tense events (``post_published``...) return nothing.
 - Hooks are always called with keyword arguments; an implementation may accept any subset.
-- Optional hooks (fragments, embeds, events) are isolated: an implementation that raises is
-  logged with its plugin's name and left out, and the page is still served.
+- Optional hooks (fragments, CSS/JS, template variables, the embed, Markdown-extension and
+  calculator registries, events) are isolated: an implementation that raises is logged
+  with its plugin's name and left out, and the page is still served.
 """
 
 from __future__ import annotations

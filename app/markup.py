@@ -23,6 +23,7 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markupsafe import escape
 
+from app.models import reading_minutes
 from app.plugins import call_isolated, record_failure
 
 # Headings needed before a post gets a table of contents.
@@ -61,6 +62,10 @@ class Rendered:
     html: str
     toc_html: str
     word_count: int
+
+    @property
+    def reading_minutes(self) -> int:
+        return reading_minutes(self.word_count)
 
 
 def parse_embed_args(raw: str) -> dict[str, str]:

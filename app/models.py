@@ -43,6 +43,11 @@ def isoformat_utc(dt: datetime) -> str:
     return dt.replace(microsecond=0).isoformat() + "Z"
 
 
+def reading_minutes(word_count: int) -> int:
+    """Estimated reading time in whole minutes (at least one)."""
+    return max(1, math.ceil(word_count / WORDS_PER_MINUTE))
+
+
 def slugify(text: str, max_length: int = 80) -> str:
     """Lowercase ASCII words joined by hyphens: "Ünïcode: KV 101" -> "unicode-kv-101".
 
@@ -135,8 +140,7 @@ class Post(db.Model):
 
     @property
     def reading_minutes(self) -> int:
-        """Estimated reading time in whole minutes (at least one)."""
-        return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
+        return reading_minutes(self.word_count)
 
     @property
     def is_visible(self) -> bool:
