@@ -208,13 +208,21 @@ def archive():
 # --- errors and legacy URLs ---------------------------------------------------------------------
 
 
+def post_at_old_path(*paths: str) -> Post | None:
+    """The visible post that one of ``paths`` (legacy URLs, former slugs) used to address.
+
+    A post readers cannot see yet stays hidden, so an old URL never reveals its new slug.
+    """
+    alias = db.session.scalar(select(Alias).where(Alias.path.in_(paths)))
+    return alias.post if alias is not None and alias.post.is_visible else None
+
+
 def not_found(error):
     """Answer an old path with 301 to its post; otherwise render the 404 page."""
     path = request.path
-    candidates = {path, path.rstrip("/"), path + "/"} - {""}
-    alias = db.session.scalar(select(Alias).where(Alias.path.in_(candidates)))
-    if alias is not None and alias.post.is_visible:
-        target = url_for("public.post", slug=alias.post.slug)
+    moved = post_at_old_path(*{path, path.rstrip("/"), path + "/"} - {""})
+    if moved is not None:
+        target = url_for("public.post", slug=moved.slug)
         query = request.query_string.decode("latin-1")
         return redirect(f"{target}?{query}" if query else target, code=301)
     return render_page("404.html"), 404

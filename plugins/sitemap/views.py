@@ -17,8 +17,8 @@ from sqlalchemy.orm import load_only, selectinload
 
 from app.cache import cached_response
 from app.extensions import db
-from app.models import Alias, Post, Topic
-from app.public import absolute_url
+from app.models import Post, Topic
+from app.public import absolute_url, post_at_old_path
 from plugins.sitemap import render
 
 bp = Blueprint("sitemap", __name__)
@@ -109,9 +109,9 @@ def markdown(slug: str) -> Response:
     post = db.session.scalar(Post.visible().where(Post.slug == slug))
     if post is None:
         # A former slug: send the reader to the post's Markdown copy under its new name.
-        alias = db.session.scalar(select(Alias).where(Alias.path == f"/posts/{slug}"))
-        if alias is not None and alias.post.is_visible:
-            return redirect(url_for("sitemap.markdown", slug=alias.post.slug), code=301)
+        moved = post_at_old_path(f"/posts/{slug}")
+        if moved is not None:
+            return redirect(url_for("sitemap.markdown", slug=moved.slug), code=301)
         abort(404)
     canonical = absolute_url(url_for("public.post", slug=post.slug))
     response = cached_response(
