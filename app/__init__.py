@@ -1,4 +1,4 @@
-"""tokenpress: a Flask blog engine for technical writing, with a pluggy plugin system.
+"""pressmark: a Flask blog engine for technical writing, with a pluggy plugin system.
 
 ``create_app`` is the one composition root: configuration, extensions, plugins, blueprints.
 """
@@ -8,8 +8,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask
-
-from app.hookspecs import hookimpl, hookspec
+from pressmark.plugin_system.hookspecs import hookimpl, hookspec
 
 __version__ = "0.1.0"
 __all__ = ["create_app", "hookimpl", "hookspec", "__version__"]
@@ -19,15 +18,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build a configured app.
 
     Configuration precedence (later wins): built-in defaults, ``instance/config.py``,
-    ``TOKENPRESS_*`` environment variables, ``test_config``.
+    ``PRESSMARK_*`` environment variables, ``test_config``.
     """
-    instance_path = os.environ.get("TOKENPRESS_INSTANCE_PATH") or None
+    instance_path = os.environ.get("PRESSMARK_INSTANCE_PATH") or None
     if test_config and test_config.get("INSTANCE_PATH"):
         instance_path = test_config["INSTANCE_PATH"]
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
 
-    from app import cache, cli, config, plugins, public, security
-    from app.extensions import configure_sqlite, csrf, db, login_manager, migrate
+    from pressmark import cli, config, migrations, security
+    from pressmark.extensions import configure_sqlite, csrf, db, login_manager, migrate
+    from pressmark.plugin_system import manager as plugins
+    from pressmark.web import cache, public
 
     config.load_config(app, test_config)
     # Private: it holds the secret key, the database and the uploads.
@@ -38,7 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(
         app,
         db,
-        directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),
+        directory=os.path.dirname(migrations.__file__),
         render_as_batch=True,
     )
     login_manager.init_app(app)
@@ -47,7 +48,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     cache.init_app(app)
     plugins.init_app(app)
 
-    from app import auth, editor, plugin_cli
+    from pressmark.plugin_system import admin as plugin_cli
+    from pressmark.web import auth
+    from pressmark.web.editor import views as editor
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)

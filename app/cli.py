@@ -1,6 +1,6 @@
-"""The ``tokenpress`` command line: Flask's CLI bound to ``create_app`` plus site commands.
+"""The ``pressmark`` command line: Flask's CLI bound to ``create_app`` plus site commands.
 
-``tokenpress serve`` is the one command a newcomer needs: it creates ``instance/`` with a
+``pressmark serve`` is the one command a newcomer needs: it creates ``instance/`` with a
 generated secret key, applies the migrations, loads the demo content into an empty
 database and serves the site with waitress.
 """
@@ -13,15 +13,14 @@ import sys
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
+from pressmark import create_app
+from pressmark.config import write_instance_config
+from pressmark.plugin_system.admin import plugin_group
 from sqlalchemy import func, select
-
-from app import create_app
-from app.config import write_instance_config
-from app.plugin_cli import plugin_group
 
 
 def _instance_path() -> str:
-    return os.environ.get("TOKENPRESS_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")
+    return os.environ.get("PRESSMARK_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")
 
 
 def make_app() -> Flask:
@@ -29,15 +28,15 @@ def make_app() -> Flask:
     # Files the CLI and the server create (database, uploads, logs) are the owner's only.
     os.umask(0o077)
     instance = _instance_path()
-    os.environ.setdefault("TOKENPRESS_INSTANCE_PATH", instance)
-    if not os.environ.get("TOKENPRESS_SECRET_KEY"):
+    os.environ.setdefault("PRESSMARK_INSTANCE_PATH", instance)
+    if not os.environ.get("PRESSMARK_SECRET_KEY"):
         write_instance_config(instance)
     return create_app()
 
 
 @click.group(cls=FlaskGroup, create_app=make_app, add_version_option=True)
 def main() -> None:
-    """tokenpress: serve and manage a blog."""
+    """pressmark: serve and manage a blog."""
 
 
 main.add_command(plugin_group)
@@ -56,18 +55,17 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, no_demo: bool)
     app = ctx.ensure_object(ScriptInfo).load_app()
     with app.app_context():
         prepare_site(load_demo=not no_demo)
-    click.echo(f"tokenpress is serving {app.config['SITE_TITLE']!r} at http://{host}:{port}/")
+    click.echo(f"pressmark is serving {app.config['SITE_TITLE']!r} at http://{host}:{port}/")
     sys.stdout.flush()
-    waitress.serve(app, host=host, port=port, threads=threads, ident="tokenpress")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="pressmark")
 
 
 def prepare_site(load_demo: bool = True) -> None:
     """Apply migrations and, for an empty database, load the demo content."""
     from flask_migrate import upgrade
-
-    from app.extensions import db
-    from app.importer import load_demo_content
-    from app.models import Post
+    from pressmark.content.importer import load_demo_content
+    from pressmark.content.models import Post
+    from pressmark.extensions import db
 
     upgrade()
     if load_demo and not db.session.scalar(select(func.count(Post.id))):
@@ -82,7 +80,7 @@ def prepare_site(load_demo: bool = True) -> None:
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 def import_command(directory: str) -> None:
     """Import Markdown files with front matter from DIRECTORY."""
-    from app.importer import import_directory
+    from pressmark.content.importer import import_directory
 
     report = import_directory(directory)
     for name in report.imported:
@@ -104,7 +102,7 @@ def import_command(directory: str) -> None:
 @click.argument("directory", type=click.Path(file_okay=False))
 def export_command(directory: str) -> None:
     """Export every post as Markdown with front matter into DIRECTORY."""
-    from app.importer import export_directory
+    from pressmark.content.importer import export_directory
 
     count = export_directory(directory)
     click.echo(f"Exported {count} posts to {directory}.")
@@ -126,7 +124,7 @@ def rerender_command() -> None:
 
     Only the stored HTML changes: no revision is written.
     """
-    from app.content import rerender_all
+    from pressmark.content.store import rerender_all
 
     click.echo(f"Rendered {rerender_all()} posts.")
 

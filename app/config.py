@@ -1,8 +1,8 @@
-"""Configuration: defaults, then ``instance/config.py``, then ``TOKENPRESS_*`` environment
+"""Configuration: defaults, then ``instance/config.py``, then ``PRESSMARK_*`` environment
 variables, then the test overrides passed to ``create_app``.
 
 The secret key has no fallback: a site without one in its instance config or environment
-refuses to start, except in testing. ``tokenpress serve`` writes one on first start.
+refuses to start, except in testing. ``pressmark serve`` writes one on first start.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flask import Flask
 
-ENV_PREFIX = "TOKENPRESS_"
+ENV_PREFIX = "PRESSMARK_"
 
 
 class DefaultConfig:
@@ -26,7 +26,7 @@ class DefaultConfig:
         "Working notes on AI inference, LLMs, agents, cloud systems, GPUs, and the runtime "
         "stack that turns model weights into reliable, predictable services at scale."
     )
-    SITE_AUTHOR = "tokenpress"
+    SITE_AUTHOR = "pressmark"
     SITE_LANGUAGE = "en"
     # Absolute base URL used in feeds, sitemaps and canonical links when set; otherwise the
     # request's host is used.
@@ -45,7 +45,7 @@ class DefaultConfig:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # Plugins named here are registered but blocked (pluggy's set_blocked).
     DISABLED_PLUGINS: list[str] = []
-    # Load plugins installed as packages (entry-point group "tokenpress").
+    # Load plugins installed as packages (entry-point group "pressmark").
     LOAD_ENTRYPOINT_PLUGINS = True
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     # Werkzeug's 500 KB default per form field is too small for a long post body.
@@ -71,7 +71,7 @@ class DefaultConfig:
 
 def _parse_env_value(raw: str):
     """Environment values are JSON when they parse as JSON (numbers, booleans, lists),
-    otherwise plain strings, so ``TOKENPRESS_DISABLED_PLUGINS='["feeds"]'`` works."""
+    otherwise plain strings, so ``PRESSMARK_DISABLED_PLUGINS='["feeds"]'`` works."""
     try:
         return json.loads(raw)
     except ValueError:
@@ -82,7 +82,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     """Apply the configuration layers to ``app.config`` in order of precedence."""
     app.config.from_object(DefaultConfig)
     app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
-        app.instance_path, "tokenpress.sqlite"
+        app.instance_path, "pressmark.sqlite"
     )
     app.config["UPLOAD_FOLDER"] = os.path.join(app.instance_path, "uploads")
     app.config["PLUGINS_DIR"] = os.path.join(app.instance_path, "plugins")
@@ -94,8 +94,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY") and not app.config.get("TESTING"):
         raise RuntimeError(
-            "No SECRET_KEY: set it in instance/config.py or TOKENPRESS_SECRET_KEY "
-            "(`tokenpress serve` creates one on first start)."
+            "No SECRET_KEY: set it in instance/config.py or PRESSMARK_SECRET_KEY "
+            "(`pressmark serve` creates one on first start)."
         )
 
 
@@ -108,7 +108,7 @@ def write_instance_config(instance_path: str | Path) -> Path:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not path.exists():
         text = (
-            "# tokenpress instance configuration (generated; keep this file private).\n"
+            "# pressmark instance configuration (generated; keep this file private).\n"
             f"SECRET_KEY = {secrets.token_hex(32)!r}\n"
             "# Uncomment for plain-HTTP local use; keep True behind HTTPS.\n"
             "# SESSION_COOKIE_SECURE = False\n"

@@ -14,11 +14,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app import create_app  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.importer import load_demo_content  # noqa: E402
-from app.markup import render_markdown  # noqa: E402
-from app.models import Post  # noqa: E402
+from pressmark import create_app  # noqa: E402
+from pressmark.content.importer import load_demo_content  # noqa: E402
+from pressmark.content.markup import render_markdown  # noqa: E402
+from pressmark.content.models import Post  # noqa: E402
+from pressmark.extensions import db  # noqa: E402
 
 PAGES = ["/", "/posts/kv-caching", "/posts", "/archive"]
 

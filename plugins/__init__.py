@@ -1,1 +1,1 @@
-"""Built-in plugins. Each uses only the public hooks in ``app.hookspecs``."""
+"""Built-in plugins. Each uses only the public hooks in ``pressmark.plugin_system.hookspecs``."""

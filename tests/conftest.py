@@ -12,21 +12,20 @@ import shutil
 import socket
 
 import pytest
+from pressmark import create_app
+from pressmark.content.models import User
+from pressmark.extensions import db
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
-
-from app import create_app
-from app.extensions import db
-from app.models import User
 
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch):
-    """The developer's TOKENPRESS_* variables must not leak into tests."""
+    """The developer's PRESSMARK_* variables must not leak into tests."""
     import os
 
     for key in list(os.environ):
-        if key.startswith("TOKENPRESS_"):
+        if key.startswith("PRESSMARK_"):
             monkeypatch.delenv(key)
 
 
@@ -67,7 +66,7 @@ def app(tmp_path):
 @pytest.fixture(scope="session")
 def demo_database(tmp_path_factory):
     """A SQLite file with the demo content, built once per test session."""
-    from app.importer import load_demo_content
+    from pressmark.content.importer import load_demo_content
 
     folder = tmp_path_factory.mktemp("demo")
     app = make_test_app(folder)

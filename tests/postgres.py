@@ -6,10 +6,10 @@ Fixtures:
   with its data in a temporary folder, stopped and deleted when the run ends.
 - ``postgres_url`` (session): a SQLAlchemy URL (``postgresql+psycopg://...``) of a database
   created on that server for the run.
-- ``pg_app``: a tokenpress app on a database of its own, its schema made by the real
+- ``pg_app``: a pressmark app on a database of its own, its schema made by the real
   migrations (``flask_migrate.upgrade()``); the database is dropped afterwards.
 
-The server binaries come from ``TOKENPRESS_PG_BINDIR``, ``pg_config --bindir``,
+The server binaries come from ``PRESSMARK_PG_BINDIR``, ``pg_config --bindir``,
 ``/usr/lib/postgresql/*/bin`` or the ``PATH`` (Debian package ``postgresql``). PostgreSQL
 refuses to run as root, so as root the server runs as the ``postgres`` user (which the
 Debian package creates) through ``runuser``.
@@ -38,7 +38,7 @@ import pytest
 from tests.conftest import free_port
 
 SERVER_USER = "postgres"
-SUPERUSER = "tokenpress"
+SUPERUSER = "pressmark"
 START_TIMEOUT_SECONDS = 60
 
 
@@ -49,8 +49,8 @@ class PostgresUnavailable(RuntimeError):
 def find_bindir() -> Path:
     """The folder holding ``initdb``, ``pg_ctl`` and ``postgres``."""
     candidates: list[str] = []
-    if os.environ.get("TOKENPRESS_PG_BINDIR"):
-        candidates.append(os.environ["TOKENPRESS_PG_BINDIR"])
+    if os.environ.get("PRESSMARK_PG_BINDIR"):
+        candidates.append(os.environ["PRESSMARK_PG_BINDIR"])
     if shutil.which("pg_config"):
         try:
             out = subprocess.run(
@@ -70,7 +70,7 @@ def find_bindir() -> Path:
             return path
     raise PostgresUnavailable(
         "PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found. Install them "
-        "(Debian/Ubuntu: `apt-get install postgresql`) or set TOKENPRESS_PG_BINDIR to the "
+        "(Debian/Ubuntu: `apt-get install postgresql`) or set PRESSMARK_PG_BINDIR to the "
         "folder that holds them."
     )
 
@@ -152,7 +152,7 @@ class PostgresServer:
 def start_server() -> PostgresServer:
     """Start a server in a new temporary folder (as the ``postgres`` user when root)."""
     bindir = find_bindir()
-    root = Path(tempfile.mkdtemp(prefix="tokenpress-pg-"))
+    root = Path(tempfile.mkdtemp(prefix="pressmark-pg-"))
     user = None
     if os.geteuid() == 0:
         try:
@@ -202,7 +202,7 @@ def postgres_server():
 @pytest.fixture(scope="session")
 def postgres_url(postgres_server):
     """The SQLAlchemy URL of a database created for this test run."""
-    name = postgres_server.create_database("tokenpress")
+    name = postgres_server.create_database("pressmark")
     yield postgres_server.url(name)
     postgres_server.drop_database(name)
 
@@ -233,10 +233,10 @@ def logging_kept():
 
 @pytest.fixture
 def pg_app(tmp_path, postgres_server):
-    """A tokenpress app on a fresh PostgreSQL database, migrated with the real migrations."""
+    """A pressmark app on a fresh PostgreSQL database, migrated with the real migrations."""
     import flask_migrate
+    from pressmark.extensions import db
 
-    from app.extensions import db
     from tests.conftest import make_test_app
 
     name = postgres_server.create_database()

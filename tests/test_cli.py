@@ -1,4 +1,4 @@
-"""The tokenpress command line: serve, import, export, init, and Flask's own commands."""
+"""The pressmark command line: serve, import, export, init, and Flask's own commands."""
 
 import os
 import subprocess
@@ -7,20 +7,20 @@ import time
 import urllib.request
 from pathlib import Path
 
+from pressmark.content.models import Post
+from pressmark.extensions import db
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import Post
 from tests.conftest import free_port
 
-DEMO = Path(__file__).resolve().parents[1] / "app" / "demo_content"
+DEMO = Path(__file__).resolve().parents[1] / "app" / "content" / "demo_content"
 
 
 def test_serve_sets_up_a_new_site_and_answers_over_http(tmp_path):
     instance = tmp_path / "instance"
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENPRESS_")}
-    env["TOKENPRESS_INSTANCE_PATH"] = str(instance)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRESSMARK_")}
+    env["PRESSMARK_INSTANCE_PATH"] = str(instance)
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--threads", "2"],
         env=env,
@@ -43,7 +43,7 @@ def test_serve_sets_up_a_new_site_and_answers_over_http(tmp_path):
         assert body is not None, "server did not answer"
         assert "17 more posts" in body and "43 posts" in body
         assert "SECRET_KEY = '" in (instance / "config.py").read_text()
-        assert (instance / "tokenpress.sqlite").exists()
+        assert (instance / "pressmark.sqlite").exists()
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=10)
@@ -82,7 +82,7 @@ def test_export_command_writes_one_file_per_post(runner, app, tmp_path):
 
 
 def test_flask_commands_are_available(runner):
-    from app.cli import main
+    from pressmark.cli import main
 
     result = runner.invoke(main, ["routes"])
     assert result.exit_code == 0
@@ -91,8 +91,8 @@ def test_flask_commands_are_available(runner):
 
 
 def test_rerender_picks_up_a_newly_installed_embed(runner, app):
-    from app import hookimpl
-    from app.content import PostData, save_post
+    from pressmark import hookimpl
+    from pressmark.content.store import PostData, save_post
 
     with app.app_context():
         post_id = save_post(PostData(title="T", body="{{< shout >}}", status="published")).id
@@ -103,7 +103,7 @@ def test_rerender_picks_up_a_newly_installed_embed(runner, app):
             return {"shout": lambda params: "<strong>HELLO</strong>"}
 
     app.pm.register(Shout(), name="shout")
-    app.extensions.pop("tokenpress_markdown", None)
+    app.extensions.pop("pressmark_markdown", None)
     result = runner.invoke(args=["rerender"])
     assert result.exit_code == 0 and "Rendered 1 posts." in result.output
     with app.app_context():

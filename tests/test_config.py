@@ -1,9 +1,8 @@
 """The factory and configuration precedence: defaults < instance config < env < test."""
 
 import pytest
-
-from app import create_app
-from app.config import write_instance_config
+from pressmark import create_app
+from pressmark.config import write_instance_config
 
 
 def test_testing_flag_and_one_plugin_manager_per_app(tmp_path):
@@ -22,9 +21,9 @@ def test_precedence_defaults_instance_env_test(tmp_path, monkeypatch):
         "SECRET_KEY = 'from-file'\nSITE_TITLE = 'File title'\nPOSTS_PER_PAGE = 3\n"
         "SITE_AUTHOR = 'File author'\n"
     )
-    monkeypatch.setenv("TOKENPRESS_SITE_TITLE", "Env title")
-    monkeypatch.setenv("TOKENPRESS_POSTS_PER_PAGE", "7")
-    monkeypatch.setenv("TOKENPRESS_DISABLED_PLUGINS", '["search"]')
+    monkeypatch.setenv("PRESSMARK_SITE_TITLE", "Env title")
+    monkeypatch.setenv("PRESSMARK_POSTS_PER_PAGE", "7")
+    monkeypatch.setenv("PRESSMARK_DISABLED_PLUGINS", '["search"]')
     app = create_app({"INSTANCE_PATH": str(instance), "SITE_AUTHOR": "Test author"})
     assert app.config["SECRET_KEY"] == "from-file"  # instance file over defaults
     assert app.config["SITE_TITLE"] == "Env title"  # env over file
@@ -52,7 +51,7 @@ def test_generated_instance_config_has_a_stable_private_secret(tmp_path):
 
 def test_default_database_is_sqlite_in_the_instance_folder(tmp_path):
     app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path)})
-    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/tokenpress.sqlite"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/pressmark.sqlite"
 
 
 def test_secure_cookie_defaults(tmp_path):

@@ -12,8 +12,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pressmark.extensions import db
 
-from app.extensions import db
 from tests.conftest import make_test_app
 
 PAGES = {

@@ -3,9 +3,9 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
+from pressmark.extensions import db
 from sqlalchemy import inspect
 
-from app.extensions import db
 from tests.conftest import make_test_app
 
 

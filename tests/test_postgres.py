@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from pressmark.content.importer import load_demo_content
+from pressmark.content.models import Alias, Post
+from pressmark.extensions import db
 from sqlalchemy import func, inspect, select, text
-
-from app.extensions import db
-from app.importer import load_demo_content
-from app.models import Alias, Post
 
 pytestmark = pytest.mark.postgres
 

@@ -1,6 +1,6 @@
 """Security defaults: headers and a strict Content-Security-Policy, proxy trust."""
 
-from app import create_app
+from pressmark import create_app
 
 
 def test_security_headers_on_every_page(demo_client):

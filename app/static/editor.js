@@ -11,7 +11,7 @@
 (function () {
   "use strict";
 
-  var STORAGE_PREFIX = "tokenpress-editor:";
+  var STORAGE_PREFIX = "pressmark-editor:";
   var AUTOSAVE_DELAY = 3000;
   var RETRY_DELAY = 10000;
   var PREVIEW_DELAY = 350;
@@ -202,7 +202,7 @@
         if (!result.ok || typeof result.data !== "string") throw new Error(String(result.status));
         preview.innerHTML = result.data;
         // Lets plugin scripts (calculators...) enhance fragments added after page load.
-        preview.dispatchEvent(new CustomEvent("tokenpress:fragment", { bubbles: true }));
+        preview.dispatchEvent(new CustomEvent("pressmark:fragment", { bubbles: true }));
       }).catch(function () {
         if (seq !== previewSeq) return;
         preview.removeAttribute("aria-busy");

@@ -2,7 +2,7 @@
 // Loaded synchronously in <head>; the button only appears when this script runs.
 (function () {
   "use strict";
-  var KEY = "tokenpress-theme";
+  var KEY = "pressmark-theme";
   var ORDER = ["system", "light", "dark"];
   var root = document.documentElement;
   root.classList.remove("no-js");

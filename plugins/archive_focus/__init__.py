@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from flask import Request
 from markupsafe import Markup
-
-from app import hookimpl
-from app.plugins import plugin_asset_url
+from pressmark import hookimpl
+from pressmark.plugin_system.manager import plugin_asset_url
 
 NAME = "archive-focus"
 CSS_FILE = "archive-focus.css"

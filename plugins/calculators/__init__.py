@@ -9,10 +9,9 @@ works without JavaScript; ``static/calculators.js`` recomputes live through
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Request
-
-from app import hookimpl
-from app.plugins import plugin_asset_url
-from plugins.calculators.base import (
+from pressmark import hookimpl
+from pressmark.plugin_system.manager import plugin_asset_url
+from pressmark.plugins.calculators.base import (
     Calculator,
     Evaluation,
     Input,
@@ -22,7 +21,7 @@ from plugins.calculators.base import (
     Result,
     evaluate,
 )
-from plugins.calculators.builtins import BUILTIN_CALCULATORS
+from pressmark.plugins.calculators.builtins import BUILTIN_CALCULATORS
 
 __all__ = [
     "Calculator",
@@ -47,7 +46,7 @@ def _may_show_calculators(request: Request) -> bool:
 def startup(app: Flask) -> None:
     # The app's one collection (kept for its life), made now so that a plugin with a broken
     # register_calculators is reported at start-up rather than on a reader's first request.
-    from plugins.calculators.registry import calculators
+    from pressmark.plugins.calculators.registry import calculators
 
     calculators(app)
 
@@ -59,14 +58,14 @@ def register_calculators() -> list[Calculator]:
 
 @hookimpl
 def register_embeds() -> dict:
-    from plugins.calculators.render import EMBED_NAME, render_embed
+    from pressmark.plugins.calculators.render import EMBED_NAME, render_embed
 
     return {EMBED_NAME: render_embed}
 
 
 @hookimpl
 def register_blueprints(app: Flask) -> list[Blueprint]:
-    from plugins.calculators.views import bp
+    from pressmark.plugins.calculators.views import bp
 
     return [bp]
 

@@ -4,7 +4,7 @@ states its assumptions and sources.
 
 from __future__ import annotations
 
-from plugins.calculators.base import (
+from pressmark.plugins.calculators.base import (
     Calculator,
     Input,
     Preset,
@@ -12,7 +12,7 @@ from plugins.calculators.base import (
     Result,
     format_number,
 )
-from plugins.calculators.specs import GPUS, MODELS
+from pressmark.plugins.calculators.specs import GPUS, MODELS
 
 BINARY_UNITS = ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
 DECIMAL_UNITS = ("bytes", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")

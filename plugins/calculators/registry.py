@@ -14,13 +14,12 @@ import logging
 from typing import Any
 
 from flask import Flask
-
-from app.plugins import call_isolated_by_plugin, record_failure
-from plugins.calculators.base import Calculator
+from pressmark.plugin_system.manager import call_isolated_by_plugin, record_failure
+from pressmark.plugins.calculators.base import Calculator
 
 log = logging.getLogger(__name__)
 HOOK = "register_calculators"
-CACHE_KEY = "tokenpress_calculators"
+CACHE_KEY = "pressmark_calculators"
 
 
 def _registry(app: Flask) -> dict[str, dict[str, Any]]:

@@ -12,11 +12,10 @@ from collections.abc import Mapping
 
 from flask import Flask, current_app
 from markupsafe import Markup
-
-from app.markup import embed_notice
-from app.plugins import record_failure
-from plugins.calculators.base import GENERAL, WAS_PREFIX, Calculator, Evaluation, evaluate
-from plugins.calculators.registry import calculators, owner
+from pressmark.content.markup import embed_notice
+from pressmark.plugin_system.manager import record_failure
+from pressmark.plugins.calculators.base import GENERAL, WAS_PREFIX, Calculator, Evaluation, evaluate
+from pressmark.plugins.calculators.registry import calculators, owner
 
 URL_PREFIX = "/-/calculators"
 EMBED_NAME = "calc"

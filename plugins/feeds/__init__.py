@@ -20,9 +20,8 @@ from typing import Any
 
 from flask import Blueprint, Flask, Request, current_app, url_for
 from markupsafe import Markup
-
-from app import hookimpl
-from plugins.feeds.build import FORMATS
+from pressmark import hookimpl
+from pressmark.plugins.feeds.build import FORMATS
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 1000
@@ -30,7 +29,7 @@ MAX_LIMIT = 1000
 
 @hookimpl
 def register_blueprints(app: Flask) -> list[Blueprint]:
-    from plugins.feeds import views
+    from pressmark.plugins.feeds import views
 
     return [views.bp]
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
-from app.models import isoformat_utc
-from plugins.feeds.html import xml_safe
+from pressmark.content.models import isoformat_utc
+from pressmark.plugins.feeds.html import xml_safe
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
-GENERATOR = "tokenpress"
+GENERATOR = "pressmark"
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,14 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
+from pressmark.content.models import Post, Topic
+from pressmark.extensions import db
+from pressmark.plugins.feeds.build import FORMATS, Entry, Feed
+from pressmark.plugins.feeds.html import absolutize_urls
+from pressmark.web.cache import cached_response, last_change
+from pressmark.web.public import absolute_url, public_tag_or_404
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-
-from app.cache import cached_response, last_change
-from app.extensions import db
-from app.models import Post, Topic
-from app.public import absolute_url, public_tag_or_404
-from plugins.feeds.build import FORMATS, Entry, Feed
-from plugins.feeds.html import absolutize_urls
 
 bp = Blueprint("feeds", __name__)
 

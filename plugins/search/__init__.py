@@ -3,7 +3,7 @@
 SQLite sites get an FTS5 table, PostgreSQL sites a weighted ``tsvector`` table (see
 ``backends``). The index is created and brought in step with the posts table at start-up,
 kept in step by the ``post_updated`` and ``post_deleted`` events (inside each save's
-transaction), and rebuilt on demand by ``tokenpress search rebuild``. Readers get
+transaction), and rebuilt on demand by ``pressmark search rebuild``. Readers get
 ``/search`` and a search box in every page's header. See docs/search.md.
 """
 
@@ -13,14 +13,13 @@ import logging
 
 import click
 from flask import Blueprint, Flask, Request, render_template
+from pressmark import hookimpl
+from pressmark.extensions import db
+from pressmark.plugin_system.manager import plugin_asset_url
+from pressmark.plugins.search.backends import current_backend
+from pressmark.plugins.search.views import PLUGIN_NAME
 from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError
-
-from app import hookimpl
-from app.extensions import db
-from app.plugins import plugin_asset_url
-from plugins.search.backends import current_backend
-from plugins.search.views import PLUGIN_NAME
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,7 @@ def startup(app: Flask) -> None:
         count = sync_index()
     except OperationalError as exc:
         # The database is down or read-only: that is not search's to refuse start-up over.
-        # Searches say they failed until the next start-up or `tokenpress search rebuild`.
+        # Searches say they failed until the next start-up or `pressmark search rebuild`.
         log.warning("search: could not prepare the index, search may fail: %s", exc)
         return
     if count is not None:
@@ -61,7 +60,7 @@ def startup(app: Flask) -> None:
 
 @hookimpl
 def register_blueprints(app: Flask) -> list[Blueprint]:
-    from plugins.search.views import bp
+    from pressmark.plugins.search.views import bp
 
     return [bp]
 
@@ -83,7 +82,7 @@ def register_commands(cli: click.Group) -> None:
         count = sync_index(force=True)
         if count is None:
             raise click.ClickException(
-                "There is no posts table yet: run `tokenpress init` first."
+                "There is no posts table yet: run `pressmark init` first."
             )
         click.echo(f"Indexed {count} posts ({backend.name} full-text search).")
 

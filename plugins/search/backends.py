@@ -21,12 +21,11 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from markupsafe import Markup
+from pressmark.content.models import PUBLISHED
+from pressmark.extensions import db
+from pressmark.plugins.search.query import Query, Term
+from pressmark.plugins.search.text import Markers, html_to_text
 from sqlalchemy import DateTime, bindparam, text
-
-from app.extensions import db
-from app.models import PUBLISHED
-from plugins.search.query import Query, Term
-from plugins.search.text import Markers, html_to_text
 
 SNIPPET_WORDS = 32
 LETTERS_AND_DIGITS_RE = re.compile(r"[^\W_]+")
@@ -269,7 +268,7 @@ class PostgresBackend:
 
     def create_schema(self, conn: Any) -> None:
         # Several app processes may start at once: let one create the table at a time.
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('tokenpress-search'))"))
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('pressmark-search'))"))
         conn.execute(text(
             f"CREATE TABLE IF NOT EXISTS {self.table} ("
             "post_id integer PRIMARY KEY, "

@@ -8,15 +8,14 @@ on every paginated page of the site.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, request
+from pressmark.content.models import Post, utcnow
+from pressmark.extensions import db
+from pressmark.plugin_system.manager import record_failure
+from pressmark.plugins.search.backends import Results, current_backend
+from pressmark.plugins.search.query import MAX_QUERY_CHARS, parse
+from pressmark.web.public import page_number, render_page
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
-
-from app.extensions import db
-from app.models import Post, utcnow
-from app.plugins import record_failure
-from app.public import page_number, render_page
-from plugins.search.backends import Results, current_backend
-from plugins.search.query import MAX_QUERY_CHARS, parse
 
 PLUGIN_NAME = "search"
 PER_PAGE = 10

@@ -16,13 +16,12 @@ from typing import Any
 
 from flask import Blueprint, Flask, Request, url_for
 from markupsafe import Markup
-
-from app import hookimpl
+from pressmark import hookimpl
 
 
 @hookimpl
 def register_blueprints(app: Flask) -> list[Blueprint]:
-    from plugins.sitemap import views
+    from pressmark.plugins.sitemap import views
 
     return [views.bp]
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.models import isoformat_utc
+from pressmark.content.models import isoformat_utc
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 

@@ -12,14 +12,13 @@ import math
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, redirect, url_for
+from pressmark.content.models import Post, Topic
+from pressmark.extensions import db
+from pressmark.plugins.sitemap import render
+from pressmark.web.cache import cached_response
+from pressmark.web.public import absolute_url, post_at_old_path
 from sqlalchemy import select
 from sqlalchemy.orm import load_only, selectinload
-
-from app.cache import cached_response
-from app.extensions import db
-from app.models import Post, Topic
-from app.public import absolute_url, post_at_old_path
-from plugins.sitemap import render
 
 bp = Blueprint("sitemap", __name__)
 

@@ -16,7 +16,7 @@ from waitress.server import create_server
 
 from tests.conftest import free_port, make_test_app
 
-CHROMIUM = os.environ.get("TOKENPRESS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("PRESSMARK_CHROMIUM", "/usr/bin/chromium")
 
 pytestmark = pytest.mark.browser
 

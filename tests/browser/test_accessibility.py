@@ -3,7 +3,7 @@
 axe-core checks every page at WCAG 2.2 AA in the light and dark themes, whether the theme
 comes from the system or from the reader's choice. Each page, with everything it loads,
 must stay well under 100 KiB and load nothing from another host. The code colours that
-``app.pygments_css`` generates are checked for contrast in both themes as well.
+``pressmark.content.pygments_css`` generates are checked for contrast in both themes as well.
 
 axe-core comes from npm; CI prepares it with
 ``npm install --no-save --prefix .ci/node axe-core``.
@@ -16,8 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-from app import pygments_css
+from pressmark.content import pygments_css
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -73,7 +72,7 @@ def themed_page(browser, theme: str):
     context = browser.new_context(color_scheme=system, viewport={"width": 1280, "height": 900})
     if chosen:
         # Runs before theme.js on every page, as if the reader had used the toggle.
-        context.add_init_script(f"localStorage.setItem('tokenpress-theme', '{chosen}')")
+        context.add_init_script(f"localStorage.setItem('pressmark-theme', '{chosen}')")
     return context, context.new_page()
 
 
@@ -179,7 +178,7 @@ def colours(css: str, prefix: str) -> dict[str, str]:
 
 def test_generated_code_colours_are_up_to_date():
     assert pygments_css.OUTPUT.read_text(encoding="utf-8") == pygments_css.build(), (
-        "app/static/pygments.css is stale: run python -m app.pygments_css"
+        "app/static/pygments.css is stale: run python -m pressmark.content.pygments_css"
     )
 
 

@@ -7,12 +7,12 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from pressmark.content.models import Post, Revision, User
+from pressmark.content.store import PostData, save_post
+from pressmark.extensions import db
 from sqlalchemy import select
 
-from app.content import PostData, save_post
-from app.extensions import db
-from app.models import Post, Revision, User
-from tests.test_uploads import SVG, png
+from tests.web.test_uploads import SVG, png
 
 USERNAME = "author"
 PASSWORD = "correct horse battery staple"

@@ -1,6 +1,6 @@
 """A plugin whose hook asks for an argument the spec does not have."""
 
-from app import hookimpl
+from pressmark import hookimpl
 
 
 @hookimpl

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app import hookimpl
+from pressmark import hookimpl
 
 
 class BrokenPluginError(RuntimeError):
@@ -50,8 +50,8 @@ def extra_template_vars(template_name, request):
 @hookimpl
 def post_updated(post):
     # A half-done write: the savepoint around this hook must roll it back.
-    from app.extensions import db
-    from app.models import Tag
+    from pressmark.content.models import Tag
+    from pressmark.extensions import db
 
     db.session.add(Tag(name="written-by-broken-plugin"))
     db.session.flush()

@@ -13,8 +13,7 @@ from flask import Blueprint, current_app
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markupsafe import escape
-
-from app import hookimpl
+from pressmark import hookimpl
 
 __version__ = "1.2.3"
 
@@ -108,8 +107,8 @@ def extra_template_vars(template_name, request):
 
 
 def _record(event, post):
-    from app.extensions import db
-    from app.models import Post
+    from pressmark.content.models import Post
+    from pressmark.extensions import db
 
     # Reads the row through the session to show the event runs inside the transaction.
     in_db = db.session.get(Post, post.id) is not None

@@ -1,6 +1,6 @@
 """A directory plugin that takes the name of a built-in one."""
 
-from app import hookimpl
+from pressmark import hookimpl
 
 
 @hookimpl

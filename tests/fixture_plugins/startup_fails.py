@@ -1,6 +1,6 @@
 """A plugin whose start-up check fails: the app must not start."""
 
-from app import hookimpl
+from pressmark import hookimpl
 
 
 @hookimpl

@@ -1,6 +1,6 @@
 """A plugin that wraps an isolated hook, which isolation cannot support."""
 
-from app import hookimpl
+from pressmark import hookimpl
 
 
 @hookimpl(wrapper=True)

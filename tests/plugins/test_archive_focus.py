@@ -8,8 +8,8 @@ import shutil
 
 import html5lib
 import pytest
+from pressmark.extensions import db
 
-from app.extensions import db
 from tests.conftest import make_test_app
 
 ARCHIVE_PAGES = ["/", "/archive"]

@@ -16,16 +16,15 @@ from urllib.parse import urlencode
 
 import html5lib
 import pytest
-
-from app import hookimpl
-from app.content import PostData, save_post
-from app.models import PUBLISHED, utcnow
-from app.plugins import recent_failures
-from plugins.calculators import Calculator, Input, Preset, PresetGroup, Result, evaluate
-from plugins.calculators.base import format_number
-from plugins.calculators.builtins import BUILTIN_CALCULATORS
-from plugins.calculators.registry import CACHE_KEY, owner
-from plugins.calculators.specs import GPUS
+from pressmark import hookimpl
+from pressmark.content.models import PUBLISHED, utcnow
+from pressmark.content.store import PostData, save_post
+from pressmark.plugin_system.manager import recent_failures
+from pressmark.plugins.calculators import Calculator, Input, Preset, PresetGroup, Result, evaluate
+from pressmark.plugins.calculators.base import format_number
+from pressmark.plugins.calculators.builtins import BUILTIN_CALCULATORS
+from pressmark.plugins.calculators.registry import CACHE_KEY, owner
+from pressmark.plugins.calculators.specs import GPUS
 
 CALCS = {c.name: c for c in BUILTIN_CALCULATORS}
 GIB = 2**30
@@ -616,5 +615,5 @@ def test_a_bad_definition_fails_when_it_is_built(build):
 
 
 def test_the_plugin_exports_what_the_hookspec_names():
-    package = sys.modules["plugins.calculators"]
+    package = sys.modules["pressmark.plugins.calculators"]
     assert package.Calculator is Calculator

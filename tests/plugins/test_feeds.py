@@ -15,11 +15,11 @@ from datetime import timedelta
 import feedparser
 import html5lib
 import pytest
+from pressmark.content.models import Post, Tag, Topic, post_tags, utcnow
+from pressmark.content.store import PostData, save_post
+from pressmark.extensions import db
 from sqlalchemy import select
 
-from app.content import PostData, save_post
-from app.extensions import db
-from app.models import Post, Tag, Topic, post_tags, utcnow
 from tests.conftest import make_test_app
 
 XML_FORMATS = {"xml": "application/rss+xml", "atom": "application/atom+xml"}

@@ -12,12 +12,12 @@ from datetime import timedelta
 
 import html5lib
 import pytest
+from pressmark.content.models import DRAFT, PUBLISHED, TRASHED, Post, utcnow
+from pressmark.content.store import PostData, delete_post, save_post
+from pressmark.extensions import db
+from pressmark.plugins.search.query import MAX_QUERY_CHARS, MAX_TERMS, parse
 from sqlalchemy import text, update
 
-from app.content import PostData, delete_post, save_post
-from app.extensions import db
-from app.models import DRAFT, PUBLISHED, TRASHED, Post, utcnow
-from plugins.search.query import MAX_QUERY_CHARS, MAX_TERMS, parse
 from tests.conftest import make_test_app
 
 # Inputs that have broken search boxes somewhere: operators alone, unbalanced syntax,
@@ -228,7 +228,7 @@ def test_startup_rebuilds_an_index_that_is_out_of_step(search_app, tmp_path):
 
 
 def test_a_missing_index_is_a_polite_page_and_a_recorded_failure(app):
-    from app.plugins import recent_failures
+    from pressmark.plugin_system.manager import recent_failures
 
     with app.app_context():
         publish("Ibis migration")

@@ -10,11 +10,10 @@ from urllib.parse import urlsplit
 
 import html5lib
 import pytest
+from pressmark.content.models import Post, Tag, Topic, utcnow
+from pressmark.content.store import PostData, save_post
+from pressmark.extensions import db
 from sqlalchemy import select
-
-from app.content import PostData, save_post
-from app.extensions import db
-from app.models import Post, Tag, Topic, utcnow
 
 NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 BASE = "http://localhost"

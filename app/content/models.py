@@ -1,0 +1,261 @@
+"""The data model: topics, posts, tags, aliases, revisions and users (SQLAlchemy 2, typed).
+
+Times are stored as naive UTC datetimes; ``utcnow()`` is the one clock the app uses.
+A post is *visible* to readers when it is published and its ``published_at`` is not in the
+future; a future ``published_at`` means scheduled, and the post appears by itself when the
+time comes because every public query filters on the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from pressmark.extensions import db
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+DRAFT = "draft"
+PUBLISHED = "published"
+TRASHED = "trashed"
+STATUSES = (DRAFT, PUBLISHED, TRASHED)
+
+WORDS_PER_MINUTE = 230
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def utcnow() -> datetime:
+    """The current time as a naive UTC datetime (the form stored in the database)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def isoformat_utc(dt: datetime) -> str:
+    """A naive UTC datetime as RFC 3339 to the second: ``2026-03-10T09:00:00Z``.
+
+    The form feeds (Atom, JSON Feed), sitemaps (W3C Datetime) and logs want.
+    """
+    return dt.replace(microsecond=0).isoformat() + "Z"
+
+
+def reading_minutes(word_count: int) -> int:
+    """Estimated reading time in whole minutes (at least one)."""
+    return max(1, math.ceil(word_count / WORDS_PER_MINUTE))
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """Lowercase ASCII words joined by hyphens: "Ünïcode: KV 101" -> "unicode-kv-101".
+
+    Accented letters keep their base letter; other characters separate words.
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-")
+
+
+post_tags = Table(
+    "post_tags",
+    db.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+    # The author's order: the first tag is the post's "tag word" in compact listings.
+    Column("position", Integer, nullable=False, default=0),
+)
+
+
+class Topic(db.Model):
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    posts: Mapped[list[Post]] = relationship(back_populates="topic")
+
+    def __repr__(self) -> str:
+        return f"<Topic {self.slug}>"
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+
+    posts: Mapped[list[Post]] = relationship(secondary=post_tags, back_populates="tags")
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.name}>"
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+    __table_args__ = (
+        # Every public listing filters on status and sorts by publication time.
+        Index("ix_posts_status_published_at", "status", "published_at"),
+        Index("ix_posts_topic_status_published_at", "topic_id", "status", "published_at"),
+        Index("ix_posts_featured_status_published_at", "featured", "status", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    toc_html: Mapped[str] = mapped_column(Text, default="")
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
+    featured: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    # Status to return to when a trashed post is restored.
+    status_before_trash: Mapped[str | None] = mapped_column(String(20))
+    published_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    word_count: Mapped[int] = mapped_column(default=0)
+    # Incremented on every save; the editor refuses a save made from an older version.
+    version: Mapped[int] = mapped_column(default=1)
+    # Every UPDATE/DELETE of a post carries "WHERE version = <the version we read>", so two
+    # processes saving at once cannot both win: the loser gets StaleDataError (which
+    # save_post turns into StaleSaveError). save_post sets the new version itself.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+    topic: Mapped[Topic | None] = relationship(back_populates="posts")
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=post_tags, back_populates="posts", order_by=post_tags.c.position
+    )
+    aliases: Mapped[list[Alias]] = relationship(
+        back_populates="post", cascade="all, delete-orphan"
+    )
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="post", cascade="all, delete-orphan", order_by="Revision.id"
+    )
+
+    @property
+    def reading_minutes(self) -> int:
+        return reading_minutes(self.word_count)
+
+    @property
+    def is_visible(self) -> bool:
+        """True when readers can see the post now."""
+        return (
+            self.status == PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= utcnow()
+        )
+
+    @property
+    def is_scheduled(self) -> bool:
+        return (
+            self.status == PUBLISHED
+            and self.published_at is not None
+            and self.published_at > utcnow()
+        )
+
+    @property
+    def modified_at(self) -> datetime:
+        """When readers last saw the post change: its last save or, if later, its going
+        live (a post scheduled after its last save changes, for readers, when it appears).
+
+        Only meaningful for a post that has a ``published_at``.
+        """
+        return max(self.updated_at, self.published_at)
+
+    @property
+    def tag_word(self) -> str:
+        """The first tag, shown beside the year in compact listings."""
+        return self.tags[0].name if self.tags else ""
+
+    @classmethod
+    def visible(cls):
+        """A ``select`` of the posts readers can see, newest first."""
+        return (
+            select(cls)
+            .where(cls.status == PUBLISHED, cls.published_at <= utcnow())
+            .order_by(cls.published_at.desc(), cls.id.desc())
+        )
+
+    def __repr__(self) -> str:
+        return f"<Post {self.slug}>"
+
+
+class Alias(db.Model):
+    """An old path (legacy URL or former slug) that answers 301 to its post."""
+
+    __tablename__ = "aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(String(500), unique=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+
+    post: Mapped[Post] = relationship(back_populates="aliases")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def get_id(self) -> str:
+        """The session's user id: ``"<id>:<token>"``, the token derived from the password
+        hash, so changing the password signs out every session and remember-me cookie."""
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def session_token(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class Revision(db.Model):
+    """A snapshot of every field of a post, taken on each save (and on autosave)."""
+
+    __tablename__ = "revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(20), default="save")  # see content.REVISION_KINDS
+    # The post's version this revision holds; for an autosave, the version the unsaved
+    # form was loaded from.
+    version: Mapped[int] = mapped_column(default=1)
+    title: Mapped[str] = mapped_column(String(300))
+    slug: Mapped[str] = mapped_column(String(120))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    topic_slug: Mapped[str | None] = mapped_column(String(80))
+    tags: Mapped[str] = mapped_column(Text, default="")  # comma-separated names
+    featured: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    published_at: Mapped[datetime | None] = mapped_column()
+
+    post: Mapped[Post] = relationship(back_populates="revisions")
+    user: Mapped[User | None] = relationship()
+
+
+class LoginFailure(db.Model):
+    """Failed sign-in counters, keyed by account or client address, for throttling."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column()

@@ -1,0 +1,451 @@
+"""Saving and deleting posts: the one place where content changes.
+
+The editor, the importer and the demo loader all go through ``save_post`` so that every
+save renders Markdown, keeps a revision, records aliases for renamed slugs, fires the
+plugin events, and commits as one transaction (or not at all).
+
+The editor's other actions are built on it: ``set_status`` (publish, unpublish, trash),
+``restore_from_trash`` and ``restore_revision`` are saves too, so each keeps a revision.
+``autosave`` is the one write that leaves the post alone: it only stores a revision of
+kind ``"autosave"`` holding the author's unsaved form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from flask import current_app
+from pressmark.content import revisions
+from pressmark.content.markup import render_markdown
+from pressmark.content.models import (
+    DRAFT,
+    PUBLISHED,
+    SLUG_RE,
+    STATUSES,
+    TRASHED,
+    Alias,
+    Post,
+    Revision,
+    Tag,
+    Topic,
+    User,
+    post_tags,
+    slugify,
+    utcnow,
+)
+from pressmark.extensions import db
+from pressmark.plugin_system.manager import call_isolated
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm.exc import StaleDataError
+
+# Revision kinds: an ordinary save, the editor's background copy of unsaved text, a
+# revision brought back, and a post read from a file.
+REVISION_KINDS = ("save", "autosave", "restore", "import")
+
+
+class ValidationError(ValueError):
+    """Input that cannot be saved, with one message per field."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class StaleSaveError(RuntimeError):
+    """The post changed since the caller loaded it (its version moved on)."""
+
+    def __init__(self, post: Post, loaded_version: int):
+        super().__init__(
+            f"post {post.slug!r} is at version {post.version}, not {loaded_version}"
+        )
+        self.post = post
+        self.loaded_version = loaded_version
+
+
+@dataclass
+class PostData:
+    """The fields of a post as the outside world gives them (editor form, front matter)."""
+
+    title: str
+    body: str = ""
+    slug: str = ""
+    summary: str = ""
+    topic: str | None = None  # topic slug
+    tags: list[str] = field(default_factory=list)
+    featured: bool = False
+    status: str = DRAFT
+    published_at: datetime | None = None
+    aliases: list[str] = field(default_factory=list)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+def post_path(slug: str) -> str:
+    return f"/posts/{slug}"
+
+
+def normalise_tags(names: list[str]) -> list[str]:
+    """Tags are lowercase slugs, unique, in the order given."""
+    seen: list[str] = []
+    for name in names:
+        tag = slugify(str(name), max_length=60)
+        if tag and tag not in seen:
+            seen.append(tag)
+    return seen
+
+
+def get_or_create_topic(slug: str, name: str | None = None) -> Topic:
+    topic = db.session.scalar(select(Topic).where(Topic.slug == slug))
+    if topic is None:
+        topic = Topic(slug=slug, name=name or slug.replace("-", " ").title(), description="")
+        db.session.add(topic)
+    return topic
+
+
+def _get_or_create_tags(names: list[str]) -> list[Tag]:
+    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    tags = []
+    for name in names:
+        tag = existing.get(name)
+        if tag is None:
+            tag = Tag(name=name)
+            db.session.add(tag)
+        tags.append(tag)
+    return tags
+
+
+def validate(data: PostData, post: Post | None) -> PostData:
+    """Check and normalise ``data``; raise ``ValidationError`` with every problem found."""
+    errors: dict[str, str] = {}
+    data.title = (data.title or "").strip()
+    if not data.title:
+        errors["title"] = "A title is required."
+    elif len(data.title) > 300:
+        errors["title"] = "A title can be at most 300 characters."
+    data.body = revisions.normalise_newlines(data.body)
+    data.slug = (data.slug or "").strip() or slugify(data.title)
+    if not SLUG_RE.match(data.slug) or len(data.slug) > 120:
+        errors["slug"] = (
+            "A slug uses lowercase letters, digits and single hyphens (at most 120 characters)."
+        )
+    else:
+        clash = db.session.scalar(select(Post).where(Post.slug == data.slug))
+        if clash is not None and clash is not post:
+            errors["slug"] = f"The slug “{data.slug}” is already used by “{clash.title}”."
+        alias = db.session.scalar(select(Alias).where(Alias.path == post_path(data.slug)))
+        if alias is not None and alias.post is not post:
+            errors["slug"] = f"The slug “{data.slug}” is an old address of “{alias.post.title}”."
+    if data.status not in STATUSES:
+        errors["status"] = f"Unknown status {data.status!r}."
+    if data.topic is not None:
+        data.topic = data.topic.strip() or None
+    if data.topic and not SLUG_RE.match(data.topic):
+        errors["topic"] = "A topic is given by its slug."
+    data.tags = normalise_tags(data.tags)
+    for path in data.aliases:
+        if not path.startswith("/"):
+            errors["aliases"] = f"An alias is a path starting with “/”: {path!r}."
+        elif path.startswith("/posts/"):
+            owner = db.session.scalar(select(Post).where(Post.slug == path.removeprefix("/posts/")))
+            if owner is not None and owner is not post:
+                errors["aliases"] = f"The path {path} is the address of “{owner.title}”."
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+def snapshot(post: Post, user: User | None, kind: str) -> Revision:
+    """A revision holding every field of ``post`` as it is now."""
+    return Revision(
+        post=post,
+        user=user,
+        kind=kind,
+        version=post.version,
+        title=post.title,
+        slug=post.slug,
+        summary=post.summary,
+        body=post.body,
+        topic_slug=post.topic.slug if post.topic else None,
+        tags=",".join(t.name for t in post.tags),
+        featured=post.featured,
+        status=post.status,
+        published_at=post.published_at,
+    )
+
+
+def save_post(
+    data: PostData,
+    post: Post | None = None,
+    *,
+    user: User | None = None,
+    loaded_version: int | None = None,
+    kind: str = "save",
+) -> Post:
+    """Create or update a post from ``data`` and commit, or change nothing and raise.
+
+    - ``ValidationError`` for bad fields, ``StaleSaveError`` when ``loaded_version`` is given
+      and the post has moved past it (also when another process saves between our read and
+      our write: the UPDATE is guarded by the version, see ``Post.__mapper_args__``).
+    - Renaming the slug of a published post keeps the old path as an alias.
+    - Every save stores a ``Revision`` of kind ``kind`` ("save", "restore", "import").
+    - Plugin events fire inside the transaction (see ``pressmark.plugin_system.hookspecs``).
+    - On any error the session is rolled back: the post and its revisions are unchanged.
+    """
+    post_id = post.id if post is not None else None
+    try:
+        if post is not None and loaded_version is not None and post.version != loaded_version:
+            raise StaleSaveError(post, loaded_version)
+        data = validate(data, post)
+        creating = post is None
+        was_published = post is not None and post.status == PUBLISHED
+        old_slug = post.slug if post is not None else None
+        if creating:
+            post = Post(created_at=data.created_at or utcnow(), version=0)
+            db.session.add(post)
+        rendered = render_markdown(data.body)
+        post.title = data.title
+        post.slug = data.slug
+        post.summary = data.summary.strip()
+        post.body = data.body
+        post.body_html = rendered.html
+        post.toc_html = rendered.toc_html
+        post.word_count = rendered.word_count
+        post.topic = get_or_create_topic(data.topic) if data.topic else None
+        post.tags = _get_or_create_tags(data.tags)
+        post.featured = bool(data.featured)
+        if data.status == TRASHED and post.status != TRASHED:
+            post.status_before_trash = post.status
+        post.status = data.status
+        if data.status == PUBLISHED and data.published_at is None:
+            data.published_at = post.published_at or utcnow().replace(microsecond=0)
+        post.published_at = data.published_at
+        post.updated_at = data.updated_at or utcnow()
+        post.version = (post.version or 0) + 1
+        if old_slug and old_slug != post.slug and was_published:
+            _add_alias(post, post_path(old_slug))
+        for path in data.aliases:
+            _add_alias(post, path)
+        db.session.flush()
+        # A slug renamed back to one of its old addresses no longer needs that alias.
+        db.session.execute(
+            delete(Alias).where(Alias.post_id == post.id, Alias.path == post_path(post.slug))
+        )
+        _store_tag_order(post, data.tags)
+        db.session.add(snapshot(post, user, kind))
+        db.session.flush()
+        call_isolated("post_updated", post=post)
+        if post.status == PUBLISHED and not was_published:
+            call_isolated("post_published", post=post)
+        db.session.commit()
+    except StaleDataError:
+        # Another process saved (or deleted) between our version check and our UPDATE.
+        db.session.rollback()
+        current = db.session.get(Post, post_id)
+        if current is None:
+            raise ValidationError({"version": "This post was deleted meanwhile."}) from None
+        raise StaleSaveError(current, loaded_version or 0) from None
+    except Exception:
+        db.session.rollback()
+        raise
+    _content_changed()
+    return post
+
+
+def _store_tag_order(post: Post, names: list[str]) -> None:
+    by_name = {t.name: t.id for t in post.tags}
+    for position, name in enumerate(names):
+        db.session.execute(
+            update(post_tags)
+            .where(post_tags.c.post_id == post.id, post_tags.c.tag_id == by_name[name])
+            .values(position=position)
+        )
+
+
+def _add_alias(post: Post, path: str) -> None:
+    existing = db.session.scalar(select(Alias).where(Alias.path == path))
+    if existing is None:
+        db.session.add(Alias(path=path, post=post))
+    elif existing.post is not post:
+        raise ValidationError({"aliases": f"The path {path} already points to another post."})
+
+
+# --- the editor's actions, each a save --------------------------------------------------------
+
+
+def data_from_post(post: Post) -> PostData:
+    """The post's current fields as ``PostData``, ready to change one and save."""
+    return PostData(
+        title=post.title,
+        body=post.body,
+        slug=post.slug,
+        summary=post.summary,
+        topic=post.topic.slug if post.topic else None,
+        tags=[t.name for t in post.tags],
+        featured=post.featured,
+        status=post.status,
+        published_at=post.published_at,
+    )
+
+
+def set_status(
+    post: Post, status: str, *, user: User | None = None, loaded_version: int | None = None
+) -> Post:
+    """Publish, unpublish (back to draft) or trash ``post``, keeping everything else."""
+    data = replace(data_from_post(post), status=status)
+    return save_post(data, post, user=user, loaded_version=loaded_version)
+
+
+def restore_from_trash(post: Post, *, user: User | None = None) -> Post:
+    """Take ``post`` out of the trash, back to the status it had before."""
+    if post.status != TRASHED:
+        return post
+    status = post.status_before_trash if post.status_before_trash in STATUSES else DRAFT
+    return set_status(post, status if status != TRASHED else DRAFT, user=user)
+
+
+def data_from_revision(revision: Revision, post: Post) -> PostData:
+    """The author's fields from ``revision``; publication state stays the post's own.
+
+    Restoring old words must not publish, unpublish or trash a post behind the author's
+    back: status and date change only through the explicit actions.
+    """
+    return PostData(
+        title=revision.title,
+        body=revision.body,
+        slug=revision.slug,
+        summary=revision.summary,
+        topic=revision.topic_slug,
+        tags=[t for t in (revision.tags or "").split(",") if t],
+        featured=revision.featured,
+        status=post.status,
+        published_at=post.published_at,
+    )
+
+
+def restore_revision(
+    post: Post,
+    revision: Revision,
+    *,
+    user: User | None = None,
+    loaded_version: int | None = None,
+) -> Post:
+    """Save ``revision``'s fields over ``post`` as a new revision of kind "restore"."""
+    if revision.post_id != post.id:
+        raise ValueError("the revision belongs to another post")
+    data = data_from_revision(revision, post)
+    return save_post(data, post, user=user, loaded_version=loaded_version, kind="restore")
+
+
+def autosave(
+    post: Post, data: PostData, *, user: User | None = None, base_version: int | None = None
+) -> Revision | None:
+    """Keep the editor's unsaved form as a revision of kind "autosave", and commit.
+
+    Contract: the post itself is not touched (no new version, nothing published, no plugin
+    event), and ``data`` is not validated, because half-typed text must be kept as typed.
+    Returns ``None`` when ``data`` says the same as the post (there is nothing to keep).
+    Consecutive autosaves by the same user from the same loaded version update one
+    revision, so history shows one autosave per editing session, holding its latest text.
+    ``base_version`` (the version the form was loaded from) is stored as the revision's
+    ``version``.
+    """
+    current = revisions.of_post(post)
+    typed = revisions.of_data(data)
+    if revisions.same_content(current, typed):
+        return None
+    base = base_version if base_version is not None else post.version
+    try:
+        latest = db.session.scalar(
+            select(Revision).where(Revision.post_id == post.id).order_by(Revision.id.desc())
+        )
+        if (
+            latest is not None
+            and latest.kind == "autosave"
+            and latest.version == base
+            and latest.user_id == (user.id if user else None)
+        ):
+            revision = latest
+        else:
+            revision = Revision(post=post, user=user, kind="autosave", version=base)
+            db.session.add(revision)
+        revision.created_at = utcnow()
+        # Column limits apply even to half-typed text; the body, the bulk, is never cut.
+        revision.title = typed["title"][:300]
+        revision.slug = typed["slug"][:120]
+        revision.summary = typed["summary"]
+        revision.body = typed["body"]
+        revision.topic_slug = typed["topic"][:80] or None
+        revision.tags = ",".join(normalise_tags(data.tags))
+        revision.featured = typed["featured"]
+        revision.status = post.status
+        revision.published_at = data.published_at
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return revision
+
+
+def pending_autosave(post: Post) -> Revision | None:
+    """The newest autosave made after the post's last save, if it holds different text."""
+    revision = db.session.scalar(
+        select(Revision)
+        .where(
+            Revision.post_id == post.id,
+            Revision.kind == "autosave",
+            Revision.created_at > post.updated_at,
+        )
+        .order_by(Revision.id.desc())
+    )
+    if revision is None:
+        return None
+    if revisions.same_content(revisions.of_post(post), revisions.of_revision(revision)):
+        return None
+    return revision
+
+
+def delete_post(post: Post) -> None:
+    """Delete a post forever, with its revisions and aliases, in one transaction."""
+    try:
+        # Write first: Python's sqlite3 driver opens its transaction only at the first
+        # write, and a plugin's savepoint issued before that would commit on its own.
+        db.session.execute(update(Post).where(Post.id == post.id).values(version=Post.version))
+        call_isolated("post_deleted", post=post)
+        db.session.delete(post)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    _content_changed()
+
+
+def rerender_all() -> int:
+    """Render every post's stored Markdown again, in one transaction; returns the count.
+
+    For after a plugin that adds embeds or Markdown extensions is installed or upgraded.
+    Only the derived HTML changes, so no revision is written and the version stays; the
+    ``post_updated`` event fires so indexes built from the HTML follow.
+    """
+    try:
+        posts = db.session.scalars(select(Post)).all()
+        for post in posts:
+            rendered = render_markdown(post.body)
+            post.body_html, post.toc_html = rendered.html, rendered.toc_html
+            post.word_count = rendered.word_count
+        db.session.flush()
+        for post in posts:
+            call_isolated("post_updated", post=post)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    _content_changed()
+    return len(posts)
+
+
+def _content_changed() -> None:
+    """Invalidate cached pages after any content change."""
+    from pressmark.web.cache import page_cache
+
+    page_cache(current_app).clear()

@@ -1,0 +1,437 @@
+"""Building the plugin manager: one per app, stored on the app, never global.
+
+Plugins come from three places, in this order:
+
+1. the built-ins in ``DEFAULT_PLUGINS`` (ordinary modules in ``plugins/``);
+2. installed packages that declare an entry point in the group ``pressmark``;
+3. one-off modules in the instance's plugins directory (``instance/plugins/*.py``).
+
+Any of them is disabled by listing its name in ``DISABLED_PLUGINS``: a disabled plugin is
+never imported, so disabling also rescues a site from a plugin that fails to import.
+
+Start-up problems are loud (``PluginError``): a plugin that cannot be imported, a hook
+implementation with a misspelt name or arguments the spec does not have, two plugins with
+one name. Failures while serving are quiet for readers and visible to the author: optional
+hooks run through ``call_isolated``, which records each failure with its plugin's name in
+``instance/plugin-failures.jsonl`` (see ``recent_failures``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import importlib
+import importlib.util
+import json
+import logging
+import os
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pluggy
+from flask import Flask, abort, current_app, send_from_directory, url_for
+from jinja2 import ChoiceLoader, FileSystemLoader
+from markupsafe import Markup
+from pressmark.plugin_system import hookspecs
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("feeds", "pressmark.plugins.feeds"),
+    ("sitemap", "pressmark.plugins.sitemap"),
+    ("archive-focus", "pressmark.plugins.archive_focus"),
+    ("calculators", "pressmark.plugins.calculators"),
+    ("search", "pressmark.plugins.search"),
+)
+ENTRYPOINT_GROUP = hookspecs.PROJECT_NAME
+DIRECTORY_MODULE_PREFIX = "pressmark_instance_plugins"
+FAILURE_LOG = "plugin-failures.jsonl"
+FAILURES_KEPT = 50
+# The failure log is trimmed back to FAILURES_KEPT entries once it grows past this, so a
+# plugin failing on every request cannot fill the disk.
+FAILURE_LOG_MAX_BYTES = 256 * 1024
+
+# Content events: ``call_isolated`` runs each implementation in its own savepoint.
+EVENT_HOOKS = frozenset({"post_updated", "post_published", "post_deleted"})
+# Hooks called through ``call_isolated``: implementation by implementation, so wrappers
+# (which need pluggy's own call loop) cannot take part; they are refused at start-up.
+ISOLATED_HOOKS = EVENT_HOOKS | {
+    "extra_css_urls",
+    "extra_js_urls",
+    "extra_head",
+    "render_slot",
+    "extra_template_vars",
+    # Called on first use and cached for the app's life (app/markup.py, the calculators
+    # plugin's registry).
+    "register_markdown_extensions",
+    "register_embeds",
+    "register_calculators",
+}
+
+
+class PluginError(RuntimeError):
+    """A plugin cannot be loaded; raised by ``create_app`` so the site does not start."""
+
+
+@dataclass
+class PluginInfo:
+    """What ``pressmark plugins`` and ``/-/plugins.json`` report about one plugin."""
+
+    name: str
+    source: str  # "built-in", "package" or "directory"
+    version: str | None
+    enabled: bool
+    module: Any = None
+    hooks: list[str] = field(default_factory=list)
+    root: Path | None = None  # folder that may hold templates/ and static/
+    origin: str = ""  # where it came from, for error messages (a module, package or file)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The public description: no file-system paths, nothing secret."""
+        return {
+            "name": self.name,
+            "source": self.source,
+            "version": self.version,
+            "enabled": self.enabled,
+            "hooks": self.hooks,
+            "static": f"/-/static/{self.name}/" if self.static_dir else None,
+        }
+
+    @property
+    def static_dir(self) -> Path | None:
+        path = self.root / "static" if self.root else None
+        return path if path and path.is_dir() else None
+
+    @property
+    def templates_dir(self) -> Path | None:
+        path = self.root / "templates" if self.root else None
+        return path if path and path.is_dir() else None
+
+
+@dataclass
+class _Candidate:
+    name: str
+    source: str
+    version: str | None
+    origin: str
+    load: Callable[[], Any]
+
+
+def _package_root(module: Any) -> Path | None:
+    """The folder of a package plugin (where templates/ and static/ live), else None."""
+    if getattr(module, "__path__", None):
+        return Path(next(iter(module.__path__)))
+    return None
+
+
+def _load_directory_module(path: Path) -> Any:
+    # Not put in sys.modules: each app loads its own copy, so two apps in one process
+    # (tests, several sites) never share a directory plugin's module state.
+    name = f"{DIRECTORY_MODULE_PREFIX}.{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _candidates(app: Flask) -> Iterator[_Candidate]:
+    """Every plugin the app could load, in registration order."""
+    from pressmark import __version__
+
+    for name, dotted in DEFAULT_PLUGINS:
+        yield _Candidate(
+            name, "built-in", __version__, dotted, lambda d=dotted: importlib.import_module(d)
+        )
+    if app.config.get("LOAD_ENTRYPOINT_PLUGINS", True):
+        for ep in metadata.entry_points(group=ENTRYPOINT_GROUP):
+            dist = ep.dist.name if ep.dist else "?"
+            version = ep.dist.version if ep.dist else None
+            yield _Candidate(ep.name, "package", version, f"{dist} ({ep.value})", ep.load)
+    plugins_dir = Path(app.config.get("PLUGINS_DIR") or "")
+    if str(plugins_dir) not in ("", ".") and plugins_dir.is_dir():
+        for path in sorted(plugins_dir.glob("*.py")):
+            if not path.name.startswith("_"):
+                yield _Candidate(
+                    path.stem, "directory", None, str(path),
+                    lambda p=path: _load_directory_module(p),
+                )
+
+
+def disabled_plugin_names(app: Flask) -> set[str]:
+    """``DISABLED_PLUGINS`` as a set of names.
+
+    Accepts a list (the normal form, also ``PRESSMARK_DISABLED_PLUGINS='["a", "b"]'``) or
+    a comma-separated string (``PRESSMARK_DISABLED_PLUGINS=a,b``), so a plain name in the
+    environment does not turn into a set of letters.
+    """
+    raw = app.config.get("DISABLED_PLUGINS") or ()
+    if isinstance(raw, str):
+        raw = raw.split(",")
+    return {str(name).strip() for name in raw if str(name).strip()}
+
+
+def _refuse(info: PluginInfo, problem: str) -> PluginError:
+    return PluginError(
+        f"Plugin {info.name!r} ({info.source}: {info.origin}) {problem}\n"
+        f"Fix the plugin, or disable it with DISABLED_PLUGINS = [{info.name!r}] in "
+        f"instance/config.py (or PRESSMARK_DISABLED_PLUGINS='[\"{info.name}\"]')."
+    )
+
+
+def _check_hooks(pm: pluggy.PluginManager, info: PluginInfo) -> None:
+    """Refuse unknown hook names (with a suggestion) and wrappers on isolated hooks."""
+    known = [n for n in dir(hookspecs) if pm.parse_hookspec_opts(hookspecs, n)]
+    for caller in pm.get_hookcallers(info.module) or ():
+        impls = [i for i in caller.get_hookimpls() if i.plugin is info.module]
+        if not caller.has_spec() and any(not i.optionalhook for i in impls):
+            close = difflib.get_close_matches(caller.name, known, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise _refuse(info, f"implements {caller.name!r}, which is not a hook.{hint}")
+        if caller.name in ISOLATED_HOOKS and any(i.wrapper or i.hookwrapper for i in impls):
+            raise _refuse(
+                info, f"wraps {caller.name!r}; wrappers are not supported on isolated hooks."
+            )
+
+
+def build_plugin_manager(app: Flask) -> pluggy.PluginManager:
+    """Create the app's manager, register every enabled plugin and check their hooks.
+
+    Raises ``PluginError`` naming the plugin when one cannot be imported or registered,
+    implements a hook that does not exist (a misspelling, with a suggestion), or shares its
+    name with another plugin. Names in ``DISABLED_PLUGINS`` are blocked and never imported.
+    """
+    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    pm.add_hookspecs(hookspecs)
+    disabled = disabled_plugin_names(app)
+    infos: dict[str, PluginInfo] = {}
+    for cand in _candidates(app):
+        info = PluginInfo(cand.name, cand.source, cand.version, False, origin=cand.origin)
+        if cand.name in infos:
+            other = infos[cand.name]
+            raise _refuse(
+                info, f"has the same name as the {other.source} plugin from {other.origin}; "
+                "plugin names must be unique."
+            )
+        infos[cand.name] = info
+        if cand.name in disabled:
+            pm.set_blocked(cand.name)
+            continue
+        try:
+            module = cand.load()
+        except Exception as exc:
+            raise _refuse(info, f"failed to import: {type(exc).__name__}: {exc}") from exc
+        try:
+            pm.register(module, name=cand.name)
+        except (pluggy.PluginValidationError, ValueError) as exc:
+            raise _refuse(info, f"cannot be registered: {exc}") from exc
+        info.enabled, info.module, info.root = True, module, _package_root(module)
+        if info.source == "directory":
+            info.version = getattr(module, "__version__", None)
+        _check_hooks(pm, info)
+        info.hooks = sorted(c.name for c in pm.get_hookcallers(module) or ())
+    pm.check_pending()  # a safety net: _check_hooks has named the plugin already
+    unknown = disabled - set(infos)
+    if unknown:
+        log.warning("DISABLED_PLUGINS names no known plugin: %s", ", ".join(sorted(unknown)))
+    app.extensions["pressmark_plugins"] = infos
+    return pm
+
+
+def init_app(app: Flask) -> None:
+    """Attach the manager, plugin templates and plugin static files to ``app``."""
+    app.pm = build_plugin_manager(app)
+    infos = plugin_infos(app)
+    template_dirs = [str(i.templates_dir) for i in infos if i.enabled and i.templates_dir]
+    if template_dirs:
+        app.jinja_loader = ChoiceLoader(
+            [app.jinja_loader, *(FileSystemLoader(d) for d in template_dirs)]
+        )
+
+    @app.route("/-/static/<plugin>/<path:filename>", endpoint="plugin_static")
+    def plugin_static(plugin: str, filename: str):
+        info = current_app.extensions["pressmark_plugins"].get(plugin)
+        if info is None or not info.enabled or info.static_dir is None:
+            abort(404)
+        return send_from_directory(info.static_dir, filename, max_age=31536000)
+
+
+def plugin_asset_url(plugin_name: str, filename: str) -> str:
+    """The URL of ``filename`` in the ``static/`` folder of plugin ``plugin_name``, with
+    ``v=`` a short hash of the file's content.
+
+    Plugin static files are served with a one-year cache lifetime, so the URL must change
+    when the file does. Each hash is computed once per app (a file changed while the site
+    runs keeps its old URL until a restart). Needs an app context. Raises ``LookupError``
+    when the app has no enabled plugin of that name with a ``static/`` folder, and
+    ``OSError`` when the file cannot be read.
+    """
+    app = current_app._get_current_object()
+    versions: dict[tuple[str, str], str] = app.extensions.setdefault(
+        "pressmark_asset_versions", {}
+    )
+    key = (plugin_name, filename)
+    if key not in versions:
+        info = app.extensions["pressmark_plugins"].get(plugin_name)
+        static_dir = info.static_dir if info is not None and info.enabled else None
+        if static_dir is None:
+            raise LookupError(f"no enabled plugin {plugin_name!r} with a static/ folder")
+        content = (static_dir / filename).read_bytes()
+        versions[key] = hashlib.sha256(content).hexdigest()[:10]
+    return url_for("plugin_static", plugin=plugin_name, filename=filename, v=versions[key])
+
+
+def plugin_infos(app: Flask) -> list[PluginInfo]:
+    """Every plugin the app knows, enabled or not, in registration order."""
+    return list(app.extensions["pressmark_plugins"].values())
+
+
+# --- failures -----------------------------------------------------------------------------
+
+
+def plugin_name_for(app: Flask, name: str) -> str:
+    """The plugin name for ``name``, which may already be one or may be a module name
+    (``handler.__module__`` of an embed handler, possibly a submodule of the plugin)."""
+    infos = app.extensions.get("pressmark_plugins", {})
+    if name in infos:
+        return name
+    for info in infos.values():
+        module_name = getattr(info.module, "__name__", None)
+        if module_name and (name == module_name or name.startswith(module_name + ".")):
+            return info.name
+    return name
+
+
+def record_failure(app: Flask, plugin_name: str, hook_name: str, exc: BaseException) -> None:
+    """Log a plugin failure with its traceback and append it to the instance failure log.
+
+    ``plugin_name`` may be a plugin's name or the module its failing code lives in. Never
+    raises: a read-only instance must not turn a plugin failure into a 500.
+    """
+    plugin_name = plugin_name_for(app, plugin_name)
+    tb = "".join(traceback.format_exception(exc))
+    try:
+        message = str(exc)
+    except Exception:  # noqa: BLE001 - a plugin's exception may not even print
+        message = "<unprintable>"
+    log.error("plugin %r failed in hook %r:\n%s", plugin_name, hook_name, tb)
+    from pressmark.content.models import isoformat_utc, utcnow
+
+    entry = {
+        "at": isoformat_utc(utcnow()),
+        "plugin": plugin_name,
+        "hook": hook_name,
+        "error": f"{type(exc).__name__}: {message}",
+        "traceback": tb,
+    }
+    path = Path(app.instance_path) / FAILURE_LOG
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry) + "\n")
+        if path.stat().st_size > FAILURE_LOG_MAX_BYTES:
+            _trim_failure_log(path)
+    except OSError:
+        log.exception("could not write %s", path)
+
+
+def _trim_failure_log(path: Path) -> None:
+    kept = path.read_text(encoding="utf-8").splitlines()[-FAILURES_KEPT:]
+    tmp = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
+    tmp.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+    os.replace(tmp, path)  # atomic: a reader sees the old log or the new one
+
+
+def recent_failures(app: Flask, limit: int = FAILURES_KEPT) -> list[dict[str, Any]]:
+    """The most recent plugin failures, newest first.
+
+    Each is a dict with ``at`` (ISO time, UTC), ``plugin``, ``hook``, ``error`` (one line)
+    and ``traceback``. Unreadable lines are skipped.
+    """
+    path = Path(app.instance_path) / FAILURE_LOG
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()[-limit:]
+    except OSError:
+        return []
+    entries = []
+    for line in reversed(lines):
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict):
+            entries.append(entry)
+    return entries
+
+
+# --- calling hooks safely -------------------------------------------------------------------
+
+
+def call_isolated(hook_name: str, app: Flask | None = None, **kwargs: Any) -> list[Any]:
+    """Call an optional hook implementation by implementation, in pluggy's order.
+
+    Results that are ``None`` are dropped. An implementation that raises is recorded with
+    its plugin's name and left out; the others still run. Event hooks (``EVENT_HOOKS``) get
+    a database savepoint each, so a failing one leaves no half-done writes behind. ``app``
+    (default: the current app) is also passed to implementations that take an ``app``
+    argument.
+    """
+    return [result for _, result in call_isolated_by_plugin(hook_name, app, **kwargs)]
+
+
+def call_isolated_by_plugin(
+    hook_name: str, app: Flask | None = None, **kwargs: Any
+) -> list[tuple[str, Any]]:
+    """``call_isolated``, each result paired with the name of the plugin that returned it
+    (so a caller can report a bad result under that plugin's name)."""
+    app = app or current_app._get_current_object()
+    kwargs["app"] = app
+    caller = getattr(app.pm.hook, hook_name)
+    # Hooks also run while an error page is rendered; that request's exception is not the
+    # plugin's business and would bury its traceback, so it is cut from the chain.
+    handling = sys.exc_info()[1]
+    results = []
+    # pluggy runs implementations last-registered first (tryfirst/trylast respected);
+    # get_hookimpls() lists them in the opposite order.
+    for impl in reversed(caller.get_hookimpls()):
+        args = {name: kwargs[name] for name in impl.argnames if name in kwargs}
+        try:
+            if hook_name in EVENT_HOOKS:
+                from pressmark.extensions import db
+
+                with db.session.begin_nested():
+                    result = impl.function(**args)
+            else:
+                result = impl.function(**args)
+        except Exception as exc:  # noqa: BLE001 - isolation is the point
+            if handling is not None:
+                _cut_context(exc, handling)
+            record_failure(app, impl.plugin_name, hook_name, exc)
+            continue
+        if result is not None:
+            results.append((impl.plugin_name, result))
+    return results
+
+
+def _cut_context(exc: BaseException, outer: BaseException) -> None:
+    """Hide ``outer`` from ``exc``'s chain of implicit contexts."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if current.__context__ is outer:
+            current.__suppress_context__ = True
+            return
+        current = current.__cause__ or current.__context__
+
+
+def render_fragments(hook_name: str, **kwargs: Any) -> Markup:
+    """Join the HTML fragments an isolated hook returned."""
+    return Markup("\n".join(str(r) for r in call_isolated(hook_name, **kwargs) if r))

@@ -1,0 +1,596 @@
+"""The author's editor under ``/editor``: dashboard, post form, revisions, uploads.
+
+Every view needs a signed-in user (anonymous visitors are sent to sign in; scripts get a
+JSON 401). Every change is a POST carrying the CSRF token, and goes through
+``pressmark.content.store``, so each save keeps a revision and nothing is overwritten silently:
+
+- the form carries the version it was loaded from; a save over a newer version is refused
+  with 409 and a page showing both versions, the author's text still in the form;
+- a failed save (bad input, database error) shows the form again with the text as typed;
+- ``editor.js`` keeps unsaved text in localStorage and autosaves it to the server as a
+  revision of kind "autosave". A brand-new post, not yet saved, is kept only in
+  localStorage: an autosave never creates a post, so nothing half-typed ever appears in
+  the dashboard or in a plugin's ``post_updated`` event.
+
+Without JavaScript every feature still works: Preview and Upload are submit buttons that
+show the form again, filled in, with nothing saved.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    get_flashed_messages,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from pressmark.content import revisions
+from pressmark.content import store as content
+from pressmark.content.markup import Rendered, render_markdown
+from pressmark.content.models import (
+    DRAFT,
+    PUBLISHED,
+    TRASHED,
+    Post,
+    Revision,
+    Tag,
+    Topic,
+    User,
+    utcnow,
+)
+from pressmark.extensions import db, login_manager
+from pressmark.web.editor import uploads
+from pressmark.web.editor.forms import (
+    ACTIONS,
+    PREVIEW,
+    PUBLISH,
+    SAVE,
+    TRASH,
+    UNPUBLISH,
+    UPLOAD,
+    FormValues,
+    autosave_data,
+    data_from_values,
+    parse_version,
+    target_status,
+    values_from_form,
+    values_from_post,
+    values_from_revision,
+)
+from pressmark.web.public import render_page
+from sqlalchemy import or_, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import RequestEntityTooLarge
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("editor", __name__, url_prefix="/editor")
+
+KIND_LABELS = {
+    "save": "Saved",
+    "autosave": "Autosave",
+    "restore": "Restored",
+    "import": "Imported",
+}
+SAVE_FAILED = (
+    "The save failed because of a server error, and nothing was changed. Your text is "
+    "still in the form below: try again, or copy it somewhere safe."
+)
+
+
+# --- access -----------------------------------------------------------------------------------
+
+
+def wants_json() -> bool:
+    return request.is_json or "application/json" in request.headers.get("Accept", "")
+
+
+@bp.before_request
+def require_author():
+    if current_user.is_authenticated:
+        return None
+    if wants_json():
+        return jsonify(error="You are signed out. Sign in again; your text is kept."), 401
+    return login_manager.unauthorized()
+
+
+@bp.after_request
+def never_cache(response: Response) -> Response:
+    # Author pages hold unpublished text: no shared cache may keep them.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def author() -> User:
+    return current_user._get_current_object()
+
+
+def get_post(post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None:
+        abort(404)
+    return post
+
+
+def get_revision(post: Post, revision_id: int | None) -> Revision | None:
+    if revision_id is None:
+        return None
+    revision = db.session.get(Revision, revision_id)
+    return revision if revision is not None and revision.post_id == post.id else None
+
+
+# --- dashboard --------------------------------------------------------------------------------
+
+
+def dashboard_groups(search: str) -> list[dict[str, Any]]:
+    """Drafts, scheduled, published and trashed posts, each newest first."""
+    now = utcnow()
+    base = select(Post).options(selectinload(Post.tags), selectinload(Post.topic))
+    if search:
+        base = base.where(
+            or_(
+                Post.title.icontains(search, autoescape=True),
+                Post.slug.icontains(search, autoescape=True),
+                Post.tags.any(Tag.name.icontains(search, autoescape=True)),
+            )
+        )
+    published = Post.status == PUBLISHED
+    groups = [
+        ("drafts", "Drafts", "No drafts.",
+         base.where(Post.status == DRAFT).order_by(Post.updated_at.desc())),
+        ("scheduled", "Scheduled", "No scheduled posts.",
+         base.where(published, Post.published_at > now).order_by(Post.published_at.desc())),
+        ("published", "Published", "No published posts.",
+         base.where(published, Post.published_at <= now).order_by(Post.published_at.desc())),
+        ("trash", "Trash", "Nothing in the trash.",
+         base.where(Post.status == TRASHED).order_by(Post.updated_at.desc())),
+    ]
+    return [
+        {
+            "key": key,
+            "label": label,
+            "empty": empty,
+            "posts": db.session.scalars(query.order_by(Post.id.desc())).all(),
+        }
+        for key, label, empty, query in groups
+    ]
+
+
+@bp.route("/")
+def dashboard():
+    query = request.args.get("q", "").strip()[:200]
+    groups = dashboard_groups(query)
+    return render_page(
+        "editor/dashboard.html",
+        groups=groups,
+        query=query,
+        total=sum(len(g["posts"]) for g in groups),
+    )
+
+
+# --- the post form ----------------------------------------------------------------------------
+
+
+def topics() -> list[Topic]:
+    return db.session.scalars(select(Topic).order_by(Topic.position, Topic.name)).all()
+
+
+def dismissed_key(revision: Revision) -> str:
+    return f"{revision.id}@{revision.created_at.isoformat()}"
+
+
+def render_form(
+    post: Post | None,
+    values: FormValues,
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    preview: Rendered | None = None,
+    notices: list[str] | None = None,
+    conflict: dict[str, Any] | None = None,
+    loaded_revision: Revision | None = None,
+    version: int | None = None,
+) -> tuple[str, int]:
+    """The post form page, filled with ``values`` (what the author typed, or the post)."""
+    pending = None
+    if post is not None and loaded_revision is None and conflict is None:
+        pending = content.pending_autosave(post)
+        dismissed = session.get("editor_dismissed_autosaves", {})
+        if pending is not None and dismissed.get(str(post.id)) == dismissed_key(pending):
+            pending = None
+    flashes = get_flashed_messages(with_categories=True)
+    html = render_page(
+        "editor/edit.html",
+        post=post,
+        values=values,
+        errors=errors or {},
+        preview=preview,
+        notices=notices or [],
+        flashes=flashes,
+        just_saved=any(category in ("saved", "created") for category, _ in flashes),
+        created=any(category == "created" for category, _ in flashes),
+        conflict=conflict,
+        pending_autosave=pending,
+        pending_fields=values_from_revision(pending) if pending else None,
+        loaded_revision=loaded_revision,
+        version=version if version is not None else (post.version if post else None),
+        topics=topics(),
+        kind_labels=KIND_LABELS,
+        upload_limit=uploads.describe_size(int(current_app.config["UPLOAD_MAX_BYTES"])),
+    )
+    return html, status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    if request.method == "POST":
+        return handle_form(None)
+    return render_form(None, values_from_post(None))
+
+
+@bp.route("/<int:post_id>", methods=["GET", "POST"])
+def edit(post_id: int):
+    post = get_post(post_id)
+    if request.method == "POST":
+        return handle_form(post)
+    revision = get_revision(post, request.args.get("revision", type=int))
+    if revision is not None:
+        return render_form(
+            post,
+            values_from_revision(revision),
+            preview=render_markdown(revision.body),
+            loaded_revision=revision,
+        )
+    preview = Rendered(post.body_html, post.toc_html, post.word_count)
+    return render_form(post, values_from_post(post), preview=preview)
+
+
+def handle_form(post: Post | None):
+    """One POST of the post form: upload, preview, or a save with the button's status."""
+    values = values_from_form(request.form)
+    action = request.form.get("action", SAVE)
+    if action not in ACTIONS or (post is None and action in (UNPUBLISH, TRASH)):
+        action = SAVE
+    loaded_version = parse_version(request.form.get("version"))
+    form_version = loaded_version if post is not None else None
+    if post is not None and loaded_version is None:
+        return render_form(
+            post,
+            values,
+            status=400,
+            errors={"version": "The form lost track of the version it was loaded from. "
+                    "Copy your text, reload the page and apply your changes again."},
+            version=post.version,
+        )
+
+    notices = []
+    image = request.files.get("image")
+    if image is not None and image.filename:
+        try:
+            stored = uploads.store_upload(image.stream)
+        except uploads.UploadError as exc:
+            return render_form(
+                post, values, status=400, errors={"image": str(exc)}, version=form_version
+            )
+        alt = request.form.get("image_alt", "").strip() or "image"
+        values["body"] = values["body"].rstrip("\n") + "\n\n" + stored.markdown(alt) + "\n"
+        notices.append(
+            f"Image uploaded and added at the end of the body as {stored.markdown(alt)}."
+        )
+    if action in (PREVIEW, UPLOAD):
+        notices.append("Nothing is saved yet.")
+        return render_form(
+            post, values, preview=render_markdown(values["body"]), notices=notices,
+            version=form_version,
+        )
+
+    status = target_status(action, post)
+    try:
+        data = data_from_values(values, status=status, post=post)
+        saved = content.save_post(data, post, user=author(), loaded_version=loaded_version)
+    except content.ValidationError as exc:
+        return render_form(post, values, status=400, errors=exc.errors, version=form_version,
+                           notices=notices)
+    except content.StaleSaveError as exc:
+        return render_conflict(exc.post, values, loaded_version)
+    except SQLAlchemyError:
+        log.exception("saving post %s failed", post.id if post else "(new)")
+        return render_form(post, values, status=500, errors={"form": SAVE_FAILED},
+                           version=form_version)
+    flash(saved_message(action, saved), "created" if post is None else "saved")
+    return redirect(url_for(".edit", post_id=saved.id), code=303)
+
+
+def saved_message(action: str, post: Post) -> str:
+    when = post.published_at.strftime("%Y-%m-%d %H:%M UTC") if post.published_at else ""
+    if action == TRASH:
+        return "Moved to the trash. Restore it from here or from the dashboard at any time."
+    if action == UNPUBLISH:
+        return "Unpublished: the post is a draft again and readers no longer see it."
+    if post.is_scheduled:
+        return f"Scheduled: the post will appear by itself on {when}."
+    if action == PUBLISH:
+        return "Published: readers can see the post now."
+    if post.status == PUBLISHED:
+        return "Saved: the changes are live."
+    if post.status == TRASHED:
+        return "Saved (the post is still in the trash)."
+    return "Draft saved."
+
+
+def render_conflict(current: Post, values: FormValues, loaded_version: int | None):
+    """409: someone saved since the form was loaded. Show both; overwrite nothing.
+
+    The form keeps the author's text and now carries the current version, so saving
+    again (after merging) is a deliberate choice made with both versions in view.
+    """
+    saved_by = db.session.scalar(
+        select(Revision)
+        .where(Revision.post_id == current.id, Revision.kind != "autosave")
+        .order_by(Revision.id.desc())
+    )
+    try:
+        yours = revisions.of_data(data_from_values(values, status=current.status, post=current))
+    except content.ValidationError:
+        yours = revisions.of_data(autosave_data(values, current))
+    conflict = {
+        "current": current,
+        "loaded_version": loaded_version,
+        "saved_by": saved_by,
+        "comparison": revisions.compare(revisions.of_post(current), yours),
+    }
+    return render_form(
+        current,
+        values,
+        status=409,
+        conflict=conflict,
+        preview=render_markdown(values["body"]),
+        version=current.version,
+    )
+
+
+@bp.route("/preview", methods=["POST"])
+def preview():
+    """The body rendered by the publishing pipeline, as an HTML fragment for the page."""
+    body = request.form.get("body", "")
+    if request.is_json:
+        body = str((request.get_json(silent=True) or {}).get("body", ""))
+    html = render_template("editor/_preview.html", preview=render_markdown(body))
+    return Response(html, mimetype="text/html")
+
+
+# --- autosave ---------------------------------------------------------------------------------
+
+
+@bp.route("/<int:post_id>/autosave", methods=["POST"])
+def autosave(post_id: int):
+    """Keep the unsaved form as an "autosave" revision; the post itself is untouched.
+
+    Accepts JSON (from ``fetch``) or form data (from ``navigator.sendBeacon`` when the tab
+    closes). Answers JSON: ``saved``, ``revision`` (its id or null), ``saved_at`` and
+    ``stale`` (true when the post was saved elsewhere since the form was loaded).
+    """
+    post = get_post(post_id)
+    payload = request.get_json(silent=True) if request.is_json else request.form
+    if not isinstance(payload, dict) and not hasattr(payload, "get"):
+        return jsonify(error="Send the form's fields as a JSON object."), 400
+    values = values_from_form(payload)
+    base_version = parse_version(payload.get("version"))
+    revision = content.autosave(
+        post, autosave_data(values, post), user=author(), base_version=base_version
+    )
+    return jsonify(
+        saved=revision is not None,
+        revision=revision.id if revision else None,
+        saved_at=(revision.created_at if revision else utcnow()).isoformat() + "Z",
+        stale=base_version is not None and base_version != post.version,
+        version=post.version,
+    )
+
+
+@bp.route("/<int:post_id>/autosave/<int:revision_id>/dismiss", methods=["POST"])
+def dismiss_autosave(post_id: int, revision_id: int):
+    """Hide the "newer autosave" notice for this autosave (the revision itself is kept)."""
+    post = get_post(post_id)
+    revision = get_revision(post, revision_id)
+    if revision is not None:
+        dismissed = dict(session.get("editor_dismissed_autosaves", {}))
+        dismissed[str(post.id)] = dismissed_key(revision)
+        session["editor_dismissed_autosaves"] = dismissed
+    if wants_json():
+        return jsonify(dismissed=revision is not None)
+    flash("The autosaved text is kept in the post's revisions.", "info")
+    return redirect(url_for(".edit", post_id=post.id), code=303)
+
+
+# --- trash and delete -------------------------------------------------------------------------
+
+
+@bp.route("/<int:post_id>/untrash", methods=["POST"])
+def untrash(post_id: int):
+    post = get_post(post_id)
+    if post.status != TRASHED:
+        flash("The post is not in the trash.", "info")
+    else:
+        try:
+            content.restore_from_trash(post, user=author())
+        except content.ValidationError as exc:
+            # e.g. its slug was taken by another post while it sat in the trash
+            flash("It cannot leave the trash as it is: " + " ".join(exc.errors.values())
+                  + " Edit it in the trash first.", "error")
+            return redirect(url_for(".edit", post_id=post.id), code=303)
+        except SQLAlchemyError:
+            log.exception("restoring post %s from the trash failed", post.id)
+            flash(SAVE_FAILED, "error")
+            return redirect(url_for(".edit", post_id=post.id), code=303)
+        flash(f"Restored from the trash: the post is {describe_status(post)} again.", "saved")
+    target = request.form.get("next")
+    if target == "dashboard":
+        return redirect(url_for(".dashboard"), code=303)
+    return redirect(url_for(".edit", post_id=post.id), code=303)
+
+
+def describe_status(post: Post) -> str:
+    if post.is_scheduled:
+        return "scheduled"
+    return {DRAFT: "a draft", PUBLISHED: "published", TRASHED: "in the trash"}[post.status]
+
+
+@bp.route("/<int:post_id>/delete", methods=["GET", "POST"])
+def delete(post_id: int):
+    """Delete forever: only from the trash, and only after a confirmation step."""
+    post = get_post(post_id)
+    if post.status != TRASHED:
+        return render_page("editor/delete.html", post=post, refused=True), 400
+    if request.method == "GET":
+        return render_page("editor/delete.html", post=post, refused=False)
+    title = post.title
+    content.delete_post(post)
+    flash(f"“{title}” was deleted forever.", "info")
+    return redirect(url_for(".dashboard"), code=303)
+
+
+# --- revisions --------------------------------------------------------------------------------
+
+
+def post_revisions(post: Post) -> list[Revision]:
+    return db.session.scalars(
+        select(Revision).where(Revision.post_id == post.id).order_by(Revision.id.desc())
+    ).all()
+
+
+@bp.route("/<int:post_id>/revisions")
+def revision_list(post_id: int, *, error: str | None = None, status: int = 200):
+    post = get_post(post_id)
+    items = post_revisions(post)
+    return render_page(
+        "editor/revisions.html",
+        post=post,
+        revisions=items,
+        previous={r.id: items[i + 1] if i + 1 < len(items) else None for i, r in enumerate(items)},
+        kind_labels=KIND_LABELS,
+        error=error,
+    ), status
+
+
+@bp.route("/<int:post_id>/revisions/compare")
+def compare(post_id: int):
+    """The differences between any two revisions (``from`` and ``to`` are revision ids)."""
+    post = get_post(post_id)
+    items = post_revisions(post)
+    old = get_revision(post, request.args.get("from", type=int))
+    new = get_revision(post, request.args.get("to", type=int))
+    if old is None or new is None:
+        if "from" in request.args or "to" in request.args:
+            return revision_list(
+                post_id, error="Choose two revisions of this post to compare.", status=400
+            )
+        new = items[0] if items else None
+        old = items[1] if len(items) > 1 else new
+    if old is None:
+        return revision_list(post_id, error="This post has no revisions yet.", status=400)
+    if old.id > new.id:
+        old, new = new, old
+    return render_page(
+        "editor/compare.html",
+        post=post,
+        old=old,
+        new=new,
+        comparison=revisions.compare(revisions.of_revision(old), revisions.of_revision(new)),
+        kind_labels=KIND_LABELS,
+    )
+
+
+@bp.route("/<int:post_id>/revisions/<int:revision_id>/restore", methods=["POST"])
+def restore(post_id: int, revision_id: int):
+    """Save a revision's words over the post, as a new revision of kind "restore"."""
+    post = get_post(post_id)
+    revision = get_revision(post, revision_id)
+    if revision is None:
+        abort(404)
+    loaded_version = parse_version(request.form.get("version"))
+    try:
+        content.restore_revision(post, revision, user=author(), loaded_version=loaded_version)
+    except content.StaleSaveError as exc:
+        return revision_list(
+            post_id,
+            error=(
+                f"The post was saved again (now version {exc.post.version}) after you opened "
+                "this page, so nothing was restored. Check the list and restore again."
+            ),
+            status=409,
+        )
+    except content.ValidationError as exc:
+        return revision_list(
+            post_id,
+            error="This revision cannot be restored as it is: "
+            + " ".join(exc.errors.values())
+            + " Open it in the editor to change it, then save.",
+            status=400,
+        )
+    except SQLAlchemyError:
+        log.exception("restoring revision %s of post %s failed", revision_id, post_id)
+        return revision_list(post_id, error=SAVE_FAILED, status=500)
+    flash(
+        f"Restored the revision of {revision.created_at:%Y-%m-%d %H:%M} UTC "
+        f"(version {revision.version}). The previous text is kept in the revisions.",
+        "saved",
+    )
+    return redirect(url_for(".edit", post_id=post.id), code=303)
+
+
+# --- uploads ----------------------------------------------------------------------------------
+
+
+@bp.route("/uploads", methods=["POST"])
+def upload():
+    """Store one image (field ``image``) for the script; answers JSON ``url`` and ``markdown``."""
+    image = request.files.get("image")
+    if image is None or not image.filename:
+        return jsonify(error="Choose an image file to upload."), 400
+    try:
+        stored = uploads.store_upload(image.stream)
+    except uploads.UploadError as exc:
+        return jsonify(error=str(exc)), 400
+    alt = request.form.get("alt", "").strip() or image.filename.rsplit(".", 1)[0] or "image"
+    return jsonify(
+        url=stored.url, markdown=stored.markdown(alt), name=stored.name, size=stored.size
+    )
+
+
+def too_large(error: RequestEntityTooLarge):
+    """413 anywhere: uploads are the only big requests, so say what the limits are."""
+    config = current_app.config
+    image = uploads.describe_size(int(config["UPLOAD_MAX_BYTES"]))
+    limits = [f"images can be at most {image}"]
+    if config.get("MAX_CONTENT_LENGTH"):
+        limits.append(f"a whole form {uploads.describe_size(int(config['MAX_CONTENT_LENGTH']))}")
+    if config.get("MAX_FORM_MEMORY_SIZE"):
+        limits.append(f"a text field {uploads.describe_size(int(config['MAX_FORM_MEMORY_SIZE']))}")
+    message = (
+        f"That was too large to receive: {', '.join(limits)}. "
+        "Nothing was saved: go back, and your text should still be in the form."
+    )
+    if wants_json() or request.path == url_for("editor.upload"):
+        return jsonify(error=message), 413
+    return render_page("editor/error.html", heading="Too large", message=message), 413
+
+
+def init_app(app: Flask) -> None:
+    """Wire the editor into the app: image serving and the 413 page."""
+    app.register_blueprint(uploads.bp)
+    app.register_error_handler(RequestEntityTooLarge, too_large)

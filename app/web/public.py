@@ -1,0 +1,300 @@
+"""Reader-facing pages: home, posts, topics, tags, archive; legacy redirects and 404s.
+
+Every listing query selects visible posts only (published, ``published_at`` not in the
+future), so scheduled posts appear by themselves when their time comes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from itertools import groupby
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
+from pressmark.content.models import Alias, Post, Tag, Topic, post_tags, utcnow
+from pressmark.extensions import db
+from pressmark.plugin_system.manager import call_isolated, render_fragments
+from pressmark.web.cache import cached_answer, store_answer
+from sqlalchemy import Select, func, or_, select, tuple_
+from sqlalchemy.orm import selectinload
+
+bp = Blueprint("public", __name__)
+
+
+# --- helpers shared by views and plugins ------------------------------------------------------
+
+
+def absolute_url(path: str) -> str:
+    """``path`` on the site's base URL (``SITE_URL`` if set, else the request's host)."""
+    base = current_app.config.get("SITE_URL") or request.host_url
+    return base.rstrip("/") + path
+
+
+def render_page(template_name: str, **context: Any) -> str:
+    """Render a page with the plugins' extra template variables and head fragments."""
+    # pluggy calls the last-registered plugin first; applying in reverse lets it win.
+    found = call_isolated("extra_template_vars", template_name=template_name, request=request)
+    for extra in reversed(found):
+        context.update(extra)
+    context["plugin_head"] = render_fragments("extra_head", request=request, context=context)
+    return render_template(template_name, **context)
+
+
+MAX_PAGE = 1_000_000
+
+
+def positive_int(raw: str | None, maximum: int = MAX_PAGE) -> int | None:
+    """``raw`` as an int in 1..maximum when it is plain ASCII digits, else None.
+
+    (``str.isdigit`` accepts "²" and unbounded lengths, which ``int()`` or the database
+    then reject with a 500.)
+    """
+    if raw is None or not re.fullmatch(r"[0-9]{1,9}", raw):
+        return None
+    value = int(raw)
+    return value if 1 <= value <= maximum else None
+
+
+def page_number() -> int:
+    """The ``?page=N`` argument (1 when absent); anything but a sane page number is a 404."""
+    page = positive_int(request.args.get("page", "1"))
+    if page is None:
+        abort(404)
+    return page
+
+
+def paginate(query, per_page: int | None = None):
+    """Paginate ``query``; a page past the end (other than an empty first page) is a 404."""
+    page = page_number()
+    per_page = per_page or current_app.config["POSTS_PER_PAGE"]
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    if page > 1 and page > pagination.pages:
+        abort(404)
+    return pagination
+
+
+def with_listing_data(query):
+    """Load the topic and tags of listed posts in two queries, not one per post."""
+    return query.options(selectinload(Post.topic), selectinload(Post.tags))
+
+
+def public_tag_or_404(name: str) -> tuple[Tag, Select]:
+    """The tag called ``name`` and a select of the visible posts carrying it, newest first.
+
+    404 unless a visible post carries it: a tag only drafts carry is not public.
+    """
+    tag = db.session.scalar(select(Tag).where(Tag.name == name))
+    if tag is None:
+        abort(404)
+    query = Post.visible().join(post_tags).where(post_tags.c.tag_id == tag.id)
+    if db.session.scalar(query.limit(1)) is None:
+        abort(404)
+    return tag, query
+
+
+def archive_topic() -> Topic | None:
+    return db.session.scalar(
+        select(Topic).where(Topic.slug == current_app.config["ARCHIVE_TOPIC"])
+    )
+
+
+def not_in_topic(topic: Topic | None):
+    if topic is None:
+        return True
+    return or_(Post.topic_id.is_(None), Post.topic_id != topic.id)
+
+
+# --- views ----------------------------------------------------------------------------------------
+
+
+@bp.route("/")
+def home():
+    config = current_app.config
+    archive = archive_topic()
+    topics = db.session.scalars(select(Topic).order_by(Topic.position, Topic.name)).all()
+    recent = db.session.scalars(
+        Post.visible().where(Post.featured.is_(True), not_in_topic(archive))
+        .limit(config["FEATURED_ON_HOME"])
+    ).all()
+    notes_query = Post.visible().where(
+        not_in_topic(archive), Post.id.not_in([p.id for p in recent])
+    )
+    notes_count = db.session.scalar(
+        select(func.count()).select_from(notes_query.order_by(None).subquery())
+    )
+    notes = db.session.scalars(
+        with_listing_data(notes_query).limit(config["LATEST_NOTES_LIMIT"])
+    ).all()
+    archive_posts = (
+        db.session.scalars(Post.visible().where(Post.topic_id == archive.id)).all()
+        if archive
+        else []
+    )
+    return render_page(
+        "home.html",
+        topics=topics,
+        recent=recent,
+        notes=notes,
+        notes_count=notes_count,
+        archive=archive,
+        archive_posts=archive_posts,
+    )
+
+
+@bp.route("/posts")
+def posts():
+    pagination = paginate(with_listing_data(Post.visible()))
+    return render_page("list.html", pagination=pagination, heading="All posts")
+
+
+@bp.route("/posts/<slug>")
+def post(slug: str):
+    post = db.session.scalar(Post.visible().where(Post.slug == slug))
+    if post is None:
+        abort(404)
+    # Ordered by (published_at, id), so posts published at the same moment are not skipped.
+    here = tuple_(Post.published_at, Post.id)
+    position = tuple_(post.published_at, post.id)
+    newer = db.session.scalar(
+        Post.visible()
+        .where(here > position)
+        .order_by(None)
+        .order_by(Post.published_at.asc(), Post.id.asc())
+    )
+    older = db.session.scalar(Post.visible().where(here < position))
+    return render_page("post.html", post=post, newer=newer, older=older)
+
+
+@bp.route("/topics/<slug>")
+def topic(slug: str):
+    topic = db.session.scalar(select(Topic).where(Topic.slug == slug))
+    if topic is None:
+        abort(404)
+    pagination = paginate(with_listing_data(Post.visible()).where(Post.topic_id == topic.id))
+    return render_page("list.html", pagination=pagination, topic=topic, heading=topic.name)
+
+
+@bp.route("/tags/<name>")
+def tag(name: str):
+    tag, query = public_tag_or_404(name)
+    pagination = paginate(with_listing_data(query))
+    return render_page("list.html", pagination=pagination, tag=tag, heading=f"Tagged “{name}”")
+
+
+@bp.route("/archive")
+def archive():
+    posts = db.session.scalars(Post.visible()).all()
+    years = [(year, list(items)) for year, items in groupby(posts, lambda p: p.published_at.year)]
+    return render_page("archive.html", years=years, total=len(posts))
+
+
+# --- errors and legacy URLs ---------------------------------------------------------------------
+
+
+def post_at_old_path(*paths: str) -> Post | None:
+    """The visible post that one of ``paths`` (legacy URLs, former slugs) used to address.
+
+    A post readers cannot see yet stays hidden, so an old URL never reveals its new slug.
+    """
+    alias = db.session.scalar(select(Alias).where(Alias.path.in_(paths)))
+    return alias.post if alias is not None and alias.post.is_visible else None
+
+
+def not_found(error):
+    """Answer an old path with 301 to its post; otherwise render the 404 page."""
+    path = request.path
+    moved = post_at_old_path(*{path, path.rstrip("/"), path + "/"} - {""})
+    if moved is not None:
+        target = url_for("public.post", slug=moved.slug)
+        query = request.query_string.decode("latin-1")
+        return redirect(f"{target}?{query}" if query else target, code=301)
+    return render_page("404.html"), 404
+
+
+def health():
+    """Liveness and database check for load balancers: 200 when the database answers."""
+    db.session.execute(select(1))
+    return {"status": "ok"}
+
+
+def server_error(error):
+    return render_template("500.html"), 500
+
+
+# --- caching ------------------------------------------------------------------------------------
+
+
+def _cacheable() -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and request.blueprint == "public"
+        and not current_user.is_authenticated
+    )
+
+
+@bp.before_request
+def serve_from_cache():
+    answer = cached_answer() if _cacheable() else None
+    g.page_cache_hit = answer is not None
+    return answer
+
+
+@bp.after_request
+def store_in_cache(response: Response) -> Response:
+    if g.get("page_cache_hit") or response.status_code != 200 or response.direct_passthrough:
+        return response  # a cache hit keeps its entry's expiry
+    # A response that sets a cookie (a session ending, a CSRF token) is for one reader only.
+    if not _cacheable() or "Set-Cookie" in response.headers or session.modified:
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
+    return store_answer(response)
+
+
+# --- template helpers ----------------------------------------------------------------------------
+
+
+@pass_context
+def slot(context: Mapping[str, Any], name: str) -> Markup:
+    """``{{ slot("post_after_body") }}``: the fragments plugins return for that slot."""
+    return render_fragments("render_slot", slot=name, request=request, context=context)
+
+
+def canonical_url() -> str:
+    """This page's canonical URL: the path, plus ``?page=N`` beyond the first page."""
+    page = positive_int(request.args.get("page"))
+    query = f"?page={page}" if page and page > 1 else ""
+    return absolute_url(request.path + query)
+
+
+def init_app(app: Flask) -> None:
+    app.add_url_rule("/-/health", "health", health)
+    app.add_url_rule(
+        "/favicon.ico",
+        "favicon",
+        lambda: redirect(url_for("static", filename="favicon.svg"), code=301),
+    )
+    app.register_error_handler(404, not_found)
+    app.register_error_handler(500, server_error)
+    app.jinja_env.globals.update(slot=slot, canonical_url=canonical_url, absolute_url=absolute_url)
+
+    @app.context_processor
+    def plugin_assets():
+        css = [u for group in call_isolated("extra_css_urls", request=request) for u in group]
+        js = [u for group in call_isolated("extra_js_urls", request=request) for u in group]
+        return {"plugin_css_urls": css, "plugin_js_urls": js, "now": utcnow()}

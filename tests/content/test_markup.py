@@ -1,0 +1,124 @@
+"""The Markdown pipeline: features, sanitising, embeds, table of contents."""
+
+import pytest
+from pressmark import hookimpl
+from pressmark.content.markup import parse_embed_args, render_markdown
+
+
+@pytest.fixture
+def render(app):
+    def _render(text):
+        with app.app_context():
+            return render_markdown(text)
+
+    return _render
+
+
+def test_fenced_code_is_highlighted_by_pygments(render):
+    html = render("```python\ndef f(x):\n    return x\n```\n").html
+    assert '<div class="highlight">' in html
+    assert '<span class="k">def</span>' in html
+
+
+def test_tables_footnotes_and_heading_anchors(render):
+    text = "## Sizes\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n\nA claim.[^1]\n\n[^1]: The source.\n"
+    html = render(text).html
+    assert "<table>" in html and '<td align="right">2</td>' in html
+    assert 'class="footnote"' in html and "The source." in html
+    assert '<h2 id="sizes">' in html and 'href="#sizes"' in html
+
+
+def test_table_of_contents_only_for_long_posts(render):
+    short = render("## One\n\ntext\n\n## Two\n").toc_html
+    long = render("## One\n\n### One a\n\n## Two\n\n## Three\n").toc_html
+    assert short == ""
+    assert 'href="#one-a"' in long and 'href="#three"' in long
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "<script>alert(1)</script>",
+        '<img src="x" onerror="alert(1)">',
+        "[click](javascript:alert(1))",
+        '<a href="#" onclick="steal()">x</a>',
+        "<iframe src='https://evil.example'></iframe>",
+        '<div style="background:url(javascript:alert(1))">x</div>',
+    ],
+)
+def test_html_in_a_body_is_sanitised(render, attack):
+    html = render(f"Hello\n\n{attack}\n").html.lower()
+    for bad in ("<script", "onerror", "javascript:", "onclick", "<iframe", "style="):
+        assert bad not in html
+
+
+def test_code_keeps_its_angle_brackets_as_text(render):
+    html = render("Use `<script>` tags.\n").html
+    assert "<code>&lt;script&gt;</code>" in html
+
+
+def test_word_count_and_malformed_markdown_never_fails(render):
+    rendered = render("**unclosed *emphasis [link(\n\n```\nunclosed fence\n")
+    assert rendered.word_count == 6
+    assert "unclosed" in rendered.html
+
+
+def test_unknown_embed_renders_a_visible_notice(render):
+    html = render("Before\n\n{{< nosuch thing=1 >}}\n\nAfter\n").html
+    assert 'class="embed-error"' in html and "nosuch" in html
+    assert "Before" in html and "After" in html
+
+
+class EchoEmbed:
+    @hookimpl
+    def register_embeds(self, app):
+        return {
+            "echo": lambda params: f'<form class="echo" data-x="{params.get("x", "")}"></form>',
+            "boom": lambda params: 1 / 0,
+        }
+
+
+def test_plugin_embed_output_survives_sanitising_but_not_inside_code(app, tmp_path):
+    app.pm.register(EchoEmbed(), name="echo-embed")
+    app.extensions.pop("pressmark_markdown", None)
+    with app.app_context():
+        html = render_markdown(
+            "{{< echo x=1 >}}\n\n```text\n{{< echo x=2 >}}\n```\n\n`{{< echo x=3 >}}`\n"
+        ).html
+    assert '<form class="echo" data-x="1"></form>' in html
+    assert 'data-x="2"' not in html and "{{&lt; echo x=2 &gt;}}" in html
+    assert 'data-x="3"' not in html
+
+
+def test_failing_embed_is_a_notice_and_is_recorded(app):
+    from pressmark.plugin_system.manager import recent_failures
+
+    app.pm.register(EchoEmbed(), name="echo-embed")
+    app.extensions.pop("pressmark_markdown", None)
+    with app.app_context():
+        html = render_markdown("{{< boom >}}\n").html
+    assert "failed to render" in html
+    assert recent_failures(app)[0]["error"].startswith("ZeroDivisionError")
+
+
+def test_literal_embed_syntax_is_kept(render):
+    html = render("Write {{</* calc kv-cache */>}} in a post.\n").html
+    assert "{{&lt; calc kv-cache &gt;}}" in html
+
+
+def test_parse_embed_args():
+    assert parse_embed_args(' kv-cache layers=32 model="llama 3" x=\'y z\'') == {
+        "_": "kv-cache",
+        "layers": "32",
+        "model": "llama 3",
+        "x": "y z",
+    }
+
+
+def test_an_embed_inside_an_attribute_is_dropped_not_injected(app):
+    app.pm.register(EchoEmbed(), name="echo-embed")
+    app.extensions.pop("pressmark_markdown", None)
+    with app.app_context():
+        html = render_markdown('[x](http://example.com "{{< echo x=1 >}}")\n').html
+    assert "<form" not in html
+    assert '<a href="http://example.com" title="">x</a>' in html
