@@ -1,4 +1,9 @@
-"""The data model: topics, posts, tags, aliases, revisions and users (SQLAlchemy 2, typed).
+"""The data model: topics, posts and pages, series, tags, aliases, revisions, users and the
+header navigation (SQLAlchemy 2, typed).
+
+A *page* (About, Uses, Talks) is a ``Post`` with ``is_page`` set: it is written in the same
+editor and keeps revisions the same way, but it lives at ``/<slug>``, shows no date and is
+in no listing or feed. ``Post.visible()`` selects posts only; ``Post.visible_pages()`` pages.
 
 Times are stored as naive UTC datetimes; ``utcnow()`` is the one clock the app uses.
 A post is *visible* to readers when it is published and its ``published_at`` is not in the
@@ -25,6 +30,14 @@ PUBLISHED = "published"
 TRASHED = "trashed"
 STATUSES = (DRAFT, PUBLISHED, TRASHED)
 
+# Roles, from most to least trusted. An owner does everything, accounts and plugins
+# included; an editor publishes and changes any content; a contributor writes drafts of
+# their own and cannot publish.
+OWNER = "owner"
+EDITOR = "editor"
+CONTRIBUTOR = "contributor"
+ROLES = (OWNER, EDITOR, CONTRIBUTOR)
+
 WORDS_PER_MINUTE = 230
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -47,6 +60,14 @@ def reading_minutes(word_count: int) -> int:
     return max(1, math.ceil(word_count / WORDS_PER_MINUTE))
 
 
+def post_path(slug: str) -> str:
+    return f"/posts/{slug}"
+
+
+def page_path(slug: str) -> str:
+    return f"/{slug}"
+
+
 def slugify(text: str, max_length: int = 80) -> str:
     """Lowercase ASCII words joined by hyphens: "Ünïcode: KV 101" -> "unicode-kv-101".
 
@@ -63,6 +84,16 @@ post_tags = Table(
     Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
     # The author's order: the first tag is the post's "tag word" in compact listings.
+    Column("position", Integer, nullable=False, default=0),
+)
+
+
+post_authors = Table(
+    "post_authors",
+    db.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+    # The byline's order: the first author is named first.
     Column("position", Integer, nullable=False, default=0),
 )
 
@@ -94,6 +125,23 @@ class Tag(db.Model):
         return f"<Tag {self.name}>"
 
 
+class Series(db.Model):
+    """An ordered run of posts ("Part 2 of 5"), with its own page and feed."""
+
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    posts: Mapped[list[Post]] = relationship(back_populates="series")
+
+    def __repr__(self) -> str:
+        return f"<Series {self.slug}>"
+
+
 class Post(db.Model):
     __tablename__ = "posts"
     __table_args__ = (
@@ -112,6 +160,13 @@ class Post(db.Model):
     toc_html: Mapped[str] = mapped_column(Text, default="")
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
     featured: Mapped[bool] = mapped_column(default=False)
+    # A standalone page at /<slug> rather than a dated post (see the module docstring).
+    is_page: Mapped[bool] = mapped_column(default=False)
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("series.id", ondelete="SET NULL"), index=True
+    )
+    # The part number within the series; parts are ordered by it, then by date.
+    series_position: Mapped[int | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(20), default=DRAFT)
     # Status to return to when a trashed post is restored.
     status_before_trash: Mapped[str | None] = mapped_column(String(20))
@@ -130,6 +185,10 @@ class Post(db.Model):
     tags: Mapped[list[Tag]] = relationship(
         secondary=post_tags, back_populates="posts", order_by=post_tags.c.position
     )
+    series: Mapped[Series | None] = relationship(back_populates="posts")
+    authors: Mapped[list[User]] = relationship(
+        secondary=post_authors, order_by=post_authors.c.position
+    )
     aliases: Mapped[list[Alias]] = relationship(
         back_populates="post", cascade="all, delete-orphan"
     )
@@ -140,6 +199,11 @@ class Post(db.Model):
     @property
     def reading_minutes(self) -> int:
         return reading_minutes(self.word_count)
+
+    @property
+    def path(self) -> str:
+        """The address readers find it at: ``/posts/<slug>``, or ``/<slug>`` for a page."""
+        return page_path(self.slug) if self.is_page else post_path(self.slug)
 
     @property
     def is_visible(self) -> bool:
@@ -174,11 +238,20 @@ class Post(db.Model):
 
     @classmethod
     def visible(cls):
-        """A ``select`` of the posts readers can see, newest first."""
+        """A ``select`` of the posts (not pages) readers can see, newest first."""
         return (
             select(cls)
-            .where(cls.status == PUBLISHED, cls.published_at <= utcnow())
+            .where(cls.status == PUBLISHED, cls.published_at <= utcnow(), cls.is_page.is_(False))
             .order_by(cls.published_at.desc(), cls.id.desc())
+        )
+
+    @classmethod
+    def visible_pages(cls):
+        """A ``select`` of the pages readers can see, by title."""
+        return (
+            select(cls)
+            .where(cls.status == PUBLISHED, cls.published_at <= utcnow(), cls.is_page.is_(True))
+            .order_by(cls.title, cls.id)
         )
 
     def __repr__(self) -> str:
@@ -203,8 +276,22 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     display_name: Mapped[str] = mapped_column(String(120), default="")
+    # The author page's address, /authors/<slug>: made from the display name, never the
+    # username, so bylines do not publish sign-in names.
+    slug: Mapped[str | None] = mapped_column(String(80), unique=True)
+    bio: Mapped[str] = mapped_column(Text, default="")
+    role: Mapped[str] = mapped_column(String(20), default=OWNER)
     password_hash: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def name(self) -> str:
+        """The name readers see in bylines."""
+        return self.display_name or self.username
+
+    def can(self, permission: str) -> bool:
+        """Whether this account's role grants ``permission`` (see ``PERMISSIONS``)."""
+        return self.role in PERMISSIONS.get(permission, ())
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
@@ -220,6 +307,48 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+# What each role may do. Checked by the editor's views; the content store trusts its callers.
+PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "publish": (OWNER, EDITOR),  # publish, schedule, unpublish, change live content
+    "edit_any": (OWNER, EDITOR),  # change posts someone else wrote
+    "pages": (OWNER, EDITOR),  # pages and the header navigation
+    "delete": (OWNER, EDITOR),  # delete forever
+    "plugins": (OWNER,),  # the plugin report and failures
+    "accounts": (OWNER,),
+}
+
+
+class NavItem(db.Model):
+    """One link of the header navigation: a page, a topic or any link, in ``position`` order."""
+
+    __tablename__ = "nav_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+    label: Mapped[str] = mapped_column(String(80), default="")
+    page_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(500), default="")
+
+    page: Mapped[Post | None] = relationship()
+    topic: Mapped[Topic | None] = relationship()
+
+    @property
+    def kind(self) -> str:
+        return "page" if self.page_id else "topic" if self.topic_id else "link"
+
+    @property
+    def text(self) -> str:
+        """The link text: the label, else the page's title or the topic's name."""
+        if self.label:
+            return self.label
+        if self.page is not None:
+            return self.page.title
+        if self.topic is not None:
+            return self.topic.name
+        return self.url
 
 
 class Revision(db.Model):
@@ -244,6 +373,9 @@ class Revision(db.Model):
     featured: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(20), default=DRAFT)
     published_at: Mapped[datetime | None] = mapped_column()
+    authors: Mapped[str] = mapped_column(Text, default="")  # comma-separated usernames
+    series_title: Mapped[str] = mapped_column(String(200), default="")
+    series_position: Mapped[int | None] = mapped_column()
 
     post: Mapped[Post] = relationship(back_populates="revisions")
     user: Mapped[User | None] = relationship()
