@@ -45,6 +45,23 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 TAG_RE = re.compile(r"<[^>]*>")
+# The start of a tag in Markdown source: "<name" or "</name" followed by a space, "/", ">"
+# or the end of the line.
+# (Code spans are matched first so that their text is left alone.)
+SOURCE_TAG_RE = re.compile(
+    r"(?P<code>`+[^`\n]*`+)|<(?=/?(?P<name>[A-Za-z][A-Za-z0-9-]*)(?:[\s/>]|$))"
+)
+# A tag the HTML parser reads the way it looks, or a closed comment. Anything else that
+# starts with "<" (an unclosed quote, a tag with no ">") would make the parser swallow the
+# text after it, so it is shown as text instead.
+_ATTRIBUTE = r"""\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?"""
+HTML_TAG_RE = re.compile(
+    rf"<(?P<name>[A-Za-z][A-Za-z0-9]*)(?:{_ATTRIBUTE})*\s*/?>"
+    r"|</(?P<close>[A-Za-z][A-Za-z0-9]*)\s*>"
+    r"|(?P<comment><!--.*?-->)"
+    r"|<",
+    re.DOTALL,
+)
 TOC_WRAPPER_RE = re.compile(r'^\s*<div class="toc">\s*|\s*</div>\s*$')
 
 # {{< name key=value key2="quoted value" >}}; "{{</* ... */>}}" is a literal, as in Hugo.
@@ -53,6 +70,11 @@ EMBED_RE = re.compile(
     r"|\{\{</\*(?P<literal>.*?)\*/>\}\}"
     r"|\{\{<\s*(?P<name>[A-Za-z][\w-]*)(?P<args>(?:\s+[^>]*?)?)\s*>\}\}"
 )
+# Each embed stands in the Markdown as EMBED_TOKEN_PREFIX + a per-render nonce + "x" + its
+# number until the sanitised HTML is ready for it.
+EMBED_TOKEN_PREFIX = "tpembed"
+ANY_EMBED_TOKEN_RE = re.compile(rf"\s*{EMBED_TOKEN_PREFIX}[0-9a-f]{{12}}x\d+")
+HEADING_RE = re.compile(r"<h([1-6])\b[^>]*>.*?</h\1>", re.DOTALL)
 ARG_RE = re.compile(r"""([\w-]+)=(?:"([^"]*)"|'([^']*)'|(\S+))|(\S+)""")
 
 
@@ -130,20 +152,76 @@ class _EmbedRenderer:
                 plugin = getattr(handler, "__module__", name)
                 record_failure(self.app, plugin, "register_embeds", exc)
                 html = embed_notice(f"The “{name}” embed failed to render.")
-        token = f"tpembed{self.nonce}x{len(self.fragments)}"
+        token = f"{EMBED_TOKEN_PREFIX}{self.nonce}x{len(self.fragments)}"
         self.fragments[token] = html
         return token
 
     def restore(self, html: str) -> str:
+        """Put each embed's fragment where its token stands, in one pass.
+
+        Matching whole tokens at once keeps ``…x1`` from also replacing the start of
+        ``…x10``. An embed written inside an attribute (a link's title, say) is dropped: its
+        HTML may only stand where text stands, or it could add attributes to the author's
+        tag. An embed in a heading follows the heading: a form or table inside an ``<h2>``
+        is not valid HTML, and the heading's text (and its table-of-contents entry) stays
+        the author's words.
+        """
         if not self.fragments:
             return html
-        # An embed written inside an attribute (a link's title, say) is dropped: its HTML may
-        # only stand where text stands, or it could add attributes to the author's tag.
-        token = re.compile(rf"tpembed{self.nonce}x\d+")
-        html = TAG_RE.sub(lambda tag: token.sub("", tag.group(0)), html)
-        for name, fragment in self.fragments.items():
-            html = html.replace(f"<p>{name}</p>", fragment).replace(name, fragment)
-        return html
+        token = rf"{EMBED_TOKEN_PREFIX}{self.nonce}x\d+"
+        html = TAG_RE.sub(lambda tag: re.sub(token, "", tag.group(0)), html)
+        html = HEADING_RE.sub(lambda h: self._move_out_of_heading(h, token), html)
+        return re.sub(
+            rf"<p>({token})</p>|({token})",
+            lambda m: self.fragments.get(m.group(1) or m.group(2), ""),
+            html,
+        )
+
+    def _move_out_of_heading(self, heading: re.Match, token: str) -> str:
+        found = re.findall(token, heading.group(0))
+        if not found:
+            return heading.group(0)
+        text = re.sub(rf"\s*{token}", "", heading.group(0))
+        return text + "".join(f"\n{name}" for name in found)
+
+
+class _StrayTagPreprocessor(Preprocessor):
+    """Writes ``<`` as ``&lt;`` where it starts a tag the sanitiser does not allow.
+
+    Such a tag is shown as text. Doing it in the source, before Python-Markdown looks for
+    raw HTML blocks, matters: an unclosed ``<textarea>`` or ``<iframe>`` at the start of a
+    line would otherwise turn the rest of the post into one raw block, and a ``<style>``
+    or ``<xmp>`` would make the HTML parser swallow everything after it. Code spans, fenced
+    code (already stashed) and indented code keep their text; the HTML-level check in
+    ``escape_stray_tags`` covers whatever this line-by-line pass cannot see.
+    """
+
+    def run(self, lines: list[str]) -> list[str]:
+        indented = ("    ", "\t")
+        return [
+            line if line.startswith(indented) else SOURCE_TAG_RE.sub(_escape_source_tag, line)
+            for line in lines
+        ]
+
+
+def _escape_source_tag(match: re.Match) -> str:
+    if match.group("code") or match.group("name").lower() in ALLOWED_TAGS:
+        return match.group(0)
+    return "&lt;"
+
+
+def escape_stray_tags(html: str) -> str:
+    """Show as text every ``<`` that does not start a well-formed, allowed tag or a closed
+    comment, so the HTML parser in the sanitiser never reads past it into the author's text
+    (as it does after ``<style>``, ``<xmp>``, ``<plaintext>`` or an unclosed quote)."""
+
+    def keep_or_escape(match: re.Match) -> str:
+        name = match.group("name") or match.group("close")
+        if match.group("comment") or (name and name.lower() in ALLOWED_TAGS):
+            return match.group(0)
+        return escape(match.group(0))
+
+    return HTML_TAG_RE.sub(keep_or_escape, html)
 
 
 class _EmbedExtension(Extension):
@@ -154,12 +232,14 @@ class _EmbedExtension(Extension):
     def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's API name
         # After fenced code (25) has stashed code blocks, so embeds in code stay text.
         md.preprocessors.register(_EmbedPreprocessor(md, self.renderer), "pressmark_embeds", 15)
+        # Between fenced code (25) and the raw-HTML-block pass (20).
+        md.preprocessors.register(_StrayTagPreprocessor(md), "pressmark_stray_tags", 22)
 
 
 def sanitize(html: str) -> str:
-    """Keep only allowlisted tags, attributes and URL schemes."""
+    """Keep only allowlisted tags, attributes and URL schemes; show any other tag as text."""
     return nh3.clean(
-        html,
+        escape_stray_tags(html),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
@@ -180,10 +260,16 @@ def _base_extensions() -> list:
             css_class="highlight", guess_lang=False, wrapcode=True
         ),
         markdown.extensions.toc.TocExtension(
+            slugify=_slugify_without_embeds,
             permalink="#", permalink_class="heading-anchor", permalink_title="Link to this section",
             toc_depth="2-4",
         ),
     ]
+
+
+def _slugify_without_embeds(value: str, separator: str) -> str:
+    # A heading's id must not depend on an embed's per-render token.
+    return markdown.extensions.toc.slugify(ANY_EMBED_TOKEN_RE.sub("", value), separator)
 
 
 def _plugin_extensions(app: Flask) -> list:
@@ -220,7 +306,10 @@ def render_markdown(text: str, app: Flask | None = None) -> Rendered:
     html = renderer.restore(sanitize(md.convert(text)))
     headings = _count_headings(md.toc_tokens)
     # Python-Markdown wraps the list in <div class="toc">; the page supplies its own <nav>.
-    toc_html = TOC_WRAPPER_RE.sub("", sanitize(md.toc)) if headings >= TOC_MIN_HEADINGS else ""
+    toc_html = ""
+    if headings >= TOC_MIN_HEADINGS:
+        # An embed in a heading is not part of its table-of-contents entry.
+        toc_html = TOC_WRAPPER_RE.sub("", sanitize(ANY_EMBED_TOKEN_RE.sub("", md.toc)))
     return Rendered(html=html, toc_html=toc_html, word_count=len(text.split()))
 
 

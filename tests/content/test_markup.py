@@ -1,5 +1,7 @@
 """The Markdown pipeline: features, sanitising, embeds, table of contents."""
 
+import re
+
 import pytest
 from pressmark import hookimpl
 from pressmark.content.markup import parse_embed_args, render_markdown
@@ -122,3 +124,72 @@ def test_an_embed_inside_an_attribute_is_dropped_not_injected(app):
         html = render_markdown('[x](http://example.com "{{< echo x=1 >}}")\n').html
     assert "<form" not in html
     assert '<a href="http://example.com" title="">x</a>' in html
+
+
+# --- one stray tag never swallows the rest of a post -----------------------------------------
+
+SWALLOWING_TAGS = [
+    "style", "script", "textarea", "iframe", "noscript", "xmp", "plaintext", "title",
+    "noembed", "select", "template", "svg", "object", "frameset", "noframes",
+]
+
+
+@pytest.mark.parametrize("tag", SWALLOWING_TAGS)
+@pytest.mark.parametrize("where", ["inline", "block"])
+def test_a_tag_the_sanitiser_refuses_shows_as_text_and_the_rest_renders(render, tag, where):
+    opening = f"Put CSS in a <{tag}> element." if where == "inline" else f"<{tag}>"
+    text = f"{opening}\n\nAnd **bold** words after it.\n\n## Next part\n\nThe end.\n"
+    html = render(text).html
+    assert f"&lt;{tag}&gt;" in html
+    assert "<strong>bold</strong> words after it" in html
+    assert '<h2 id="' in html and "The end." in html
+    assert f"<{tag}" not in html
+
+
+def test_a_tag_with_an_unclosed_quote_or_no_end_shows_as_text(render):
+    html = render('A <b title="oops> and then\n\nmore **text** <i\n\nlast words\n').html
+    assert "more <strong>text</strong>" in html and "last words" in html
+
+
+def test_allowed_tags_and_code_keep_working(render):
+    html = render(
+        "Some <kbd>Ctrl</kbd> and <abbr title=\"key-value\">KV</abbr>.\n\n"
+        "Write `<style>` in code.\n\n```text\n<style>p {}</style>\n```\n"
+    ).html
+    assert "<kbd>Ctrl</kbd>" in html and '<abbr title="key-value">KV</abbr>' in html
+    assert "<code>&lt;style&gt;</code>" in html
+    assert "&lt;/style&gt;" in html and "<style" not in html
+
+
+# --- embeds: every token restored to its own fragment ------------------------------------------
+
+
+def test_twelve_embeds_each_render_their_own_fragment(app):
+    app.pm.register(EchoEmbed(), name="echo-embed")
+    app.extensions.pop("pressmark_markdown", None)
+    text = "\n\n".join(f"{{{{< echo x={n} >}}}}" for n in range(12)) + "\n"
+    with app.app_context():
+        html = render_markdown(text).html
+    found = re.findall(r'data-x="(\d+)"', html)
+    assert found == [str(n) for n in range(12)]
+    assert "tpembed" not in html
+
+
+def test_twelve_calculator_embeds_have_distinct_ids(app):
+    with app.app_context():
+        html = render_markdown("\n\n".join(["{{< calc kv-cache >}}"] * 12) + "\n").html
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) > 12 and len(ids) == len(set(ids))
+    assert html.count("<form") == 12
+
+
+def test_an_embed_in_a_heading_follows_it_and_stays_out_of_the_toc(app):
+    app.pm.register(EchoEmbed(), name="echo-embed")
+    app.extensions.pop("pressmark_markdown", None)
+    text = "## Try it {{< echo x=7 >}}\n\n## Two\n\n## Three\n"
+    with app.app_context():
+        first, second = render_markdown(text), render_markdown(text)
+    assert "tpembed" not in first.toc_html + first.html
+    assert ">Try it</a>" in first.toc_html
+    assert re.search(r'<h2 id="try-it">Try it<a [^>]*>#</a></h2>\s*<form class="echo"', first.html)
+    assert first.html == second.html  # the heading's id does not depend on the render
