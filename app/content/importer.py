@@ -22,12 +22,14 @@ Export writes the same files back, so export followed by import round-trips ever
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import yaml
+from pressmark.content import postdata
 from pressmark.content.models import DRAFT, PUBLISHED, SLUG_RE, TRASHED, Post, Topic, slugify
-from pressmark.content.store import PostData, ValidationError, save_post
+from pressmark.content.postdata import PostData
+from pressmark.content.store import ValidationError, save_post
 from pressmark.extensions import db
 from sqlalchemy import select
 
@@ -71,30 +73,17 @@ def split_front_matter(text: str) -> tuple[dict, str]:
 
 def _as_datetime(value, key: str) -> datetime | None:
     """Front-matter dates as naive UTC datetimes."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, date):
-        dt = datetime(value.year, value.month, value.day)
-    else:
-        try:
-            dt = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise FrontMatterError(f"{key!r} is not a date: {value!r}") from exc
-    if dt.tzinfo is not None:
-        dt = dt.astimezone(UTC).replace(tzinfo=None)
-    return dt
+    try:
+        return postdata.front_matter_datetime(value, key)
+    except ValueError as exc:
+        raise FrontMatterError(str(exc)) from exc
 
 
 def _as_list(value, key: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    raise FrontMatterError(f"{key!r} must be a list")
+    try:
+        return postdata.front_matter_list(value, key)
+    except ValueError as exc:
+        raise FrontMatterError(str(exc)) from exc
 
 
 def post_data_from_file(text: str) -> PostData:
@@ -107,22 +96,20 @@ def post_data_from_file(text: str) -> PostData:
     status = meta.get("status") or (DRAFT if draft else PUBLISHED)
     if status not in (DRAFT, PUBLISHED, TRASHED):
         raise FrontMatterError(f"unknown status {status!r}")
-    published_at = _as_datetime(meta.get("date"), "date")
+    try:
+        fields = postdata.from_front_matter(meta)
+    except ValueError as exc:
+        raise FrontMatterError(str(exc)) from exc
+    published_at = fields.get("published_at")
     if status == PUBLISHED and published_at is None:
         raise FrontMatterError("'date' is missing (a published post needs its date)")
-    topic = meta.get("topic")
-    if topic is None and meta.get("categories"):
-        topic = _as_list(meta["categories"], "categories")[0]
+    if fields.get("topic") is None and meta.get("categories"):
+        fields["topic"] = str(_as_list(meta["categories"], "categories")[0])
+    if not fields.get("summary") and meta.get("description"):
+        fields["summary"] = str(meta["description"])
     return PostData(
-        title=title,
+        **fields | {"title": title, "status": status},
         body=body,
-        slug=str(meta.get("slug") or ""),
-        summary=str(meta.get("summary") or meta.get("description") or ""),
-        topic=str(topic) if topic else None,
-        tags=_as_list(meta.get("tags"), "tags"),
-        featured=bool(meta.get("featured", False)),
-        status=status,
-        published_at=published_at,
         aliases=_as_list(meta.get("aliases"), "aliases"),
         # Without an "updated" date a post was last changed when it was published.
         updated_at=_as_datetime(meta.get("updated"), "updated") or published_at,
@@ -185,22 +172,10 @@ def import_directory(directory: str | Path) -> ImportReport:
     return report
 
 
-def _iso(dt: datetime | None) -> str | None:
-    return dt.isoformat() + "Z" if dt else None
-
-
 def post_to_file(post: Post) -> str:
     """The front-matter file for ``post`` (the inverse of ``post_data_from_file``)."""
-    meta = {
-        "title": post.title,
-        "slug": post.slug,
-        "date": _iso(post.published_at),
-        "updated": _iso(post.updated_at),
-        "summary": post.summary,
-        "topic": post.topic.slug if post.topic else None,
-        "tags": [t.name for t in post.tags],
-        "featured": post.featured,
-        "status": post.status,
+    meta = postdata.to_front_matter(post) | {
+        "updated": post.updated_at.isoformat() + "Z",
         "aliases": [a.path for a in sorted(post.aliases, key=lambda a: a.path)],
     }
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)

@@ -360,7 +360,7 @@ class Revision(db.Model):
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    kind: Mapped[str] = mapped_column(String(20), default="save")  # see content.REVISION_KINDS
+    kind: Mapped[str] = mapped_column(String(20), default="save")  # save, autosave, restore, import
     # The post's version this revision holds; for an autosave, the version the unsaved
     # form was loaded from.
     version: Mapped[int] = mapped_column(default=1)

@@ -1,107 +1,19 @@
-"""Comparing versions of a post: field snapshots and readable diffs.
+"""Comparing versions of a post: readable diffs of two snapshots.
 
-A *snapshot* is a plain dict of the fields an author edits, taken from a post, a revision
-or the editor's form data, in one normal form (newlines as ``\\n``, tags as a
-comma-separated string, topic as its slug), so any two can be compared or diffed.
-Diffs come out as data (``FieldChange``, ``DiffHunk``); the templates render them as
-tables whose every change is labelled in words, never by colour alone.
+A *snapshot* (``pressmark.content.postdata``) is a plain dict of the fields an author
+edits, in one normal form, so any two can be compared. Diffs come out as data
+(``FieldChange``, ``DiffHunk``); the templates render them as tables whose every change
+is labelled in words, never by colour alone.
 """
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from pressmark.content.models import Post, Revision
-    from pressmark.content.store import PostData
+from pressmark.content.postdata import FIELD_LABELS, Snapshot, display, normalise_newlines
 
-# Snapshot keys in display order, with the labels the author sees.
-FIELD_LABELS: dict[str, str] = {
-    "title": "Title",
-    "slug": "Slug",
-    "summary": "Summary",
-    "topic": "Topic",
-    "tags": "Tags",
-    "featured": "Featured",
-    "status": "Status",
-    "published_at": "Publish date (UTC)",
-    "body": "Body",
-}
-# Fields that hold the author's words; status and date change through explicit actions.
-CONTENT_FIELDS = ("title", "slug", "summary", "topic", "tags", "featured", "body")
 CONTEXT_LINES = 3
-
-Snapshot = dict[str, Any]
-
-
-def normalise_newlines(text: str | None) -> str:
-    """Browsers submit textareas with CRLF; store and compare with LF only."""
-    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _seconds(value: datetime | None) -> datetime | None:
-    return value.replace(microsecond=0) if value else None
-
-
-def of_post(post: Post) -> Snapshot:
-    return {
-        "title": post.title,
-        "slug": post.slug,
-        "summary": post.summary or "",
-        "topic": post.topic.slug if post.topic else "",
-        "tags": ", ".join(t.name for t in post.tags),
-        "featured": bool(post.featured),
-        "status": post.status,
-        "published_at": _seconds(post.published_at),
-        "body": normalise_newlines(post.body),
-    }
-
-
-def of_revision(revision: Revision) -> Snapshot:
-    return {
-        "title": revision.title,
-        "slug": revision.slug,
-        "summary": revision.summary or "",
-        "topic": revision.topic_slug or "",
-        "tags": ", ".join(t for t in (revision.tags or "").split(",") if t),
-        "featured": bool(revision.featured),
-        "status": revision.status,
-        "published_at": _seconds(revision.published_at),
-        "body": normalise_newlines(revision.body),
-    }
-
-
-def of_data(data: PostData) -> Snapshot:
-    return {
-        "title": (data.title or "").strip(),
-        "slug": (data.slug or "").strip(),
-        "summary": (data.summary or "").strip(),
-        "topic": data.topic or "",
-        "tags": ", ".join(data.tags),
-        "featured": bool(data.featured),
-        "status": data.status,
-        "published_at": _seconds(data.published_at),
-        "body": normalise_newlines(data.body),
-    }
-
-
-def same_content(a: Snapshot, b: Snapshot) -> bool:
-    """True when the author's words and settings agree (status and date aside)."""
-    return all(a[k] == b[k] for k in CONTENT_FIELDS)
-
-
-def display(key: str, value: Any) -> str:
-    """A field value as the author reads it."""
-    if key == "featured":
-        return "Yes" if value else "No"
-    if key == "published_at":
-        return value.strftime("%Y-%m-%d %H:%M:%S") if value else "(not set)"
-    if value in ("", None):
-        return "(empty)"
-    return str(value)
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,10 @@ kind ``"autosave"`` holding the author's unsaved form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import replace
 
 from flask import current_app
-from pressmark.content import revisions
+from pressmark.content import postdata
 from pressmark.content.markup import render_markdown
 from pressmark.content.models import (
     DRAFT,
@@ -27,21 +26,16 @@ from pressmark.content.models import (
     Alias,
     Post,
     Revision,
-    Tag,
-    Topic,
     User,
     post_tags,
     slugify,
     utcnow,
 )
+from pressmark.content.postdata import PostData, data_from_post, data_from_revision
 from pressmark.extensions import db
 from pressmark.plugin_system.manager import call_isolated
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm.exc import StaleDataError
-
-# Revision kinds: an ordinary save, the editor's background copy of unsaved text, a
-# revision brought back, and a post read from a file.
-REVISION_KINDS = ("save", "autosave", "restore", "import")
 
 
 class ValidationError(ValueError):
@@ -63,68 +57,19 @@ class StaleSaveError(RuntimeError):
         self.loaded_version = loaded_version
 
 
-@dataclass
-class PostData:
-    """The fields of a post as the outside world gives them (editor form, front matter)."""
-
-    title: str
-    body: str = ""
-    slug: str = ""
-    summary: str = ""
-    topic: str | None = None  # topic slug
-    tags: list[str] = field(default_factory=list)
-    featured: bool = False
-    status: str = DRAFT
-    published_at: datetime | None = None
-    aliases: list[str] = field(default_factory=list)
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-
-
 def post_path(slug: str) -> str:
     return f"/posts/{slug}"
-
-
-def normalise_tags(names: list[str]) -> list[str]:
-    """Tags are lowercase slugs, unique, in the order given."""
-    seen: list[str] = []
-    for name in names:
-        tag = slugify(str(name), max_length=60)
-        if tag and tag not in seen:
-            seen.append(tag)
-    return seen
-
-
-def get_or_create_topic(slug: str, name: str | None = None) -> Topic:
-    topic = db.session.scalar(select(Topic).where(Topic.slug == slug))
-    if topic is None:
-        topic = Topic(slug=slug, name=name or slug.replace("-", " ").title(), description="")
-        db.session.add(topic)
-    return topic
-
-
-def _get_or_create_tags(names: list[str]) -> list[Tag]:
-    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
-    tags = []
-    for name in names:
-        tag = existing.get(name)
-        if tag is None:
-            tag = Tag(name=name)
-            db.session.add(tag)
-        tags.append(tag)
-    return tags
 
 
 def validate(data: PostData, post: Post | None) -> PostData:
     """Check and normalise ``data``; raise ``ValidationError`` with every problem found."""
     errors: dict[str, str] = {}
-    data.title = (data.title or "").strip()
+    data = postdata.clean(data)
     if not data.title:
         errors["title"] = "A title is required."
     elif len(data.title) > 300:
         errors["title"] = "A title can be at most 300 characters."
-    data.body = revisions.normalise_newlines(data.body)
-    data.slug = (data.slug or "").strip() or slugify(data.title)
+    data.slug = data.slug or slugify(data.title)
     if not SLUG_RE.match(data.slug) or len(data.slug) > 120:
         errors["slug"] = (
             "A slug uses lowercase letters, digits and single hyphens (at most 120 characters)."
@@ -138,11 +83,8 @@ def validate(data: PostData, post: Post | None) -> PostData:
             errors["slug"] = f"The slug “{data.slug}” is an old address of “{alias.post.title}”."
     if data.status not in STATUSES:
         errors["status"] = f"Unknown status {data.status!r}."
-    if data.topic is not None:
-        data.topic = data.topic.strip() or None
     if data.topic and not SLUG_RE.match(data.topic):
         errors["topic"] = "A topic is given by its slug."
-    data.tags = normalise_tags(data.tags)
     for path in data.aliases:
         if not path.startswith("/"):
             errors["aliases"] = f"An alias is a path starting with “/”: {path!r}."
@@ -157,21 +99,9 @@ def validate(data: PostData, post: Post | None) -> PostData:
 
 def snapshot(post: Post, user: User | None, kind: str) -> Revision:
     """A revision holding every field of ``post`` as it is now."""
-    return Revision(
-        post=post,
-        user=user,
-        kind=kind,
-        version=post.version,
-        title=post.title,
-        slug=post.slug,
-        summary=post.summary,
-        body=post.body,
-        topic_slug=post.topic.slug if post.topic else None,
-        tags=",".join(t.name for t in post.tags),
-        featured=post.featured,
-        status=post.status,
-        published_at=post.published_at,
-    )
+    revision = Revision(post=post, user=user, kind=kind, version=post.version)
+    postdata.write_revision(revision, data_from_post(post))
+    return revision
 
 
 def save_post(
@@ -203,23 +133,15 @@ def save_post(
         if creating:
             post = Post(created_at=data.created_at or utcnow(), version=0)
             db.session.add(post)
+        if data.status == TRASHED and post.status != TRASHED:
+            post.status_before_trash = post.status
+        if data.status == PUBLISHED and data.published_at is None:
+            data.published_at = post.published_at or utcnow().replace(microsecond=0)
+        postdata.write_post(post, data)
         rendered = render_markdown(data.body)
-        post.title = data.title
-        post.slug = data.slug
-        post.summary = data.summary.strip()
-        post.body = data.body
         post.body_html = rendered.html
         post.toc_html = rendered.toc_html
         post.word_count = rendered.word_count
-        post.topic = get_or_create_topic(data.topic) if data.topic else None
-        post.tags = _get_or_create_tags(data.tags)
-        post.featured = bool(data.featured)
-        if data.status == TRASHED and post.status != TRASHED:
-            post.status_before_trash = post.status
-        post.status = data.status
-        if data.status == PUBLISHED and data.published_at is None:
-            data.published_at = post.published_at or utcnow().replace(microsecond=0)
-        post.published_at = data.published_at
         post.updated_at = data.updated_at or utcnow()
         post.version = (post.version or 0) + 1
         if old_slug and old_slug != post.slug and was_published:
@@ -273,21 +195,6 @@ def _add_alias(post: Post, path: str) -> None:
 # --- the editor's actions, each a save --------------------------------------------------------
 
 
-def data_from_post(post: Post) -> PostData:
-    """The post's current fields as ``PostData``, ready to change one and save."""
-    return PostData(
-        title=post.title,
-        body=post.body,
-        slug=post.slug,
-        summary=post.summary,
-        topic=post.topic.slug if post.topic else None,
-        tags=[t.name for t in post.tags],
-        featured=post.featured,
-        status=post.status,
-        published_at=post.published_at,
-    )
-
-
 def set_status(
     post: Post, status: str, *, user: User | None = None, loaded_version: int | None = None
 ) -> Post:
@@ -302,25 +209,6 @@ def restore_from_trash(post: Post, *, user: User | None = None) -> Post:
         return post
     status = post.status_before_trash if post.status_before_trash in STATUSES else DRAFT
     return set_status(post, status if status != TRASHED else DRAFT, user=user)
-
-
-def data_from_revision(revision: Revision, post: Post) -> PostData:
-    """The author's fields from ``revision``; publication state stays the post's own.
-
-    Restoring old words must not publish, unpublish or trash a post behind the author's
-    back: status and date change only through the explicit actions.
-    """
-    return PostData(
-        title=revision.title,
-        body=revision.body,
-        slug=revision.slug,
-        summary=revision.summary,
-        topic=revision.topic_slug,
-        tags=[t for t in (revision.tags or "").split(",") if t],
-        featured=revision.featured,
-        status=post.status,
-        published_at=post.published_at,
-    )
 
 
 def restore_revision(
@@ -350,9 +238,7 @@ def autosave(
     ``base_version`` (the version the form was loaded from) is stored as the revision's
     ``version``.
     """
-    current = revisions.of_post(post)
-    typed = revisions.of_data(data)
-    if revisions.same_content(current, typed):
+    if postdata.same_content(postdata.of_post(post), postdata.of_data(data)):
         return None
     base = base_version if base_version is not None else post.version
     try:
@@ -371,15 +257,7 @@ def autosave(
             db.session.add(revision)
         revision.created_at = utcnow()
         # Column limits apply even to half-typed text; the body, the bulk, is never cut.
-        revision.title = typed["title"][:300]
-        revision.slug = typed["slug"][:120]
-        revision.summary = typed["summary"]
-        revision.body = typed["body"]
-        revision.topic_slug = typed["topic"][:80] or None
-        revision.tags = ",".join(normalise_tags(data.tags))
-        revision.featured = typed["featured"]
-        revision.status = post.status
-        revision.published_at = data.published_at
+        postdata.write_revision(revision, replace(data, status=post.status))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -400,7 +278,7 @@ def pending_autosave(post: Post) -> Revision | None:
     )
     if revision is None:
         return None
-    if revisions.same_content(revisions.of_post(post), revisions.of_revision(revision)):
+    if postdata.same_content(postdata.of_post(post), postdata.of_revision(revision)):
         return None
     return revision
 

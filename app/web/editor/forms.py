@@ -9,18 +9,22 @@ seconds optional).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from pressmark.content.models import DRAFT, PUBLISHED, TRASHED, Post, Revision, Topic, utcnow
-from pressmark.content.revisions import Snapshot, normalise_newlines, of_post, of_revision
-from pressmark.content.store import PostData, ValidationError
+from pressmark.content.postdata import (
+    FORM_FIELDS,
+    PostData,
+    Snapshot,
+    of_post,
+    of_revision,
+)
+from pressmark.content.store import ValidationError
 from pressmark.extensions import db
 from pressmark.web.public import positive_int
 from sqlalchemy import select
 
 FormValues = dict[str, Any]
-TEXT_FIELDS = ("title", "slug", "summary", "topic", "tags", "published_at", "body")
 
 # The buttons of the post form (name="action").
 SAVE, PUBLISH, UNPUBLISH, TRASH, PREVIEW, UPLOAD = (
@@ -29,39 +33,14 @@ SAVE, PUBLISH, UNPUBLISH, TRASH, PREVIEW, UPLOAD = (
 ACTIONS = (SAVE, PUBLISH, UNPUBLISH, TRASH, PREVIEW, UPLOAD)
 
 
-def format_datetime_local(value: datetime | None) -> str:
-    """A stored UTC time as a ``datetime-local`` value (seconds only when there are any)."""
-    if value is None:
-        return ""
-    return value.strftime("%Y-%m-%dT%H:%M:%S" if value.second else "%Y-%m-%dT%H:%M")
-
-
-def parse_datetime_local(raw: str) -> datetime | None:
-    """``2026-03-10T09:00`` (or with seconds, or a space) -> naive UTC; "" -> None.
-
-    Raises ``ValueError`` for anything else.
-    """
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    value = datetime.fromisoformat(raw.replace(" ", "T"))
-    if value.tzinfo is not None:
-        raise ValueError("no time zone")
-    if not 1900 <= value.year <= 9999:
-        raise ValueError("year out of range")
-    return value.replace(microsecond=0)
-
-
 def values_from_snapshot(snapshot: Snapshot) -> FormValues:
-    """The form's fields from a post or revision snapshot (``pressmark.content.revisions``)."""
-    values = {name: snapshot[name] for name in (*TEXT_FIELDS, "featured")}
-    values["published_at"] = format_datetime_local(snapshot["published_at"])
-    return values
+    """The form's fields from a post or revision snapshot (``pressmark.content.postdata``)."""
+    return {f.name: f.form_value(snapshot[f.name]) for f in FORM_FIELDS}
 
 
 def values_from_post(post: Post | None) -> FormValues:
     if post is None:
-        return {name: "" for name in TEXT_FIELDS} | {"featured": False}
+        return {f.name: f.form_value(f.normal(None)) for f in FORM_FIELDS}
     return values_from_snapshot(of_post(post))
 
 
@@ -71,15 +50,7 @@ def values_from_revision(revision: Revision) -> FormValues:
 
 def values_from_form(form: Mapping[str, Any]) -> FormValues:
     """The submitted fields, as typed (JSON booleans and form checkboxes both accepted)."""
-    values: FormValues = {name: str(form.get(name) or "") for name in TEXT_FIELDS}
-    values["body"] = normalise_newlines(values["body"])
-    featured = form.get("featured")
-    values["featured"] = featured not in (None, "", False, "false", "0", "off")
-    return values
-
-
-def split_tags(raw: str) -> list[str]:
-    return [t.strip() for t in (raw or "").split(",") if t.strip()]
+    return {f.name: f.from_request(form.get(f.name)) for f in FORM_FIELDS}
 
 
 def target_status(action: str, post: Post | None) -> str:
@@ -100,55 +71,37 @@ def data_from_values(values: FormValues, *, status: str, post: Post | None) -> P
     time to the microsecond, so re-saving never moves a post in the listings.
     """
     errors: dict[str, str] = {}
-    try:
-        published_at = parse_datetime_local(values["published_at"])
-    except ValueError:
-        published_at = None
-        errors["published_at"] = (
-            f"“{values['published_at'].strip()}” is not a date and time: give it as "
-            "YYYY-MM-DD HH:MM (UTC), or leave it empty."
-        )
+    fields: dict[str, Any] = {}
+    for f in FORM_FIELDS:
+        try:
+            fields[f.name] = f.from_form(values[f.name])
+        except ValueError:
+            fields[f.name] = None
+            errors[f.name] = f.form_error(values[f.name])
+    published_at = fields["published_at"]
     if post is not None and post.published_at and published_at == post.published_at.replace(
         microsecond=0
     ):
-        published_at = post.published_at
+        fields["published_at"] = post.published_at
     if status == PUBLISHED and published_at is None:
-        published_at = utcnow().replace(microsecond=0)
-    topic = values["topic"].strip() or None
+        fields["published_at"] = utcnow().replace(microsecond=0)
+    topic = fields["topic"]
     if topic and db.session.scalar(select(Topic.id).where(Topic.slug == topic)) is None:
         errors["topic"] = "Choose a topic from the list."
     if errors:
         raise ValidationError(errors)
-    return PostData(
-        title=values["title"],
-        body=values["body"],
-        slug=values["slug"],
-        summary=values["summary"],
-        topic=topic,
-        tags=split_tags(values["tags"]),
-        featured=bool(values["featured"]),
-        status=status,
-        published_at=published_at,
-    )
+    return PostData(**fields, status=status)
 
 
 def autosave_data(values: FormValues, post: Post) -> PostData:
-    """Lenient ``PostData`` for an autosave: a date that does not parse is just left out."""
-    try:
-        published_at = parse_datetime_local(values["published_at"])
-    except ValueError:
-        published_at = post.published_at
-    return PostData(
-        title=values["title"],
-        body=values["body"],
-        slug=values["slug"],
-        summary=values["summary"],
-        topic=values["topic"].strip() or None,
-        tags=split_tags(values["tags"]),
-        featured=bool(values["featured"]),
-        status=post.status,
-        published_at=published_at,
-    )
+    """Lenient ``PostData`` for an autosave: a value that does not parse keeps the post's."""
+    fields: dict[str, Any] = {}
+    for f in FORM_FIELDS:
+        try:
+            fields[f.name] = f.from_form(values[f.name])
+        except ValueError:
+            fields[f.name] = f.read_post(post)
+    return PostData(**fields, status=post.status)
 
 
 def parse_version(raw: Any) -> int | None:

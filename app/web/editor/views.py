@@ -37,7 +37,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from pressmark.content import revisions
+from pressmark.content import postdata, revisions
 from pressmark.content import store as content
 from pressmark.content.markup import Rendered, render_markdown
 from pressmark.content.models import (
@@ -344,14 +344,14 @@ def render_conflict(current: Post, values: FormValues, loaded_version: int | Non
         .order_by(Revision.id.desc())
     )
     try:
-        yours = revisions.of_data(data_from_values(values, status=current.status, post=current))
+        yours = postdata.of_data(data_from_values(values, status=current.status, post=current))
     except content.ValidationError:
-        yours = revisions.of_data(autosave_data(values, current))
+        yours = postdata.of_data(autosave_data(values, current))
     conflict = {
         "current": current,
         "loaded_version": loaded_version,
         "saved_by": saved_by,
-        "comparison": revisions.compare(revisions.of_post(current), yours),
+        "comparison": revisions.compare(postdata.of_post(current), yours),
     }
     return render_form(
         current,
@@ -510,7 +510,7 @@ def compare(post_id: int):
         post=post,
         old=old,
         new=new,
-        comparison=revisions.compare(revisions.of_revision(old), revisions.of_revision(new)),
+        comparison=revisions.compare(postdata.of_revision(old), postdata.of_revision(new)),
         kind_labels=KIND_LABELS,
     )
 
