@@ -17,6 +17,9 @@ from sqlalchemy import inspect, select
 
 # Revision columns that describe the revision itself rather than a field of the post.
 REVISION_BOOKKEEPING = {"id", "post_id", "user_id", "created_at", "kind", "version"}
+# Columns of migration 0002 that no field fills yet (the editor does not edit bylines and
+# series yet). Declaring their fields in postdata.PostData must empty this set.
+UNDECLARED = {"authors", "series_title", "series_position"}
 
 
 @pytest.fixture
@@ -47,6 +50,8 @@ def test_every_field_is_declared_once_with_a_label():
 def test_every_revision_column_is_written_from_the_fields(app, post):
     """A column added to Revision without a field here would never be written."""
     columns = {c.key for c in inspect(Revision).column_attrs} - REVISION_BOOKKEEPING
+    assert not UNDECLARED & {f.name for f in FIELDS}, "remove declared fields from UNDECLARED"
+    columns -= UNDECLARED
     with app.app_context():
         revision = Revision()
         postdata.write_revision(revision, postdata.data_from_post(db.session.get(Post, post.id)))
