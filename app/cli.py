@@ -45,19 +45,61 @@ main.add_command(plugin_group)
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--unix-socket",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Listen on this Unix socket instead of a TCP port (for a proxy on this machine).",
+)
+@click.option(
+    "--unix-socket-perms",
+    default="660",
+    show_default=True,
+    help="Octal permissions of the Unix socket (the proxy's group needs read and write).",
+)
 @click.option("--threads", default=4, show_default=True, type=int, help="Worker threads.")
 @click.option("--no-demo", is_flag=True, help="Do not load demo content into an empty site.")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, threads: int, no_demo: bool) -> None:
-    """Set up the site if needed and serve it with waitress."""
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    unix_socket: str | None,
+    unix_socket_perms: str,
+    threads: int,
+    no_demo: bool,
+) -> None:
+    """Set up the site if needed and serve it with waitress.
+
+    Behind a reverse proxy set ``PROXY_COUNT`` (and ``PROXY_ADDRESS`` when the proxy is on
+    another machine): waitress then takes the client's address, the scheme and the host from
+    the proxy's ``X-Forwarded-*`` headers, and from no one else's.
+    """
     import waitress
+    from pressmark.serving import ProxyConfigError, listen_options, proxy_options
 
     app = ctx.ensure_object(ScriptInfo).load_app()
+    try:
+        proxy = proxy_options(app.config, unix_socket=bool(unix_socket))
+    except ProxyConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
     with app.app_context():
         prepare_site(load_demo=not no_demo)
-    click.echo(f"pressmark is serving {app.config['SITE_TITLE']!r} at http://{host}:{port}/")
+    where = f"unix:{unix_socket}" if unix_socket else f"http://{host}:{port}/"
+    trust = (
+        f", trusting {proxy['trusted_proxy_count']} proxy hop(s) from {proxy['trusted_proxy']}"
+        if "trusted_proxy" in proxy
+        else ""
+    )
+    click.echo(f"pressmark is serving {app.config['SITE_TITLE']!r} at {where}{trust}")
     sys.stdout.flush()
-    waitress.serve(app, host=host, port=port, threads=threads, ident="pressmark")
+    waitress.serve(
+        app,
+        threads=threads,
+        ident="pressmark",
+        **listen_options(host, port, unix_socket, unix_socket_perms),
+        **proxy,
+    )
 
 
 def prepare_site(load_demo: bool = True) -> None:

@@ -59,8 +59,14 @@ class DefaultConfig:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
-    # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
+    # The reverse proxy in front of `pressmark serve` (see docs/security.md). PROXY_COUNT is
+    # how many proxy hops' X-Forwarded-* headers to trust (0: no proxy, drop them all);
+    # PROXY_ADDRESS is the address the nearest proxy connects from ("*" trusts any peer:
+    # only when nothing but the proxy can reach the port). With --unix-socket the socket's
+    # peer is the proxy and at least one hop is trusted.
     PROXY_COUNT = 0
+    PROXY_ADDRESS = "127.0.0.1"
+    PROXY_HEADERS = ["x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto"]
     WTF_CSRF_TIME_LIMIT = None
     PASSWORD_MIN_LENGTH = 10
     LOGIN_MAX_FAILURES = 5

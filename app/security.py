@@ -1,13 +1,13 @@
-"""Security defaults: response headers, a strict Content-Security-Policy, proxy handling.
+"""Security defaults: response headers and a strict Content-Security-Policy.
 
 Scripts and styles are files served from this host, so the policy needs no
-``unsafe-inline``.
+``unsafe-inline``. Proxy headers are not read here: the server does that, for the proxy
+only (``pressmark.serving``), so ``request.is_secure`` is already right when HSTS is decided.
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -35,13 +35,6 @@ SECURITY_HEADERS = {
 
 
 def init_app(app: Flask) -> None:
-    proxies = int(app.config.get("PROXY_COUNT") or 0)
-    if proxies:
-        # Trust X-Forwarded-For/Proto/Host from exactly this many proxies, no more.
-        app.wsgi_app = ProxyFix(
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
-        )
-
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():

@@ -10,8 +10,10 @@ SITE_AUTHOR = "Your Name"
 # PostgreSQL instead of the embedded SQLite database (pip install "pressmark[postgres]"):
 # SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://pressmark:secret@localhost/pressmark"
 
-# Behind a reverse proxy that sets X-Forwarded-For/-Proto/-Host:
+# Behind a reverse proxy that sets X-Forwarded-For/-Proto/-Host (docs/security.md):
 # PROXY_COUNT = 1
+# PROXY_ADDRESS = "127.0.0.1"  # the address the proxy connects from (not needed with
+#                              # `pressmark serve --unix-socket PATH`)
 
 # Plain-HTTP development only; keep cookies Secure in production:
 # SESSION_COOKIE_SECURE = False

@@ -1,6 +1,4 @@
-"""Security defaults: headers and a strict Content-Security-Policy, proxy trust."""
-
-from pressmark import create_app
+"""Security defaults: headers and a strict Content-Security-Policy (proxy trust: test_proxy)."""
 
 
 def test_security_headers_on_every_page(demo_client):
@@ -10,21 +8,6 @@ def test_security_headers_on_every_page(demo_client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "<script>" not in response.get_data(as_text=True)
-
-
-def test_proxy_count_trusts_forwarded_proto(tmp_path):
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "PROXY_COUNT": 1})
-
-    @app.route("/-/scheme")
-    def scheme():
-        from flask import request
-
-        return request.scheme
-
-    client = app.test_client()
-    response = client.get("/-/scheme", headers={"X-Forwarded-Proto": "https"})
-    assert response.get_data(as_text=True) == "https"
-    assert "max-age" in response.headers["Strict-Transport-Security"]
 
 
 def test_every_template_is_free_of_inline_scripts_styles_and_handlers():

@@ -1,0 +1,83 @@
+"""How ``pressmark serve`` runs waitress: where it listens and which proxy it trusts.
+
+Exactly one layer reads ``X-Forwarded-*`` headers: waitress. It rewrites ``REMOTE_ADDR``,
+the URL scheme and the host from them only for a connection that comes from the proxy
+(``PROXY_ADDRESS``, or any connection on a Unix socket), taking exactly ``PROXY_COUNT``
+hops, and removes them from every other request before the app sees it. So the app's
+``request.remote_addr`` (the sign-in throttle), ``request.is_secure`` (HSTS, Secure cookies)
+and absolute URLs are right behind a proxy and cannot be forged by a client that reaches
+the port directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+# The peer address waitress gives every connection on a Unix socket.
+UNIX_SOCKET_PEER = "localhost"
+KNOWN_HEADERS = {
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-port",
+    "x-forwarded-proto",
+    "x-forwarded-by",
+}
+
+
+class ProxyConfigError(ValueError):
+    """The proxy settings cannot work; the message says which one to change."""
+
+
+def proxy_options(config: Mapping[str, Any], *, unix_socket: bool = False) -> dict[str, Any]:
+    """waitress's ``trusted_proxy*`` options for the site's proxy settings.
+
+    ``PROXY_COUNT`` proxies (0: none; every forwarded header is dropped) whose nearest one
+    connects from ``PROXY_ADDRESS`` and sends ``PROXY_HEADERS``. A Unix socket is only
+    reached through a local proxy, so on one at least one hop is trusted, from the socket's
+    peer. Raises :class:`ProxyConfigError` for settings that cannot work.
+    """
+    try:
+        count = int(config.get("PROXY_COUNT") or 0)
+    except (TypeError, ValueError):
+        raise ProxyConfigError("PROXY_COUNT must be a whole number (0 without a proxy).") from None
+    if count < 0:
+        raise ProxyConfigError("PROXY_COUNT must be 0 or more.")
+    if unix_socket:
+        count, address = max(count, 1), UNIX_SOCKET_PEER
+    else:
+        address = str(config.get("PROXY_ADDRESS") or "").strip()
+    if not count:
+        return {"clear_untrusted_proxy_headers": True}
+    if not address:
+        raise ProxyConfigError(
+            "PROXY_ADDRESS is empty: set it to the address the proxy connects from "
+            "(for a proxy on this machine, 127.0.0.1)."
+        )
+    headers = {str(name).strip().lower() for name in config.get("PROXY_HEADERS") or ()}
+    unknown = headers - KNOWN_HEADERS
+    if unknown or not headers:
+        raise ProxyConfigError(
+            f"PROXY_HEADERS must name some of {', '.join(sorted(KNOWN_HEADERS))}; "
+            f"got {sorted(headers)}."
+        )
+    if "forwarded" in headers and len(headers) > 1:
+        raise ProxyConfigError(
+            "PROXY_HEADERS: use either ['forwarded'] or X-Forwarded-* headers, not both."
+        )
+    return {
+        "trusted_proxy": address,
+        "trusted_proxy_count": count,
+        "trusted_proxy_headers": headers,
+        "clear_untrusted_proxy_headers": True,
+    }
+
+
+def listen_options(
+    host: str, port: int, unix_socket: str | None, unix_socket_perms: str
+) -> dict[str, Any]:
+    """waitress's options for a TCP address, or for a Unix socket when one is given."""
+    if unix_socket:
+        return {"unix_socket": unix_socket, "unix_socket_perms": unix_socket_perms}
+    return {"host": host, "port": port}
