@@ -23,6 +23,7 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markupsafe import escape
 from pressmark.content.models import reading_minutes
+from pressmark.content.wordcheck import describe_loss, lost_words
 from pressmark.plugin_system.manager import call_isolated, record_failure
 
 # Headings needed before a post gets a table of contents.
@@ -83,10 +84,17 @@ class Rendered:
     html: str
     toc_html: str
     word_count: int
+    # Source words missing from ``html`` when they are a noticeable share (see wordcheck).
+    lost_words: tuple[str, ...] = ()
 
     @property
     def reading_minutes(self) -> int:
         return reading_minutes(self.word_count)
+
+    @property
+    def loss_warning(self) -> str:
+        """A sentence for the author when words went missing, else ``""``."""
+        return describe_loss(self.lost_words) if self.lost_words else ""
 
 
 def parse_embed_args(raw: str) -> dict[str, str]:
@@ -310,7 +318,10 @@ def render_markdown(text: str, app: Flask | None = None) -> Rendered:
     if headings >= TOC_MIN_HEADINGS:
         # An embed in a heading is not part of its table-of-contents entry.
         toc_html = TOC_WRAPPER_RE.sub("", sanitize(ANY_EMBED_TOKEN_RE.sub("", md.toc)))
-    return Rendered(html=html, toc_html=toc_html, word_count=len(text.split()))
+    return Rendered(
+        html=html, toc_html=toc_html, word_count=len(text.split()),
+        lost_words=lost_words(text, html),
+    )
 
 
 def _count_headings(tokens: list[dict]) -> int:

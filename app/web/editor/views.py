@@ -51,6 +51,7 @@ from pressmark.content.models import (
     User,
     utcnow,
 )
+from pressmark.content.wordcheck import describe_loss, lost_words
 from pressmark.extensions import db, login_manager
 from pressmark.web.editor import uploads
 from pressmark.web.editor.forms import (
@@ -312,6 +313,9 @@ def handle_form(post: Post | None):
         return render_form(post, values, status=500, errors={"form": SAVE_FAILED},
                            version=form_version)
     flash(saved_message(action, saved), "created" if post is None else "saved")
+    lost = lost_words(saved.body, saved.body_html)
+    if lost:
+        flash(describe_loss(lost), "warning")
     return redirect(url_for(".edit", post_id=saved.id), code=303)
 
 
