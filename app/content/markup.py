@@ -1,4 +1,4 @@
-"""The Markdown pipeline: Markdown + embeds -> sanitised HTML, run when a post is saved.
+"""The Markdown pipeline: Markdown + embeds + TeX -> sanitised HTML, run when a post is saved.
 
 Order matters for safety. Embeds are cut out of the source first (outside code), the
 Markdown is rendered, the author's HTML is sanitised with an allowlist, and only then are
@@ -22,6 +22,12 @@ from flask import Flask, current_app
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markupsafe import escape
+from pressmark.content.math import (
+    MATHML_ALLOWED_ATTRIBUTES,
+    MATHML_TAGS,
+    MathExtension,
+    MathRenderer,
+)
 from pressmark.content.models import reading_minutes
 from pressmark.content.wordcheck import describe_loss, lost_words
 from pressmark.plugin_system.manager import call_isolated, record_failure
@@ -35,8 +41,9 @@ ALLOWED_TAGS = {
     "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "s", "samp", "small", "span",
     "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
     "ul", "var",
-}
+} | MATHML_TAGS
 ALLOWED_ATTRIBUTES = {
+    **MATHML_ALLOWED_ATTRIBUTES,
     "*": {"id", "class", "title"},
     "a": {"href"},
     "img": {"src", "alt", "width", "height", "loading"},
@@ -86,6 +93,8 @@ class Rendered:
     word_count: int
     # Source words missing from ``html`` when they are a noticeable share (see wordcheck).
     lost_words: tuple[str, ...] = ()
+    # What the author should fix (formulas that did not parse); readers never see these.
+    problems: tuple[str, ...] = ()
 
     @property
     def reading_minutes(self) -> int:
@@ -307,8 +316,14 @@ def render_markdown(text: str, app: Flask | None = None) -> Rendered:
     """
     app = app or current_app._get_current_object()
     renderer = _EmbedRenderer(app, embed_handlers(app))
+    math = MathRenderer()
     md = markdown.Markdown(
-        extensions=[*_base_extensions(), *_plugin_extensions(app), _EmbedExtension(renderer)],
+        extensions=[
+            *_base_extensions(),
+            *_plugin_extensions(app),
+            _EmbedExtension(renderer),
+            MathExtension(math),
+        ],
         output_format="html",
     )
     html = renderer.restore(sanitize(md.convert(text)))
@@ -319,8 +334,11 @@ def render_markdown(text: str, app: Flask | None = None) -> Rendered:
         # An embed in a heading is not part of its table-of-contents entry.
         toc_html = TOC_WRAPPER_RE.sub("", sanitize(ANY_EMBED_TOKEN_RE.sub("", md.toc)))
     return Rendered(
-        html=html, toc_html=toc_html, word_count=len(text.split()),
+        html=html,
+        toc_html=toc_html,
+        word_count=len(text.split()),
         lost_words=lost_words(text, html),
+        problems=tuple(math.problems),
     )
 
 

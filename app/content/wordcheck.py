@@ -15,9 +15,10 @@ import re
 # A word: two or more letters (no digits: list numbers and footnote marks are markup).
 WORD_RE = re.compile(r"[^\W\d_]{2,}")
 # Markup in the source whose words never reach the page as text: tags, entities, embeds
-# (their fragment stands in for them) and the info string of a fenced code block.
+# (their fragment stands in for them), the info string of a fenced code block, and TeX
+# commands (a formula's \frac becomes MathML, not the word "frac").
 SOURCE_MARKUP_RE = re.compile(
-    r"<[^>\n]*>|&#?\w+;|\{\{<.*?>\}\}|^[ \t]*(?:`{3,}|~{3,})[^\n`]*$",
+    r"<[^>\n]*>|&#?\w+;|\{\{<.*?>\}\}|^[ \t]*(?:`{3,}|~{3,})[^\n`]*$|\\[A-Za-z]+",
     re.MULTILINE,
 )
 # Warn when at least this share of the source's distinct words is missing...

@@ -455,6 +455,18 @@ def test_live_preview_renders_with_the_publishing_pipeline(author):
     assert "{{<" not in html
 
 
+def test_preview_shows_math_and_names_a_formula_that_does_not_parse(author):
+    body = "Bytes: $2 \\times L$. Broken: $\\frac{1}{$.\n"
+    response = author.client.post("/editor/preview", data={"body": body},
+                                  headers={"X-CSRFToken": author.token()})
+    html = response.get_data(as_text=True)
+    assert "<math" in html and "<mo>×</mo>" in html
+    assert 'class="preview-problems" role="alert"' in html
+    assert "Formula $\\frac{1}{$ was not rendered" in html
+    assert "brace or environment is not closed" in html
+    assert '<code class="math-error"' in html
+
+
 def test_preview_refuses_scripts_in_the_body(author):
     response = author.client.post(
         "/editor/preview", data={"body": "<script>alert(1)</script><img src=x onerror=alert(1)>"},
