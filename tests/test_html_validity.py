@@ -19,6 +19,7 @@ from tests.conftest import make_test_app
 PAGES = {
     "home": ("/", 200),
     "post": ("/posts/kv-caching", 200),  # code, a table, footnotes and a table of contents
+    "post-math": ("/posts/speculative-decoding", 200),  # MathML, inline and displayed
     "topic": ("/topics/llm-internals", 200),
     "tag": ("/tags/kv-cache", 200),
     "posts": ("/posts", 200),
