@@ -52,6 +52,11 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+# Every id written in a post (a heading's, a footnote's, one in raw HTML) gets this prefix,
+# and so do the post's own "#..." links, so a heading called "Main" cannot take over the
+# page's id="main". The page's templates never use an id starting with it. Readers' old
+# "#sizes" links are followed to "#s-sizes" by theme.js (docs/reliability.md).
+BODY_ID_PREFIX = "s-"
 TAG_RE = re.compile(r"<[^>]*>")
 # The start of a tag in Markdown source: "<name" or "</name" followed by a space, "/", ">"
 # or the end of the line.
@@ -253,12 +258,22 @@ class _EmbedExtension(Extension):
         md.preprocessors.register(_StrayTagPreprocessor(md), "pressmark_stray_tags", 22)
 
 
+def _prefix_ids(tag: str, attribute: str, value: str) -> str:
+    if attribute == "id":
+        return BODY_ID_PREFIX + value
+    if attribute == "href" and value.startswith("#") and len(value) > 1:
+        return "#" + BODY_ID_PREFIX + value[1:]
+    return value
+
+
 def sanitize(html: str) -> str:
-    """Keep only allowlisted tags, attributes and URL schemes; show any other tag as text."""
+    """Keep only allowlisted tags, attributes and URL schemes; show any other tag as text;
+    prefix every id, and every link to one, with ``BODY_ID_PREFIX``."""
     return nh3.clean(
         escape_stray_tags(html),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_prefix_ids,
         url_schemes=URL_SCHEMES,
         link_rel=None,
         strip_comments=True,

@@ -17,6 +17,18 @@
   }
   apply(stored());
 
+  // Ids written in a post carry the prefix "s-" (app/content/markup.py), so that a heading
+  // cannot take over one of the page's own ids. A link made before that, "#sizes", still
+  // lands on its heading, now "#s-sizes".
+  function followOldAnchor() {
+    var id;
+    try { id = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }
+    if (!id || document.getElementById(id) || !document.getElementById("s-" + id)) return;
+    location.replace("#s-" + encodeURIComponent(id));
+  }
+  document.addEventListener("DOMContentLoaded", followOldAnchor);
+  window.addEventListener("hashchange", followOldAnchor);
+
   document.addEventListener("DOMContentLoaded", function () {
     var button = document.getElementById("theme-toggle");
     if (!button) return;

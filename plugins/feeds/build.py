@@ -80,7 +80,9 @@ def rss(feed: Feed) -> bytes:
     # ET.register_namespace, which would change a registry shared by the whole process.
     root = ET.Element("rss", {"version": "2.0", "xmlns:atom": ATOM_NS, "xmlns:content": CONTENT_NS})
     channel = _add(root, "channel")
-    _add(channel, "title", feed.title)
+    # Feed readers render an RSS title as HTML, so a title that mentions <b> or "Q&A" is
+    # escaped once more (as RSS descriptions are) to show as typed. Atom says type="text".
+    _add(channel, "title", html.escape(feed.title, quote=False))
     _add(channel, "link", feed.home_url)
     _add(channel, "description", feed.description or feed.title)
     _add(channel, "language", feed.language)
@@ -90,7 +92,7 @@ def rss(feed: Feed) -> bytes:
     _add(channel, "atom:link", href=feed.urls["xml"], rel="self", type="application/rss+xml")
     for entry in feed.entries:
         item = _add(channel, "item")
-        _add(item, "title", entry.title)
+        _add(item, "title", html.escape(entry.title, quote=False))
         _add(item, "link", entry.url)
         _add(item, "guid", entry.id, isPermaLink="false")
         _add(item, "pubDate", rfc822(entry.published))

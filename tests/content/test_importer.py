@@ -65,7 +65,7 @@ def test_imported_post_has_every_field(app, tmp_path):
         assert [t.name for t in post.tags] == ["go", "concurrency"]
         assert post.topic.slug == "go" and post.featured and post.status == "published"
         assert [a.path for a in post.aliases] == ["/2019/05/hello.html"]
-        assert '<h2 id="heading">' in post.body_html
+        assert '<h2 id="s-heading">' in post.body_html
     client = app.test_client()
     assert client.get("/2019/05/hello.html").headers["Location"] == "/posts/hello"
 

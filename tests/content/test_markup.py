@@ -27,14 +27,14 @@ def test_tables_footnotes_and_heading_anchors(render):
     html = render(text).html
     assert "<table>" in html and '<td align="right">2</td>' in html
     assert 'class="footnote"' in html and "The source." in html
-    assert '<h2 id="sizes">' in html and 'href="#sizes"' in html
+    assert '<h2 id="s-sizes">' in html and 'href="#s-sizes"' in html
 
 
 def test_table_of_contents_only_for_long_posts(render):
     short = render("## One\n\ntext\n\n## Two\n").toc_html
     long = render("## One\n\n### One a\n\n## Two\n\n## Three\n").toc_html
     assert short == ""
-    assert 'href="#one-a"' in long and 'href="#three"' in long
+    assert 'href="#s-one-a"' in long and 'href="#s-three"' in long
 
 
 @pytest.mark.parametrize(
@@ -191,5 +191,6 @@ def test_an_embed_in_a_heading_follows_it_and_stays_out_of_the_toc(app):
         first, second = render_markdown(text), render_markdown(text)
     assert "tpembed" not in first.toc_html + first.html
     assert ">Try it</a>" in first.toc_html
-    assert re.search(r'<h2 id="try-it">Try it<a [^>]*>#</a></h2>\s*<form class="echo"', first.html)
+    heading = r'<h2 id="s-try-it">Try it<a [^>]*>#</a></h2>\s*<form class="echo"'
+    assert re.search(heading, first.html)
     assert first.html == second.html  # the heading's id does not depend on the render
