@@ -67,7 +67,9 @@ class DefaultConfig:
     PROXY_COUNT = 0
     PROXY_ADDRESS = "127.0.0.1"
     PROXY_HEADERS = ["x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto"]
-    WTF_CSRF_TIME_LIMIT = None
+    # A form's CSRF token is refused this many seconds after the page was served (a new
+    # token comes with every sign-in). Long enough for a working day in the editor.
+    WTF_CSRF_TIME_LIMIT = 12 * 3600
     PASSWORD_MIN_LENGTH = 10
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT_SECONDS = 15 * 60

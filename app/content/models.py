@@ -283,6 +283,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default=OWNER)
     password_hash: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped when the author signs out: every session and remember-me cookie made before
+    # then names an older generation, so replaying it after sign-out opens nothing.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def name(self) -> str:
@@ -298,12 +301,18 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:
         """The session's user id: ``"<id>:<token>"``, the token derived from the password
-        hash, so changing the password signs out every session and remember-me cookie."""
+        hash and the session generation, so changing the password or signing out ends
+        every session and remember-me cookie made before."""
         return f"{self.id}:{self.session_token}"
 
     @property
     def session_token(self) -> str:
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        material = f"{self.session_generation or 0}:{self.password_hash}"
+        return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+    def end_sessions(self) -> None:
+        """End every session and remember-me cookie of this account (the caller commits)."""
+        self.session_generation = (self.session_generation or 0) + 1
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -23,17 +23,20 @@ from flask import (
     Response,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     request,
+    session,
     url_for,
 )
 from flask.cli import AppGroup
 from flask_login import current_user, login_user, logout_user
+from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE_NAME
 from flask_wtf.csrf import CSRFError
 from pressmark.content.models import User
 from pressmark.extensions import db, login_manager
-from pressmark.web import throttle
+from pressmark.web import devices, throttle
 from pressmark.web.public import render_page
 from sqlalchemy import inspect, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -212,7 +215,11 @@ def login():
     if errors:
         return _login_form(422, errors=errors, **form)
 
-    keys = throttle.keys_for(username, request.remote_addr)
+    # A browser that signed in to this account before is throttled on its own, so that a
+    # stranger's guesses cannot lock the owner out (see pressmark.web.devices).
+    known = find_user(username) if len(username) <= 80 else None
+    device = devices.device_key(known) if known is not None else None
+    keys = [device] if device else throttle.keys_for(username, request.remote_addr)
     wait = throttle.locked_seconds(keys)
     # The attempt is counted before the password is checked, so parallel guesses cannot
     # slip past the limit; a successful sign-in clears the count again.
@@ -238,25 +245,57 @@ def login():
         )
 
     throttle.clear(keys)
+    start_session(user, remember=remember)
+    response = redirect(next_url or _default_landing(), code=303)
+    devices.remember_device(response, user)
+    return response
+
+
+def start_session(user: User, *, remember: bool) -> None:
+    """Sign ``user`` in with a fresh session: nothing from before sign-in is kept (no
+    fixation), and the CSRF token is new."""
+    session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF's per-request copy of the old token
     login_user(user, remember=remember)
-    return redirect(next_url or _default_landing(), code=303)
 
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
-    """POST signs out and goes to the sign-in page; GET only asks for confirmation.
+    """POST signs out everywhere and goes to the sign-in page; GET only asks for confirmation.
 
-    A link (GET) never signs anyone out, so another site cannot sign the author out with an
-    image tag; the POST form carries the CSRF token.
+    Signing out bumps the account's session generation, so this session, the account's
+    sessions in other browsers and every remember-me cookie stop working, even if someone
+    kept a copy of the cookie. A link (GET) never signs anyone out, so another site cannot
+    sign the author out with an image tag; the POST form carries the CSRF token.
     """
     if request.method == "GET":
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login"))
         return render_page("auth/logout.html")
     was_signed_in = current_user.is_authenticated
+    if was_signed_in:
+        current_user.end_sessions()
+        db.session.commit()
+    session.clear()  # before logout_user, which leaves the note to delete the remember cookie
     logout_user()
     if was_signed_in:
-        flash("You have signed out.", "info")
+        flash("You have signed out on every device.", "info")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/logout-others", methods=["POST"])
+def logout_others():
+    """End every other session of the account (other browsers, remember-me cookies) and
+    stay signed in here, with a new session."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"), code=303)
+    user = current_user._get_current_object()
+    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE_NAME)
+    remembered = bool(request.cookies.get(cookie))
+    user.end_sessions()
+    db.session.commit()
+    start_session(user, remember=remembered)
+    flash("You are signed out on every other device; this one stays signed in.", "info")
     return redirect(url_for("auth.login"), code=303)
 
 

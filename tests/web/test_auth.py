@@ -386,7 +386,7 @@ def test_logout_signs_out_clears_the_remember_cookie_and_says_so(client, auth):
     assert response.headers["Location"] == "/auth/login"
     assert set_cookies(response)["remember_token"].startswith("remember_token=;")
     html = client.get("/auth/login").get_data(as_text=True)
-    assert "You have signed out." in html
+    assert "You have signed out on every device." in html
     assert "You are signed in" not in html
 
 
