@@ -45,6 +45,9 @@ class DefaultConfig:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # Plugins named here are registered but blocked (pluggy's set_blocked).
     DISABLED_PLUGINS: list[str] = []
+    # Seconds a plugin's page fragment, asset list, template variables, registry or embed
+    # may take before it is left out and recorded as a failure (0: no limit).
+    PLUGIN_HOOK_TIMEOUT = 2.0
     # Load plugins installed as packages (entry-point group "pressmark").
     LOAD_ENTRYPOINT_PLUGINS = True
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024

@@ -30,7 +30,13 @@ from pressmark.content.math import (
 )
 from pressmark.content.models import reading_minutes
 from pressmark.content.wordcheck import describe_loss, lost_words
-from pressmark.plugin_system.manager import call_isolated, record_failure
+from pressmark.plugin_system.manager import (
+    call_isolated,
+    call_isolated_by_plugin,
+    call_with_deadline,
+    plugin_name_for,
+    record_failure,
+)
 
 # Headings needed before a post gets a table of contents.
 TOC_MIN_HEADINGS = 3
@@ -169,7 +175,9 @@ class _EmbedRenderer:
             html = embed_notice(f"Unknown embed “{name}”: nothing is registered by that name.")
         else:
             try:
-                html = handler(params=params)
+                html = call_with_deadline(self.app, handler, params=params)
+                if not isinstance(html, str):
+                    raise TypeError(f"the {name!r} embed returned {type(html).__name__}")
             except Exception as exc:  # noqa: BLE001 - a broken embed must not stop a save
                 plugin = getattr(handler, "__module__", name)
                 record_failure(self.app, plugin, "register_embeds", exc)
@@ -305,10 +313,21 @@ def _slugify_without_embeds(value: str, separator: str) -> str:
 
 
 def _plugin_extensions(app: Flask) -> list:
+    """The plugins' Markdown extensions, each tried once on its own: one that Python-Markdown
+    cannot load is recorded as its plugin's failure and left out."""
     cache = app.extensions.setdefault("pressmark_markdown", {})
     if "extensions" not in cache:
-        found = call_isolated("register_markdown_extensions", app=app)
-        cache["extensions"] = [ext for group in found for ext in group]
+        usable = []
+        hook = "register_markdown_extensions"
+        for plugin, group in call_isolated_by_plugin(hook, app=app):
+            for ext in group:
+                try:
+                    markdown.Markdown(extensions=[ext]).convert("")
+                except Exception as exc:  # noqa: BLE001 - a plugin's garbage or bug
+                    record_failure(app, plugin, hook, exc)
+                else:
+                    usable.append(ext)
+        cache["extensions"] = usable
     return cache["extensions"]
 
 
@@ -330,12 +349,37 @@ def render_markdown(text: str, app: Flask | None = None) -> Rendered:
     visible notices.
     """
     app = app or current_app._get_current_object()
+    plugin_extensions = _plugin_extensions(app)
+    try:
+        return _render(text, app, plugin_extensions)
+    except Exception as exc:
+        if not plugin_extensions:
+            raise
+        # A plugin's Markdown extension broke on this text: the post is rendered without
+        # the plugins' extensions, and the failure is shown to the author.
+        record_failure(app, _failing_plugin(app, exc), "register_markdown_extensions", exc)
+        return _render(text, app, [])
+
+
+def _failing_plugin(app: Flask, exc: BaseException) -> str:
+    """The plugin whose code the traceback went through last (for ``record_failure``)."""
+    name = "markdown-extension"
+    tb = exc.__traceback__
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if plugin_name_for(app, module) != module:
+            name = plugin_name_for(app, module)
+        tb = tb.tb_next
+    return name
+
+
+def _render(text: str, app: Flask, plugin_extensions: list) -> Rendered:
     renderer = _EmbedRenderer(app, embed_handlers(app))
     math = MathRenderer()
     md = markdown.Markdown(
         extensions=[
             *_base_extensions(),
-            *_plugin_extensions(app),
+            *plugin_extensions,
             _EmbedExtension(renderer),
             MathExtension(math),
         ],

@@ -18,6 +18,7 @@ hooks run through ``call_isolated``, which records each failure with its plugin'
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import hashlib
 import importlib
@@ -28,7 +29,9 @@ import os
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -73,6 +76,55 @@ ISOLATED_HOOKS = EVENT_HOOKS | {
     "register_embeds",
     "register_calculators",
 }
+
+
+# Isolated hooks that may be given no more than ``PLUGIN_HOOK_TIMEOUT`` seconds: those called
+# while a page is rendered, and the registries (called on first use, often inside a
+# reader's or the author's request). Events are not among them: they run inside the save's
+# database transaction, which belongs to the calling thread.
+DEADLINE_HOOKS = ISOLATED_HOOKS - EVENT_HOOKS
+# How many implementations may be running past their deadline at once, across the app,
+# before further calls are left out without waiting (a hung thread cannot be stopped).
+MAX_OVERDUE_CALLS = 8
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+
+
+def _is_fragment(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_str_mapping(value: Any) -> bool:
+    return isinstance(value, Mapping) and all(isinstance(k, str) for k in value)
+
+
+def _is_embed_mapping(value: Any) -> bool:
+    return _is_str_mapping(value) and all(callable(v) for v in value.values())
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, list | tuple)
+
+
+# What each isolated hook must return (besides None): a result that is not is garbage,
+# recorded as the plugin's failure and left out. Items of the registries' lists are
+# checked where they are used (markup.py, the calculators' registry).
+RESULT_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "extra_css_urls": (_is_str_list, "a list of URL strings"),
+    "extra_js_urls": (_is_str_list, "a list of URL strings"),
+    "extra_head": (_is_fragment, "an HTML string"),
+    "render_slot": (_is_fragment, "an HTML string"),
+    "extra_template_vars": (_is_str_mapping, "a dict of variables"),
+    "register_embeds": (_is_embed_mapping, "a mapping of names to handlers"),
+    "register_markdown_extensions": (_is_list, "a list of Markdown extensions"),
+    "register_calculators": (_is_list, "a list of calculators"),
+}
+
+
+class PluginTimeoutError(TimeoutError):
+    """A plugin's hook implementation did not return within ``PLUGIN_HOOK_TIMEOUT``."""
 
 
 class PluginError(RuntimeError):
@@ -408,8 +460,17 @@ def call_isolated_by_plugin(
 
                 with db.session.begin_nested():
                     result = impl.function(**args)
+            elif hook_name in DEADLINE_HOOKS:
+                result = call_with_deadline(app, impl.function, **args)
             else:
                 result = impl.function(**args)
+            if result is not None and hook_name in RESULT_CHECKS:
+                check, expected = RESULT_CHECKS[hook_name]
+                if not check(result):
+                    raise TypeError(
+                        f"{hook_name} returned {_describe(result)}; it must return {expected} "
+                        "or None"
+                    )
         except Exception as exc:  # noqa: BLE001 - isolation is the point
             if handling is not None:
                 _cut_context(exc, handling)
@@ -418,6 +479,81 @@ def call_isolated_by_plugin(
         if result is not None:
             results.append((impl.plugin_name, result))
     return results
+
+
+def _describe(value: Any) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - garbage may not even print
+        text = "<unprintable>"
+    text = text if len(text) <= 80 else text[:77] + "..."
+    return f"a {type(value).__name__} ({text})"
+
+
+class _Deadlines:
+    """Worker threads for plugin calls with a deadline, and the calls now overdue.
+
+    One for the process, shared by its apps: the threads are a resource of the process,
+    like waitress's, and holding no app state they need none of their own.
+    """
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(
+            max_workers=MAX_OVERDUE_CALLS + 8, thread_name_prefix="pressmark-plugin"
+        )
+        self.lock = threading.Lock()
+        self.overdue: set[Any] = set()  # functions still running past their deadline
+
+
+_deadlines: _Deadlines | None = None
+_deadlines_lock = threading.Lock()
+
+
+def _get_deadlines() -> _Deadlines:
+    global _deadlines
+    with _deadlines_lock:
+        if _deadlines is None:
+            _deadlines = _Deadlines()
+        return _deadlines
+
+
+def call_with_deadline(app: Flask, function: Callable[..., Any], /, **kwargs: Any) -> Any:
+    """``function(**kwargs)``, or ``PluginTimeoutError`` once ``PLUGIN_HOOK_TIMEOUT``
+    seconds have passed (0 or less: no deadline, called in this thread).
+
+    The call runs in a worker thread with a copy of this thread's context, so
+    ``current_app`` and ``request`` work in it. A thread cannot be stopped: a call past its
+    deadline runs on, and until it returns the same function is refused at once
+    (``PluginTimeoutError``) rather than given another thread, so a hanging plugin holds at
+    most one thread per implementation, and no more than ``MAX_OVERDUE_CALLS`` are held in
+    the process.
+    """
+    timeout = float(app.config.get("PLUGIN_HOOK_TIMEOUT") or 0)
+    if timeout <= 0:
+        return function(**kwargs)
+    deadlines = _get_deadlines()
+    name = getattr(function, "__qualname__", repr(function))
+    with deadlines.lock:
+        if function in deadlines.overdue:
+            raise PluginTimeoutError(f"{name} is still running from an earlier call")
+        if len(deadlines.overdue) >= MAX_OVERDUE_CALLS:
+            raise PluginTimeoutError("too many plugin calls are running past their deadline")
+    context = contextvars.copy_context()
+    future = deadlines.pool.submit(context.run, function, **kwargs)
+    try:
+        return future.result(timeout=timeout)
+    except FutureTimeout:
+        with deadlines.lock:
+            deadlines.overdue.add(function)
+
+        def finished(_future: Any) -> None:
+            with deadlines.lock:
+                deadlines.overdue.discard(function)
+
+        future.add_done_callback(finished)
+        raise PluginTimeoutError(
+            f"{name} did not return within PLUGIN_HOOK_TIMEOUT ({timeout:g} s)"
+        ) from None
 
 
 def _cut_context(exc: BaseException, outer: BaseException) -> None:
