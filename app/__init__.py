@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from flask_login import current_user
 from pressmark.plugin_system.hookspecs import hookimpl, hookspec
 
 __version__ = "0.1.0"
@@ -42,20 +43,25 @@ def create_app(test_config: dict | None = None) -> Flask:
         directory=os.path.dirname(migrations.__file__),
         render_as_batch=True,
     )
-    login_manager.init_app(app)
+    # Flask-Login's own context processor loads the user for every template, which reads
+    # the session and makes every page "Vary: Cookie"; ours hands templates the lazy proxy.
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(lambda: {"current_user": current_user})
     csrf.init_app(app)
-    security.init_app(app)
-    cache.init_app(app)
     plugins.init_app(app)
+    # After the plugins: the page cache notes which are enabled (pages depend on them).
+    cache.init_app(app)
+    security.init_app(app)
 
     from pressmark.plugin_system import admin as plugin_cli
-    from pressmark.web import auth
+    from pressmark.web import auth, author_flag
     from pressmark.web.editor import views as editor
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(editor.bp)
     auth.init_app(app)
+    author_flag.init_app(app)
     editor.init_app(app)
     plugin_cli.init_app(app)
     for group in app.pm.hook.register_blueprints(app=app):

@@ -83,6 +83,7 @@ def serve(
         proxy = proxy_options(app.config, unix_socket=bool(unix_socket))
     except ProxyConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+    pin_hosts(app, host, behind_proxy=bool(unix_socket) or "trusted_proxy" in proxy)
     with app.app_context():
         prepare_site(load_demo=not no_demo)
     where = f"unix:{unix_socket}" if unix_socket else f"http://{host}:{port}/"
@@ -99,6 +100,32 @@ def serve(
         ident="pressmark",
         **listen_options(host, port, unix_socket, unix_socket_perms),
         **proxy,
+    )
+
+
+LOOPBACK_NAMES = ["localhost", "127.0.0.1", "::1", "[::1]"]
+
+
+def pin_hosts(app: Flask, bind_host: str, *, behind_proxy: bool = False) -> None:
+    """Make sure the site answers only to its own names.
+
+    With ``SITE_URL`` or ``TRUSTED_HOSTS`` set, other ``Host`` values already get 400.
+    Without them, a server on the loopback interface answers to the loopback names only;
+    a server anyone can reach (a public interface, or behind a proxy: in production)
+    refuses to start, since it would otherwise link pages under whatever host name a
+    client sends.
+    """
+    from pressmark.web.cache import set_trusted_hosts
+
+    if app.config.get("SITE_URL") or app.config.get("TRUSTED_HOSTS") or app.debug:
+        return
+    if not behind_proxy and (bind_host in LOOPBACK_NAMES or bind_host.startswith("127.")):
+        set_trusted_hosts(app, LOOPBACK_NAMES)
+        return
+    raise click.UsageError(
+        f"Serving on {bind_host} needs the site's address: set SITE_URL (for example "
+        "'https://blog.example.com') or TRUSTED_HOSTS in instance/config.py, or the "
+        "PRESSMARK_SITE_URL / PRESSMARK_TRUSTED_HOSTS environment variables."
     )
 
 

@@ -29,8 +29,12 @@ class DefaultConfig:
     SITE_AUTHOR = "pressmark"
     SITE_LANGUAGE = "en"
     # Absolute base URL used in feeds, sitemaps and canonical links when set; otherwise the
-    # request's host is used.
+    # request's host is used. Setting it also pins the site to that host name.
     SITE_URL = ""
+    # Host names the site answers to (Flask's setting; ".example.com" allows subdomains).
+    # With SITE_URL or this set, any other Host header gets 400. `pressmark serve` on a
+    # public interface requires one of the two.
+    TRUSTED_HOSTS: list[str] = []
     POSTS_PER_PAGE = 10
     FEATURED_ON_HOME = 3
     LATEST_NOTES_LIMIT = 20
@@ -40,8 +44,16 @@ class DefaultConfig:
         "Earlier writing on cloud architecture, Kubernetes, Go, and system design — "
         "kept here for reference."
     )
-    # How long one process may serve a cached page that another process changed.
-    PAGE_CACHE_SECONDS = 60
+    # The page cache: memory for cached pages (all encodings), and how often each process
+    # asks the database whether content changed elsewhere (its content generation).
+    CACHE_MAX_BYTES = 64 * 1024 * 1024
+    CACHE_CHECK_SECONDS = 1.0
+    # Cache-Control of public pages, feeds and sitemaps: browsers keep them CACHE_MAX_AGE
+    # seconds; shared caches (CDNs) CACHE_S_MAXAGE when set, and may serve a stale copy
+    # for CACHE_STALE_WHILE_REVALIDATE seconds while fetching a fresh one.
+    CACHE_MAX_AGE = 60
+    CACHE_S_MAXAGE: int | None = None
+    CACHE_STALE_WHILE_REVALIDATE: int | None = None
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # Plugins named here are registered but blocked (pluggy's set_blocked).
     DISABLED_PLUGINS: list[str] = []

@@ -23,13 +23,13 @@ from pressmark.extensions import db  # noqa: E402
 PAGES = ["/", "/posts/kv-caching", "/posts", "/archive"]
 
 
-def build_app(folder: Path, cache_seconds: int):
+def build_app(folder: Path, cache_bytes: int):
     app = create_app(
         {
             "SECRET_KEY": "bench",
             "INSTANCE_PATH": str(folder / "instance"),
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
-            "PAGE_CACHE_SECONDS": cache_seconds,
+            "CACHE_MAX_BYTES": cache_bytes,
             "SITE_URL": "http://localhost",
             "LOAD_ENTRYPOINT_PLUGINS": False,
         }
@@ -55,11 +55,11 @@ def main() -> None:
     n = parser.parse_args().requests
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        setup = build_app(folder, 60)
+        setup = build_app(folder, 64 << 20)
         with setup.app_context():
             db.create_all()
             load_demo_content()
-        cached_app = build_app(folder, 3600)
+        cached_app = build_app(folder, 64 << 20)
         uncached_app = build_app(folder, 0)
         cached, uncached = cached_app.test_client(), uncached_app.test_client()
         baseline = time_requests(uncached, "/-/health", n)

@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 import yaml
-from pressmark.content import postdata
+from pressmark.content import generation, postdata
 from pressmark.content.models import DRAFT, PUBLISHED, SLUG_RE, TRASHED, Post, Topic, slugify
 from pressmark.content.postdata import PostData
 from pressmark.content.store import ValidationError, save_post
@@ -132,6 +132,8 @@ def import_topics(path: Path) -> None:
         topic.name = entry.get("name") or entry["slug"]
         topic.description = entry.get("description") or ""
         topic.position = position
+    db.session.flush()
+    generation.bump(db.session)
     db.session.commit()
 
 

@@ -400,3 +400,21 @@ class LoginFailure(db.Model):
     failures: Mapped[int] = mapped_column(default=0)
     last_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column()
+
+
+class SiteState(db.Model):
+    """Site-wide state every process reads: one row, id 1 (see ``content.generation``).
+
+    ``content_generation`` is bumped in the same transaction as every change readers can
+    see; each process compares it with the generation of its page cache.
+    ``next_publication_at`` is the earliest scheduled post still waiting, so a process
+    knows when to bump the generation for a post going live without asking the posts
+    table. ``plugin_set`` names the plugins the last process to start had enabled.
+    """
+
+    __tablename__ = "site_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content_generation: Mapped[int] = mapped_column(default=1)
+    next_publication_at: Mapped[datetime | None] = mapped_column()
+    plugin_set: Mapped[str] = mapped_column(Text, default="")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flask import current_app
-from pressmark.content import postdata
+from pressmark.content import generation, postdata
 from pressmark.content.markup import render_markdown
 from pressmark.content.models import (
     DRAFT,
@@ -159,6 +159,7 @@ def save_post(
         call_isolated("post_updated", post=post)
         if post.status == PUBLISHED and not was_published:
             call_isolated("post_published", post=post)
+        generation.bump(db.session)
         db.session.commit()
     except StaleDataError:
         # Another process saved (or deleted) between our version check and our UPDATE.
@@ -291,6 +292,8 @@ def delete_post(post: Post) -> None:
         db.session.execute(update(Post).where(Post.id == post.id).values(version=Post.version))
         call_isolated("post_deleted", post=post)
         db.session.delete(post)
+        db.session.flush()
+        generation.bump(db.session)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -314,6 +317,7 @@ def rerender_all() -> int:
         db.session.flush()
         for post in posts:
             call_isolated("post_updated", post=post)
+        generation.bump(db.session)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -323,7 +327,8 @@ def rerender_all() -> int:
 
 
 def _content_changed() -> None:
-    """Invalidate cached pages after any content change."""
-    from pressmark.web.cache import page_cache
-
-    page_cache(current_app).clear()
+    """Drop this process's cached pages now; the others follow the generation bumped in
+    the change's transaction (``pressmark.content.generation``)."""
+    cache = current_app.extensions.get("pressmark_page_cache")
+    if cache is not None:
+        cache.invalidate()

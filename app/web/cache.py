@@ -1,71 +1,30 @@
-"""An in-process cache of rendered public pages.
+"""Page caching, the Flask side: which answers are cacheable and what they tell caches.
 
-Pages are rendered from stored HTML, so they only change when content changes (the cache
-is cleared on every save) or when a scheduled post's time comes (entries never outlive the
-next scheduled publication). ``PAGE_CACHE_SECONDS`` bounds how stale a page can be in one
-process when another process of the same site saved the change.
+The cache itself is a WSGI layer in front of Flask (``pressmark.web.cache_layer``), so a
+hit never reaches this code. A view offers its 200 answer with ``offer()`` (public pages
+do it in their blueprint's ``after_request``; plugin endpoints such as feeds and sitemaps
+call ``cached_response``), naming the query parameters the page reads.
+
+Answers carry ``Cache-Control: public`` with ``CACHE_MAX_AGE``, and ``CACHE_S_MAXAGE`` and
+``CACHE_STALE_WHILE_REVALIDATE`` for shared caches when set, never past the next scheduled
+publication; ``Last-Modified`` when the body is made of content; an ``ETag`` per encoding.
+Cached pages stay until the content generation in the database moves on
+(``pressmark.content.generation``), which every process checks at most every
+``CACHE_CHECK_SECONDS``.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
-from pressmark.content.models import PUBLISHED, Post, utcnow
+from pressmark.content.models import Post
 from pressmark.extensions import db
+from pressmark.web.cache_layer import CACHEABLE, GenerationWatcher, PageCacheLayer
+from pressmark.web.page_store import PageStore
 from sqlalchemy import func, select
-
-
-@dataclass
-class CachedPage:
-    body: bytes
-    headers: list[tuple[str, str]]
-    status: int
-    expires: float
-
-
-class PageCache:
-    """A small thread-safe mapping of request path (with query) to a rendered response."""
-
-    def __init__(self, max_entries: int = 2000):
-        self._entries: dict[str, CachedPage] = {}
-        self._lock = threading.Lock()
-        self.max_entries = max_entries
-
-    def get(self, key: str) -> CachedPage | None:
-        entry = self._entries.get(key)
-        if entry is None or entry.expires < time.monotonic():
-            return None
-        return entry
-
-    def put(self, key: str, entry: CachedPage) -> None:
-        with self._lock:
-            if len(self._entries) >= self.max_entries:
-                self._entries.clear()
-            self._entries[key] = entry
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-def page_cache(app: Flask) -> PageCache:
-    return app.extensions["pressmark_page_cache"]
-
-
-def seconds_until_next_scheduled() -> float | None:
-    """Seconds until the next scheduled post goes live, or None if none is waiting."""
-    now = utcnow()
-    nxt = db.session.scalar(
-        select(func.min(Post.published_at)).where(
-            Post.status == PUBLISHED, Post.published_at > now
-        )
-    )
-    return (nxt - now).total_seconds() if nxt else None
 
 
 def last_change() -> datetime | None:
@@ -77,57 +36,102 @@ def last_change() -> datetime | None:
     return max((t for t in (saved, went_live) if t is not None), default=None)
 
 
-def cache_key() -> str:
-    """The request's key: host included, since bodies carry absolute URLs."""
-    return f"{request.host_url} {request.full_path}"
-
-
-def cached_answer() -> Response | None:
-    """The cached response for this request (a 304 when the client has it), or None."""
-    entry = page_cache(current_app).get(cache_key())
-    if entry is None:
-        return None
-    response = Response(entry.body, status=entry.status, headers=entry.headers)
-    return response.make_conditional(request)
-
-
-def store_answer(response: Response, *, dated: bool = True) -> Response:
-    """Give a 200 response its validators and ``Cache-Control``, cache it, and answer
-    conditionally. ``dated`` adds ``Last-Modified`` for bodies made of content.
-
-    An entry lives ``PAGE_CACHE_SECONDS`` at most, and never past the next scheduled
-    publication, so scheduled posts appear on time.
-    """
-    ttl = float(current_app.config["PAGE_CACHE_SECONDS"])
-    wait = seconds_until_next_scheduled()
+def cache_control(response: Response) -> None:
+    """The public caching rules from the config, capped at the next scheduled publication
+    so that no cache keeps a page past the moment a post goes live."""
+    config = current_app.config
+    max_age = int(config["CACHE_MAX_AGE"])
+    s_maxage = config.get("CACHE_S_MAXAGE")
+    wait = page_layer(current_app).watcher.seconds_until_next_publication()
     if wait is not None:
-        ttl = min(ttl, max(wait, 0.0))
-    response.cache_control.public = True
-    response.cache_control.max_age = int(ttl)
+        max_age = min(max_age, int(wait))
+        s_maxage = None if s_maxage is None else min(int(s_maxage), int(wait))
+    rules = ["public", f"max-age={max_age}"]
+    if s_maxage is not None:
+        rules.append(f"s-maxage={int(s_maxage)}")
+    if config.get("CACHE_STALE_WHILE_REVALIDATE"):
+        rules.append(f"stale-while-revalidate={int(config['CACHE_STALE_WHILE_REVALIDATE'])}")
+    response.headers["Cache-Control"] = ", ".join(rules)
+
+
+def offer(response: Response, *, params: Iterable[str] = (), dated: bool = True) -> Response:
+    """Give a 200 ``response`` its caching headers and offer it to the page cache.
+
+    ``params`` are the query parameters the page reads: the answer is stored only for
+    query strings made of them. ``dated`` adds ``Last-Modified`` for bodies made of
+    content. The ETag and the 304 are the cache layer's (one per encoding).
+    """
+    cache_control(response)
     if dated:
         response.last_modified = last_change()
-    response.add_etag()
-    page_cache(current_app).put(
-        cache_key(),
-        CachedPage(
-            body=response.get_data(),
-            headers=list(response.headers.items()),
-            status=response.status_code,
-            expires=time.monotonic() + ttl,
-        ),
-    )
-    return response.make_conditional(request)
+    request.environ[CACHEABLE] = tuple(params)
+    return response
 
 
 def cached_response(
-    render_body: Callable[[], bytes], mimetype: str, *, dated: bool = True
+    render_body: Callable[[], bytes], mimetype: str, *, dated: bool = True,
+    params: Iterable[str] = (),
 ) -> Response:
-    """``render_body()`` as a cacheable response, rendered only when not already cached.
+    """``render_body()`` as a cacheable response, for plugin endpoints (feeds, sitemaps)
+    whose answers change only with content.
 
-    For plugin endpoints (feeds, sitemaps) whose answers change only with content.
+    Contract: call it for a public ``GET``; it is rendered only on a cache miss (a hit is
+    answered before the view runs), carries validators and ``Cache-Control``, and a client
+    with a current copy gets a 304. Headers added to the returned response are cached too.
     """
-    return cached_answer() or store_answer(Response(render_body(), mimetype=mimetype), dated=dated)
+    return offer(Response(render_body(), mimetype=mimetype), params=params, dated=dated)
+
+
+def page_layer(app: Flask) -> PageCacheLayer:
+    return app.extensions["pressmark_page_layer"]
+
+
+def trusted_hosts(config) -> list[str]:
+    """The host names the site answers to: ``TRUSTED_HOSTS`` and ``SITE_URL``'s host."""
+    hosts = list(config.get("TRUSTED_HOSTS") or [])
+    site = urlsplit(config.get("SITE_URL") or "").hostname
+    if hosts and site and site not in hosts:
+        hosts.append(site)
+    return hosts or ([site] if site else [])
+
+
+def set_trusted_hosts(app: Flask, hosts: list[str]) -> None:
+    """Answer only to ``hosts`` (other ``Host`` values get 400), in Flask and the cache."""
+    app.config["TRUSTED_HOSTS"] = list(hosts)
+    page_layer(app).trusted_hosts = trusted_hosts(app.config)
+
+
+def plugin_set(app: Flask) -> str:
+    names = sorted(name for name, plugin in app.pm.list_name_plugin() if plugin is not None)
+    return ",".join(names)
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["pressmark_page_cache"] = PageCache()
+    """Put the page cache in front of ``app.wsgi_app``. Call it after the plugins are
+    registered (their set is part of what a page depends on) and before proxy handling
+    wraps the app, so the cache sees the client's host and scheme."""
+    config = app.config
+    store = PageStore(int(config["CACHE_MAX_BYTES"]))
+    with app.app_context():
+        engine = db.engine
+    watcher = GenerationWatcher(
+        engine, store, float(config["CACHE_CHECK_SECONDS"]), plugin_set(app)
+    )
+    layer = PageCacheLayer(
+        app.wsgi_app,
+        store,
+        watcher,
+        pinned=bool(config.get("SITE_URL")),
+        trusted_hosts=trusted_hosts(config),
+    )
+    if layer.trusted_hosts:
+        config["TRUSTED_HOSTS"] = layer.trusted_hosts
+    app.wsgi_app = layer
+    app.extensions["pressmark_page_layer"] = layer
+    # What content changes call (pressmark.content.store): an object with invalidate().
+    app.extensions["pressmark_page_cache"] = watcher
+
+
+def forget_pages(app: Flask) -> None:
+    """Drop this process's cached pages (they are rendered again on demand)."""
+    page_layer(app).watcher.invalidate()

@@ -24,13 +24,12 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
 from pressmark.content.models import Alias, Post, Tag, Topic, post_tags, utcnow
 from pressmark.extensions import db
 from pressmark.plugin_system.manager import call_isolated, render_fragments
-from pressmark.web.cache import cached_answer, store_answer
+from pressmark.web.cache import offer
 from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
@@ -72,7 +71,11 @@ def positive_int(raw: str | None, maximum: int = MAX_PAGE) -> int | None:
 
 
 def page_number() -> int:
-    """The ``?page=N`` argument (1 when absent); anything but a sane page number is a 404."""
+    """The ``?page=N`` argument (1 when absent); anything but a sane page number is a 404.
+
+    The page then depends on ``page``, so the page cache keys it on that parameter.
+    """
+    g.setdefault("cache_params", set()).add("page")
     page = positive_int(request.args.get("page", "1"))
     if page is None:
         abort(404)
@@ -240,30 +243,18 @@ def server_error(error):
 # --- caching ------------------------------------------------------------------------------------
 
 
-def _cacheable() -> bool:
-    return (
-        request.method in ("GET", "HEAD")
-        and request.blueprint == "public"
-        and not current_user.is_authenticated
-    )
-
-
-@bp.before_request
-def serve_from_cache():
-    answer = cached_answer() if _cacheable() else None
-    g.page_cache_hit = answer is not None
-    return answer
-
-
 @bp.after_request
-def store_in_cache(response: Response) -> Response:
-    if g.get("page_cache_hit") or response.status_code != 200 or response.direct_passthrough:
-        return response  # a cache hit keeps its entry's expiry
-    # A response that sets a cookie (a session ending, a CSRF token) is for one reader only.
-    if not _cacheable() or "Set-Cookie" in response.headers or session.modified:
+def offer_to_cache(response: Response) -> Response:
+    """Offer every public 200 to the page cache; pages are the same for every reader.
+
+    A response that sets a cookie (a session ending, a CSRF token) is for one reader only.
+    """
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return response
+    if response.direct_passthrough or "Set-Cookie" in response.headers or session.modified:
         response.headers["Cache-Control"] = "private, no-cache"
         return response
-    return store_answer(response)
+    return offer(response, params=sorted(g.get("cache_params", ())))
 
 
 # --- template helpers ----------------------------------------------------------------------------

@@ -243,7 +243,7 @@ def test_deleting_a_post_removes_its_revisions_and_aliases(ctx):
 
 
 def test_a_failed_delete_keeps_what_plugins_did_in_post_deleted_rolled_back(ctx):
-    from pressmark.web.cache import page_cache
+    from pressmark.web.cache import forget_pages
 
     post = published("Kept in the index")
     # The search plugin drops the post's index row in post_deleted; then the delete fails.
@@ -257,7 +257,7 @@ def test_a_failed_delete_keeps_what_plugins_did_in_post_deleted_rolled_back(ctx)
     db.session.execute(text("DROP TRIGGER refuse_delete"))
     db.session.commit()
     assert db.session.execute(text("SELECT rowid FROM search_index")).scalars().all() == [post.id]
-    page_cache(current_app).clear()
+    forget_pages(current_app)
     html = current_app.test_client().get("/search?q=index").get_data(as_text=True)
     assert '<a href="/posts/kept-in-the-index">' in html
 

@@ -17,7 +17,7 @@ from pressmark.content.models import DRAFT, PUBLISHED, TRASHED, Post, Revision, 
 from pressmark.content.store import PostData, save_post
 from pressmark.extensions import db
 from pressmark.plugin_system.manager import recent_failures
-from pressmark.web.cache import page_cache
+from pressmark.web.cache import forget_pages
 from sqlalchemy import func, select, text
 
 from tests.conftest import PASSWORD, AuthActions, password_hash
@@ -305,7 +305,7 @@ def test_a_future_date_schedules_the_post_until_its_time_comes(author, reader):
     with author.app.app_context():
         db.session.get(Post, post_id).published_at = utcnow() - timedelta(seconds=1)
         db.session.commit()
-    page_cache(author.app).clear()
+    forget_pages(author.app)
     assert reader.get("/posts/tomorrow").status_code == 200
     assert "Tomorrow" in reader.get("/").get_data(as_text=True)
 

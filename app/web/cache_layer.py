@@ -1,0 +1,176 @@
+"""The WSGI layer in front of Flask: cached pages answered before routing runs.
+
+For every request it first checks the ``Host`` (400 for a name the site does not answer
+to). ``GET`` and ``HEAD`` requests are then looked up in the page store; a hit is
+answered here, a 304 when the client's copy is current, in the best encoding the client
+accepts. Nothing of Flask runs for a hit: no routing, no session, no login manager.
+
+A miss goes to Flask. A view offers its answer to the cache by putting the query
+parameters the page reads into ``environ[CACHEABLE]`` (``pressmark.web.cache`` does it);
+a 200 without ``Set-Cookie`` is then stored, compressed once, when the request's query
+string holds only those parameters. Any other query string (``?cb=123``) is answered but
+never stored, so made-up URLs cannot grow memory; the store is bounded by bytes anyway.
+
+Keys are the scheme, the path and the query string; the host joins the key only when
+absolute URLs are not pinned to ``SITE_URL`` (then pages differ per host).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime
+from urllib.parse import parse_qsl
+
+from pressmark.content import generation
+from pressmark.content.models import utcnow
+from pressmark.web.page_store import Entry, PageStore, build_entry, choose_variant, not_modified
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.sansio.utils import host_is_trusted
+
+CACHEABLE = "pressmark.cache.params"
+log = logging.getLogger(__name__)
+
+BAD_HOST_BODY = b"Bad Request: this site does not answer to that host name.\n"
+
+
+class GenerationWatcher:
+    """Keeps a store on the database's content generation, checking at most every
+    ``interval`` seconds; one thread checks while the others carry on serving."""
+
+    def __init__(self, engine: Engine, store: PageStore, interval: float, plugin_set: str):
+        self.engine = engine
+        self.store = store
+        self.interval = interval
+        self.next_publication_at: datetime | None = None
+        self._plugin_set: str | None = plugin_set
+        self._next_check = 0.0
+        self._lock = threading.Lock()
+
+    def maybe_check(self) -> None:
+        if time.monotonic() < self._next_check or not self._lock.acquire(blocking=False):
+            return
+        try:
+            self._next_check = time.monotonic() + self.interval
+            with self.engine.connect() as connection:
+                if self._plugin_set is not None:
+                    generation.note_plugins(connection, self._plugin_set)
+                    self._plugin_set = None
+                state = generation.read(connection)
+            self.next_publication_at = state.next_publication_at
+            if state.generation != self.store.generation:
+                self.store.reset(state.generation)
+        except SQLAlchemyError as error:
+            # A database that is down (or not migrated yet) must not stop cached pages.
+            log.warning("could not read the content generation: %s", error)
+        finally:
+            self._lock.release()
+
+    def invalidate(self) -> None:
+        """This process changed content: drop every page now and re-read the generation
+        on the next request. Pages rendered meanwhile are refused by the store."""
+        self.store.reset(-1)
+        self._next_check = 0.0
+
+    def seconds_until_next_publication(self) -> float | None:
+        if self.next_publication_at is None:
+            return None
+        return max((self.next_publication_at - utcnow()).total_seconds(), 0.0)
+
+
+class PageCacheLayer:
+    """The WSGI middleware. ``inner`` is the Flask app's WSGI callable."""
+
+    def __init__(self, inner, store: PageStore, watcher: GenerationWatcher, *,
+                 pinned: bool, trusted_hosts: list[str]):
+        self.inner = inner
+        self.store = store
+        self.watcher = watcher
+        self.pinned = pinned
+        self.trusted_hosts = trusted_hosts
+
+    def __call__(self, environ, start_response):
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+        if self.trusted_hosts and not host_is_trusted(host, self.trusted_hosts):
+            start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"),
+                                               ("Content-Length", str(len(BAD_HOST_BODY)))])
+            return [BAD_HOST_BODY]
+        method = environ["REQUEST_METHOD"]
+        if method != "GET" and method != "HEAD":
+            return self.inner(environ, start_response)
+        self.watcher.maybe_check()
+        key = self.key(environ, host)
+        entry = self.store.get(key)
+        if entry is not None:
+            return self.answer(entry, environ, start_response, method == "HEAD")
+        return self.fill(key, environ, start_response)
+
+    def key(self, environ, host: str) -> str:
+        where = "" if self.pinned else host.lower()
+        return (f"{environ['wsgi.url_scheme']}://{where}{environ.get('SCRIPT_NAME', '')}"
+                f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}")
+
+    @staticmethod
+    def answer(entry: Entry, environ, start_response, head: bool):
+        variant = choose_variant(entry, environ.get("HTTP_ACCEPT_ENCODING", ""))
+        if not_modified(entry, environ):
+            start_response("304 Not Modified", variant.not_modified_headers)
+            return []
+        start_response(entry.status, variant.headers)
+        return [] if head else [variant.body]
+
+    def fill(self, key: str, environ, start_response):
+        """Let Flask answer; keep the answer when the view offered it and it qualifies."""
+        head = environ["REQUEST_METHOD"] == "HEAD"
+        if head:  # render the full page once; the HEAD answer is its headers
+            environ["REQUEST_METHOD"] = "GET"
+        generation_at_start = self.store.generation
+        captured: list = []
+
+        def capture(status, headers, exc_info=None):
+            if (
+                exc_info is None
+                and CACHEABLE in environ
+                and status.startswith("200")
+                and not any(name.lower() == "set-cookie" for name, _ in headers)
+            ):
+                captured[:] = [status, headers]
+                return _refuse_write
+            return start_response(status, headers, exc_info)
+
+        app_iter = self.inner(environ, capture)
+        if not captured:
+            if head:
+                _close(app_iter)
+                return []
+            return app_iter
+        try:
+            body = b"".join(app_iter)
+        finally:
+            _close(app_iter)
+        status, headers = captured
+        storable = _only_params(environ.get("QUERY_STRING", ""), environ[CACHEABLE])
+        entry = build_entry(status, headers, body, compress=storable)
+        if storable:
+            self.store.put(key, entry, generation_at_start)
+        return self.answer(entry, environ, start_response, head)
+
+
+def _only_params(query: str, params: tuple[str, ...]) -> bool:
+    """True when ``query`` names nothing but ``params``, each at most once."""
+    if not query:
+        return True
+    names = [name for name, _ in parse_qsl(query, keep_blank_values=True)]
+    return len(names) == len(set(names)) and set(names) <= set(params)
+
+
+def _refuse_write(data: bytes) -> None:
+    raise RuntimeError("a cacheable response must be returned, not written")
+
+
+def _close(app_iter) -> None:
+    close = getattr(app_iter, "close", None)
+    if close is not None:
+        close()
