@@ -62,6 +62,9 @@ class DefaultConfig:
     PLUGIN_HOOK_TIMEOUT = 2.0
     # Load plugins installed as packages (entry-point group "pressmark").
     LOAD_ENTRYPOINT_PLUGINS = True
+    # The largest post body (UTF-8 bytes) that can be saved, by the editor and the importer
+    # alike: the one size rule for posts. The request limits below are raised to fit it.
+    MAX_POST_BYTES = 4 * 1024 * 1024
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     # Werkzeug's 500 KB default per form field is too small for a long post body.
     MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
@@ -115,11 +118,27 @@ def load_config(app: Flask, test_config: dict | None) -> None:
             app.config[key[len(ENV_PREFIX) :]] = _parse_env_value(raw)
     if test_config:
         app.config.update(test_config)
+    fit_request_limits_to_posts(app.config)
     if not app.config.get("SECRET_KEY") and not app.config.get("TESTING"):
         raise RuntimeError(
             "No SECRET_KEY: set it in instance/config.py or PRESSMARK_SECRET_KEY "
             "(`pressmark serve` creates one on first start)."
         )
+
+
+def fit_request_limits_to_posts(config) -> None:
+    """Raise the request limits so that the editor can send any post of ``MAX_POST_BYTES``.
+
+    The editor's form is multipart, so the body travels as its own bytes; JSON autosaves may
+    escape some characters, hence twice the size. The whole form may also carry an image.
+    """
+    post = int(config["MAX_POST_BYTES"])
+    field = 2 * post + 64 * 1024
+    whole = field + int(config["UPLOAD_MAX_BYTES"]) + 1024 * 1024
+    if config.get("MAX_FORM_MEMORY_SIZE") is not None:
+        config["MAX_FORM_MEMORY_SIZE"] = max(int(config["MAX_FORM_MEMORY_SIZE"]), field)
+    if config.get("MAX_CONTENT_LENGTH") is not None:
+        config["MAX_CONTENT_LENGTH"] = max(int(config["MAX_CONTENT_LENGTH"]), whole)
 
 
 def write_instance_config(instance_path: str | Path) -> Path:

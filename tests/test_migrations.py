@@ -36,3 +36,18 @@ def test_db_check_command_reports_no_pending_changes(tmp_path):
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     result = runner.invoke(args=["db", "check"])
     assert result.exit_code == 0, result.output
+
+
+def test_tags_of_an_older_database_keep_their_names_as_slugs(tmp_path):
+    """0003 gives each existing tag (whose name was already a slug) that slug."""
+    from sqlalchemy import text
+
+    app = make_test_app(tmp_path, database=tmp_path / "old.sqlite")
+    with app.app_context():
+        upgrade(revision="0002")
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO tags (name) VALUES ('kv-cache'), ('gpu')"))
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(text("SELECT name, slug FROM tags ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [("kv-cache", "kv-cache"), ("gpu", "gpu")]

@@ -22,6 +22,7 @@ from flask import Flask, current_app
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markupsafe import escape
+from pressmark.content.list_indent import CommonMarkListIndentExtension
 from pressmark.content.math import (
     MATHML_ALLOWED_ATTRIBUTES,
     MATHML_TAGS,
@@ -295,6 +296,8 @@ def _base_extensions() -> list:
         markdown.extensions.tables.TableExtension(use_align_attribute=True),
         "footnotes",
         "sane_lists",
+        # Two-space nested lists (CommonMark's rule), as imported posts are written.
+        CommonMarkListIndentExtension(),
         "attr_list",
         markdown.extensions.codehilite.CodeHiliteExtension(
             css_class="highlight", guess_lang=False, wrapcode=True

@@ -16,11 +16,11 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import unicodedata
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
 from pressmark.extensions import db
+from slugify import slugify as _transliterating_slugify
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -71,11 +71,35 @@ def page_path(slug: str) -> str:
 def slugify(text: str, max_length: int = 80) -> str:
     """Lowercase ASCII words joined by hyphens: "Ünïcode: KV 101" -> "unicode-kv-101".
 
-    Accented letters keep their base letter; other characters separate words.
+    Letters of every script are transliterated (python-slugify with text-unidecode):
+    "Привет, мир" -> "privet-mir", "机器学习" -> "ji-qi-xue-xi". Other characters separate
+    words. Slugs stay ASCII so that every URL is the same string in every tool.
     """
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:max_length].rstrip("-")
+    return _transliterating_slugify(str(text), max_length=max_length)
+
+
+# Characters that carry meaning in tag names ("C++", "C#", "AT&T") are spelt out in the
+# tag's slug, so such tags do not merge with "C".
+TAG_SLUG_REPLACEMENTS = [["+", " plus "], ["#", " sharp "], ["&", " and "], ["@", " at "]]
+
+
+def tag_slug(name: str) -> str:
+    """The URL form of a tag's display name: "C++" -> "c-plus-plus", "パイソン" -> "haison".
+
+    A name with nothing to transliterate (emoji alone) gets a slug from its hash, so no tag
+    is ever lost for want of a slug.
+    """
+    slug = _transliterating_slugify(
+        str(name), max_length=60, replacements=TAG_SLUG_REPLACEMENTS
+    )
+    if not slug and str(name).strip():
+        slug = "tag-" + hashlib.sha256(str(name).strip().encode()).hexdigest()[:10]
+    return slug
+
+
+def tag_display_name(name: str) -> str:
+    """A tag's display name as written, with runs of white space made one space."""
+    return " ".join(str(name).split())[:80]
 
 
 post_tags = Table(
@@ -114,10 +138,16 @@ class Topic(db.Model):
 
 
 class Tag(db.Model):
+    """A tag: ``name`` as the author writes it ("C++", "パイソン"), ``slug`` in its URL.
+
+    Two names with one slug ("Python", "python") are one tag; the first name is kept.
+    """
+
     __tablename__ = "tags"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(80), unique=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
 
     posts: Mapped[list[Post]] = relationship(secondary=post_tags, back_populates="tags")
 
@@ -233,8 +263,13 @@ class Post(db.Model):
 
     @property
     def tag_word(self) -> str:
-        """The first tag, shown beside the year in compact listings."""
+        """The first tag's display name, shown beside the year in compact listings."""
         return self.tags[0].name if self.tags else ""
+
+    @property
+    def first_tag(self) -> Tag | None:
+        """The first tag (its ``slug`` links to its page), or ``None``."""
+        return self.tags[0] if self.tags else None
 
     @classmethod
     def visible(cls):
@@ -378,7 +413,7 @@ class Revision(db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
     topic_slug: Mapped[str | None] = mapped_column(String(80))
-    tags: Mapped[str] = mapped_column(Text, default="")  # comma-separated names
+    tags: Mapped[str] = mapped_column(Text, default="")  # comma-separated display names
     featured: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(20), default=DRAFT)
     published_at: Mapped[datetime | None] = mapped_column()

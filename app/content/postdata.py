@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from pressmark.content.models import DRAFT, Tag, Topic, slugify
+from pressmark.content.models import DRAFT, Tag, Topic, tag_display_name, tag_slug
 from pressmark.extensions import db
 from sqlalchemy import select
 
@@ -46,13 +46,15 @@ def normalise_newlines(text: str | None) -> str:
 
 
 def normalise_tags(names: list[str]) -> list[str]:
-    """Tags are lowercase slugs, unique, in the order given."""
-    seen: list[str] = []
+    """Tag display names, tidied, one per slug ("Python" and "python" are one tag), in the
+    order given."""
+    seen: dict[str, str] = {}
     for name in names:
-        tag = slugify(str(name), max_length=60)
-        if tag and tag not in seen:
-            seen.append(tag)
-    return seen
+        display = tag_display_name(name)
+        slug = tag_slug(display)
+        if slug and slug not in seen:
+            seen[slug] = display
+    return list(seen.values())
 
 
 def split_tags(raw: str) -> list[str]:
@@ -122,13 +124,15 @@ def get_or_create_topic(slug: str) -> Topic:
 
 
 def get_or_create_tags(names: list[str]) -> list[Tag]:
-    """The tags named ``names``, in that order, creating the missing ones."""
-    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    """The tags for display ``names``, found by slug, in that order; a missing tag is
+    created with the name as given."""
+    slugs = [tag_slug(name) for name in names]
+    existing = {t.slug: t for t in db.session.scalars(select(Tag).where(Tag.slug.in_(slugs)))}
     tags = []
-    for name in names:
-        tag = existing.get(name)
+    for name, slug in zip(names, slugs, strict=True):
+        tag = existing.get(slug)
         if tag is None:
-            tag = Tag(name=name)
+            tag = existing[slug] = Tag(slug=slug, name=name)
             db.session.add(tag)
         tags.append(tag)
     return tags

@@ -29,6 +29,7 @@ from pressmark.content.models import (
     User,
     post_tags,
     slugify,
+    tag_slug,
     utcnow,
 )
 from pressmark.content.postdata import PostData, data_from_post, data_from_revision
@@ -69,6 +70,12 @@ def validate(data: PostData, post: Post | None) -> PostData:
         errors["title"] = "A title is required."
     elif len(data.title) > 300:
         errors["title"] = "A title can be at most 300 characters."
+    limit = int(current_app.config["MAX_POST_BYTES"])
+    size = len(data.body.encode("utf-8"))
+    if size > limit:
+        errors["body"] = (
+            f"The text is {_mib(size)}; a post can be at most {_mib(limit)} (MAX_POST_BYTES)."
+        )
     data.slug = data.slug or slugify(data.title)
     if not SLUG_RE.match(data.slug) or len(data.slug) > 120:
         errors["slug"] = (
@@ -95,6 +102,10 @@ def validate(data: PostData, post: Post | None) -> PostData:
     if errors:
         raise ValidationError(errors)
     return data
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MiB"
 
 
 def snapshot(post: Post, user: User | None, kind: str) -> Revision:
@@ -176,11 +187,11 @@ def save_post(
 
 
 def _store_tag_order(post: Post, names: list[str]) -> None:
-    by_name = {t.name: t.id for t in post.tags}
+    by_slug = {t.slug: t.id for t in post.tags}
     for position, name in enumerate(names):
         db.session.execute(
             update(post_tags)
-            .where(post_tags.c.post_id == post.id, post_tags.c.tag_id == by_name[name])
+            .where(post_tags.c.post_id == post.id, post_tags.c.tag_id == by_slug[tag_slug(name)])
             .values(position=position)
         )
 

@@ -98,11 +98,12 @@ def with_listing_data(query):
 
 
 def public_tag_or_404(name: str) -> tuple[Tag, Select]:
-    """The tag called ``name`` and a select of the visible posts carrying it, newest first.
+    """The tag whose slug is ``name`` and a select of the visible posts carrying it, newest
+    first.
 
     404 unless a visible post carries it: a tag only drafts carry is not public.
     """
-    tag = db.session.scalar(select(Tag).where(Tag.name == name))
+    tag = db.session.scalar(select(Tag).where(Tag.slug == name))
     if tag is None:
         abort(404)
     query = Post.visible().join(post_tags).where(post_tags.c.tag_id == tag.id)
@@ -197,7 +198,9 @@ def topic(slug: str):
 def tag(name: str):
     tag, query = public_tag_or_404(name)
     pagination = paginate(with_listing_data(query))
-    return render_page("list.html", pagination=pagination, tag=tag, heading=f"Tagged “{name}”")
+    return render_page(
+        "list.html", pagination=pagination, tag=tag, heading=f"Tagged “{tag.name}”"
+    )
 
 
 @bp.route("/archive")

@@ -50,7 +50,7 @@ def _feeds_for(request: Request, context: Mapping[str, Any]) -> list[tuple[str, 
         return [(topic.name, "feeds.topic", {"slug": topic.slug}), site]
     if request.endpoint == "public.tag" and context.get("tag") is not None:
         tag = context["tag"]
-        return [(f"#{tag.name}", "feeds.tag", {"name": tag.name}), site]
+        return [(f"#{tag.name}", "feeds.tag", {"name": tag.slug}), site]
     return [site]
 
 

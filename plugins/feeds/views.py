@@ -70,8 +70,8 @@ def tag(name: str, fmt: str) -> Response:
             query,
             title=f"Tagged “{tag.name}” · {current_app.config['SITE_TITLE']}",
             description=f"Posts tagged “{tag.name}” on {current_app.config['SITE_TITLE']}.",
-            home_path=url_for("public.tag", name=tag.name),
-            urls={f: url_for("feeds.tag", name=tag.name, fmt=f) for f in FORMATS},
+            home_path=url_for("public.tag", name=tag.slug),
+            urls={f: url_for("feeds.tag", name=tag.slug, fmt=f) for f in FORMATS},
         ),
     )
 

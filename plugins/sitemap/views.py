@@ -54,7 +54,7 @@ def _sitemap() -> bytes:
         if post.topic_id is not None:
             by_topic[post.topic_id] = max(by_topic.get(post.topic_id, changed), changed)
         for tag in post.tags:
-            by_tag[tag.name] = max(by_tag.get(tag.name, changed), changed)
+            by_tag[tag.slug] = max(by_tag.get(tag.slug, changed), changed)
     # Every topic page exists, even one with nothing published yet (then without lastmod).
     for topic in db.session.scalars(select(Topic).order_by(Topic.position, Topic.name)):
         urls.append((url_for("public.topic", slug=topic.slug), by_topic.get(topic.id)))

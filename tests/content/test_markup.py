@@ -194,3 +194,32 @@ def test_an_embed_in_a_heading_follows_it_and_stays_out_of_the_toc(app):
     heading = r'<h2 id="s-try-it">Try it<a [^>]*>#</a></h2>\s*<form class="echo"'
     assert re.search(heading, first.html)
     assert first.html == second.html  # the heading's id does not depend on the render
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- a\n  - b\n    - c\n- d\n",  # two spaces, as Hugo, Jekyll and GitHub write them
+        "- a\n    - b\n        - c\n- d\n",  # four, as Python-Markdown wants them
+        "* a\n\t* b\n\t\t* c\n* d\n",  # tabs
+    ],
+)
+def test_nested_lists_nest_the_way_commonmark_reads_them(render, text):
+    html = render(text).html
+    assert html == (
+        "<ul>\n<li>a<ul>\n<li>b<ul>\n<li>c</li>\n</ul>\n</li>\n</ul>\n</li>\n<li>d</li>\n</ul>"
+    )
+
+
+def test_an_ordered_list_nests_at_its_own_text_column(render):
+    html = render("1. one\n   - inner\n     1. deeper\n2. two\n").html
+    assert html == (
+        "<ol>\n<li>one<ul>\n<li>inner<ol>\n<li>deeper</li>\n</ol>\n</li>\n</ul>\n</li>\n"
+        "<li>two</li>\n</ol>"
+    )
+
+
+def test_list_paragraphs_and_code_outside_lists_are_unchanged(render):
+    html = render("- a\n\n  more of a\n- b\n\nAfter.\n\n    code\n").html
+    assert "<li>\n<p>a</p>\n<p>more of a</p>\n</li>\n<li>\n<p>b</p>\n</li>" in html
+    assert "<p>After.</p>" in html and "<code>code\n</code></pre>" in html

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from pressmark.content.models import Post, slugify, utcnow
+from pressmark.content.models import Post, Tag, slugify, tag_slug, utcnow
 from pressmark.content.store import PostData, save_post
 from pressmark.extensions import db
 from sqlalchemy import select
@@ -16,6 +16,8 @@ from sqlalchemy import select
         ("  Ünïcode & symbols!! ", "unicode-symbols"),
         ("Go 1.18 generics", "go-1-18-generics"),
         ("---", ""),
+        ("Привет, мир", "privet-mir"),
+        ("机器学习", "ji-qi-xue-xi"),
     ],
 )
 def test_slugify(title, slug):
@@ -52,3 +54,29 @@ def test_tags_keep_the_authors_order(app):
         assert [t.name for t in post.tags] == ["alpha", "zeta"]
         first = db.session.scalar(select(Post).where(Post.title == "First"))
         assert first.tag_word == "zeta"
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [("C++", "c-plus-plus"), ("C#", "c-sharp"), ("C", "c"), ("パイソン", "haison"),
+     ("Machine Learning", "machine-learning"), ("AT&T", "at-and-t")],
+)
+def test_tag_slugs_spell_out_symbols_and_transliterate(name, slug):
+    assert tag_slug(name) == slug
+
+
+def test_an_emoji_tag_still_gets_a_stable_slug():
+    assert tag_slug("🙂") == tag_slug("🙂")
+    assert tag_slug("🙂").startswith("tag-")
+
+
+def test_tags_keep_their_display_names_and_stay_distinct(app):
+    with app.app_context():
+        post = save_post(PostData(title="Langs", body="x", tags=["C++", "C#", "C", "パイソン"]))
+        assert [(t.name, t.slug) for t in post.tags] == [
+            ("C++", "c-plus-plus"), ("C#", "c-sharp"), ("C", "c"), ("パイソン", "haison")]
+        other = save_post(PostData(title="Other", body="x", tags=["c++", "Python ", "python"]))
+        # One tag per slug: "c++" is the existing "C++", "python" the "Python" just given.
+        assert [(t.name, t.slug) for t in other.tags] == [
+            ("C++", "c-plus-plus"), ("Python", "python")]
+        assert db.session.query(Tag).count() == 5

@@ -61,7 +61,7 @@ def test_every_save_keeps_a_full_revision(ctx):
     first, second = post.revisions
     assert (first.kind, first.version, first.title, first.body) == ("save", 1, "One", "a\nb")
     assert (first.tags, first.topic_slug, first.summary, first.user_id) == (
-        "gpu,kv-cache", "notes", "s", user.id)
+        "GPU,kv cache", "notes", "s", user.id)
     assert (second.version, second.title, second.tags) == (2, "Two", "")
     assert post.version == 2
 

@@ -263,7 +263,8 @@ def test_new_post_form_is_valid_and_saving_a_draft_keeps_a_revision(author, read
                             topic="notes")
     post = author.post(post_id)
     assert (post.status, post.slug, post.version) == (DRAFT, "hello-kv-cache", 1)
-    assert [t.name for t in post.tags] == ["gpu", "kv-cache"]
+    assert [t.name for t in post.tags] == ["GPU", "kv cache"]
+    assert [t.slug for t in post.tags] == ["gpu", "kv-cache"]
     assert post.topic.slug == "notes"
     [revision] = author.revisions(post_id)
     assert (revision.kind, revision.body) == ("save", "First words.")
@@ -670,13 +671,35 @@ def test_a_failing_plugin_event_does_not_stop_the_save(author):
 
 def test_a_request_over_the_size_limit_gets_a_clear_413(author):
     html = author.page("/editor/new")
-    big = b"x" * (8 * 1024 * 1024 + 10)
+    big = b"x" * (author.app.config["MAX_CONTENT_LENGTH"] + 10)
     response = author.client.post("/editor/new", data={"csrf_token": csrf_token(html),
                                                        "title": "Big", "body": big.decode()})
     assert response.status_code == 413
     assert "too large" in response.get_data(as_text=True)
     with author.app.app_context():
         assert db.session.scalar(select(func.count(Post.id))) == 0
+
+
+def test_a_post_of_max_post_bytes_saves_in_the_editor_and_a_larger_one_is_refused(author):
+    """The importer and the editor share MAX_POST_BYTES: a long imported post stays editable."""
+    limit = author.app.config["MAX_POST_BYTES"]
+    assert limit >= 2 * 1024 * 1024
+    body = ("Ünïcode text. " * (limit // 16))[: limit // 2] + "\n"
+    body += "x" * (limit - len(body.encode()))
+
+    def send(path, **fields):  # multipart, as the editor's form is
+        data = author.form(path) | fields | {"action": "save"}
+        return author.client.post(path, data=data, content_type="multipart/form-data")
+
+    response = send("/editor/new", title="Long", body=body)
+    assert response.status_code == 303, response.status_code
+    post_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    assert author.post(post_id).body == body
+    response = send(f"/editor/{post_id}", body=body + "y")
+    assert response.status_code == 400, response.status_code
+    html = response.get_data(as_text=True)
+    assert "MAX_POST_BYTES" in html
+    assert author.post(post_id).body == body
 
 
 # --- valid HTML ------------------------------------------------------------------------------

@@ -162,6 +162,23 @@ def test_tag_page_lists_tagged_posts(demo_client):
     assert '<link rel="canonical" href="http://localhost/tags/kv-cache">' in html
 
 
+def test_tags_named_alike_have_their_own_pages_under_their_display_names(app, client):
+    with app.app_context():
+        for title, tag in (("Templates", "C++"), ("LINQ", "C#"), ("Pointers", "C"),
+                           ("Snakes", "パイソン")):
+            save_post(PostData(title=title, body="x", tags=[tag], status="published",
+                               published_at=utcnow() - timedelta(days=1)))
+    for path, title, heading in (("/tags/c-plus-plus", "Templates", "Tagged “C++”"),
+                                 ("/tags/c-sharp", "LINQ", "Tagged “C#”"),
+                                 ("/tags/c", "Pointers", "Tagged “C”"),
+                                 ("/tags/haison", "Snakes", "Tagged “パイソン”")):
+        text = page_text(client.get(path).get_data(as_text=True))
+        assert title in text and heading in text
+        assert {"Templates", "LINQ", "Pointers", "Snakes"} - {title} & set(text.split()) == set()
+    post = client.get("/posts/templates").get_data(as_text=True)
+    assert '<a href="/tags/c-plus-plus">#C++</a>' in post
+
+
 def test_drafts_and_scheduled_posts_are_hidden_until_their_time(app, client):
     with app.app_context():
         save_post(PostData(title="Draft one", body="x"))
