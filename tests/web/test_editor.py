@@ -688,8 +688,12 @@ def test_a_post_of_max_post_bytes_saves_in_the_editor_and_a_larger_one_is_refuse
     body += "x" * (limit - len(body.encode()))
 
     def send(path, **fields):  # multipart, as the editor's form is
-        data = author.form(path) | fields | {"action": "save"}
-        return author.client.post(path, data=data, content_type="multipart/form-data")
+        from werkzeug.test import encode_multipart
+
+        boundary, data = encode_multipart(author.form(path) | fields | {"action": "save"})
+        return author.client.post(
+            path, data=data, content_type=f"multipart/form-data; boundary={boundary}"
+        )
 
     response = send("/editor/new", title="Long", body=body)
     assert response.status_code == 303, response.status_code
