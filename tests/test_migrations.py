@@ -39,12 +39,12 @@ def test_db_check_command_reports_no_pending_changes(tmp_path):
 
 
 def test_tags_of_an_older_database_keep_their_names_as_slugs(tmp_path):
-    """0003 gives each existing tag (whose name was already a slug) that slug."""
+    """0004 gives each existing tag (whose name was already a slug) that slug."""
     from sqlalchemy import text
 
     app = make_test_app(tmp_path, database=tmp_path / "old.sqlite")
     with app.app_context():
-        upgrade(revision="0002")
+        upgrade(revision="0003")
         with db.engine.begin() as connection:
             connection.execute(text("INSERT INTO tags (name) VALUES ('kv-cache'), ('gpu')"))
         upgrade()

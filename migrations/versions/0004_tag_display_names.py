@@ -1,7 +1,7 @@
 """Tags keep their display name ("C++", "パイソン") and get a URL slug of their own.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-01 20:45:00
 
 Before this revision a tag's ``name`` was already a lowercase slug, so each existing tag's
@@ -11,8 +11,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0003'
-down_revision = '0002'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
