@@ -54,7 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
 
     from pressmark.plugin_system import admin as plugin_cli
-    from pressmark.web import auth, author_flag
+    from pressmark.web import assets, auth, author_flag
     from pressmark.web.editor import views as editor
 
     app.register_blueprint(public.bp)
@@ -68,6 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         for blueprint in group:
             app.register_blueprint(blueprint)
     public.init_app(app)
+    assets.init_app(app)
     cli.init_app(app)
     app.pm.hook.register_commands(cli=app.cli)
 

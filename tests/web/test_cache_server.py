@@ -2,7 +2,9 @@
 bounded memory, refused hosts, and several processes kept coherent by the database."""
 
 import gzip
+import re
 import time
+from pathlib import Path
 
 import brotli
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from tests.servers import Browser, Server, create_author, pressmark, site_env
 
 SITE = "blog.example.com"
+STATIC = Path(__file__).resolve().parents[2] / "app" / "static"
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +138,19 @@ def test_a_save_through_one_process_shows_through_another_within_1_5_s(tmp_path)
     finally:
         first.stop()
         second.stop()
+
+
+def test_static_assets_are_fingerprinted_and_immutable(site):
+    page = site.get("/", Host=SITE).text
+    href = re.search(r'href="(/static/site\.css\?v=[0-9a-f]{12})"', page).group(1)
+    css = site.get(href, Host=SITE, Accept_Encoding="gzip")
+    assert css.status == 200 and css.headers["Content-Type"].startswith("text/css")
+    assert css.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert css.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(css.body) == (STATIC / "site.css").read_bytes()
+    # An outdated or missing fingerprint still gets the file, but only briefly cached.
+    for stale in ("/static/site.css?v=000000000000", "/static/site.css"):
+        answer = site.get(stale, Host=SITE)
+        assert answer.status == 200 and "immutable" not in answer.headers["Cache-Control"]
+    assert site.get("/static/../config.py", Host=SITE).status == 404
+    assert site.get("/static/missing.css", Host=SITE).status == 404
