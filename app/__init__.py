@@ -29,12 +29,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from pressmark import cli, config, migrations, security
     from pressmark.extensions import configure_sqlite, csrf, db, login_manager, migrate
     from pressmark.plugin_system import manager as plugins
-    from pressmark.web import cache, public
+    from pressmark.web import cache, converters, public
 
     config.load_config(app, test_config)
     # Private: it holds the secret key, the database and the uploads.
     os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
 
+    converters.init_app(app)
     db.init_app(app)
     configure_sqlite(app)
     migrate.init_app(

@@ -7,6 +7,7 @@ site for saves, kills and restarts.)
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import socket
@@ -58,7 +59,7 @@ class LiveServer:
             PRESSMARK_LOGIN_FAILURE_DELAY="0",
         )
         for key, value in settings.items():
-            env[f"PRESSMARK_{key}"] = value if isinstance(value, str) else _json(value)
+            env[f"PRESSMARK_{key}"] = value if isinstance(value, str) else json.dumps(value)
         self.env = env
 
     def start(self) -> LiveServer:
@@ -107,6 +108,9 @@ class Response:
     @property
     def text(self) -> str:
         return self.body.decode("utf-8", "replace")
+
+    def json(self):
+        return json.loads(self.text)
 
     def csrf_token(self) -> str:
         match = TOKEN_RE.search(self.text)
@@ -167,6 +171,26 @@ class HttpClient:
         )
         return f"{scheme}://{host}"
 
+    def post_multipart(self, path: str, fields: dict[str, str], **kwargs) -> Response:
+        """POST ``fields`` as ``multipart/form-data``, the way the editor's form is sent."""
+        boundary = "----pressmark-test-" + os.urandom(8).hex()
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+            f"{value}\r\n"
+            for name, value in fields.items()
+        ]
+        body = ("".join(parts) + f"--{boundary}--\r\n").encode()
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}",
+                   **kwargs.pop("headers", {})}
+        return self.request("POST", path, body=body, headers=headers, **kwargs)
+
+    def post_json(self, path: str, payload, token: str, **kwargs) -> Response:
+        """POST ``payload`` as JSON with the CSRF token in a header, as editor.js does."""
+        headers = {"Content-Type": "application/json", "Accept": "application/json",
+                   "X-CSRFToken": token, **kwargs.pop("headers", {})}
+        return self.request("POST", path, body=json.dumps(payload).encode(), headers=headers,
+                            **kwargs)
+
     def get(self, path: str, **kwargs) -> Response:
         return self.request("GET", path, **kwargs)
 
@@ -183,8 +207,3 @@ class HttpClient:
         referer = {"Referer": self.origin + "/auth/login"}
         return self.post("/auth/login", data=data, headers=referer)
 
-
-def _json(value) -> str:
-    import json
-
-    return json.dumps(value)

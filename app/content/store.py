@@ -47,6 +47,14 @@ class ValidationError(ValueError):
         self.errors = errors
 
 
+class PostGoneError(LookupError):
+    """The post was deleted (forever) while the caller was editing it."""
+
+    def __init__(self, post_id: int | None):
+        super().__init__(f"post {post_id} was deleted meanwhile")
+        self.post_id = post_id
+
+
 class StaleSaveError(RuntimeError):
     """The post changed since the caller loaded it (its version moved on)."""
 
@@ -62,20 +70,41 @@ def post_path(slug: str) -> str:
     return f"/posts/{slug}"
 
 
+def describe_bytes(size: int) -> str:
+    """``2 MiB``, ``512 KiB``, ``900 bytes``: a size as people read it."""
+    for unit, factor in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.3g} {unit}"
+    return f"{size} bytes"
+
+
+def size_problem(body: str) -> str | None:
+    """Why ``body`` is too large to be a post, or None.
+
+    The one size limit for posts, however they arrive (editor form, autosave, preview,
+    import): ``MAX_POST_BYTES`` bytes of Markdown, UTF-8 encoded, newlines as LF.
+    """
+    limit = int(current_app.config["MAX_POST_BYTES"])
+    size = len(postdata.normalise_newlines(body).encode("utf-8", "surrogatepass"))
+    if size <= limit:
+        return None
+    return (
+        f"The body is {describe_bytes(size)}; a post can be at most {describe_bytes(limit)} "
+        "(MAX_POST_BYTES). Nothing was saved: shorten it, or split it into several posts."
+    )
+
+
 def validate(data: PostData, post: Post | None) -> PostData:
     """Check and normalise ``data``; raise ``ValidationError`` with every problem found."""
     errors: dict[str, str] = {}
     data = postdata.clean(data)
+    too_large = size_problem(data.body)
+    if too_large:
+        errors["body"] = too_large
     if not data.title:
         errors["title"] = "A title is required."
     elif len(data.title) > 300:
         errors["title"] = "A title can be at most 300 characters."
-    limit = int(current_app.config["MAX_POST_BYTES"])
-    size = len(data.body.encode("utf-8"))
-    if size > limit:
-        errors["body"] = (
-            f"The text is {_mib(size)}; a post can be at most {_mib(limit)} (MAX_POST_BYTES)."
-        )
     data.slug = data.slug or slugify(data.title)
     if not SLUG_RE.match(data.slug) or len(data.slug) > 120:
         errors["slug"] = (
@@ -104,10 +133,6 @@ def validate(data: PostData, post: Post | None) -> PostData:
     return data
 
 
-def _mib(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MiB"
-
-
 def snapshot(post: Post, user: User | None, kind: str) -> Revision:
     """A revision holding every field of ``post`` as it is now."""
     revision = Revision(post=post, user=user, kind=kind, version=post.version)
@@ -125,7 +150,9 @@ def save_post(
 ) -> Post:
     """Create or update a post from ``data`` and commit, or change nothing and raise.
 
-    - ``ValidationError`` for bad fields, ``StaleSaveError`` when ``loaded_version`` is given
+    - ``ValidationError`` for bad fields (a body over ``MAX_POST_BYTES`` too),
+      ``PostGoneError`` when the post is deleted meanwhile, ``StaleSaveError`` when
+      ``loaded_version`` is given
       and the post has moved past it (also when another process saves between our read and
       our write: the UPDATE is guarded by the version, see ``Post.__mapper_args__``).
     - Renaming the slug of a published post keeps the old path as an alias.
@@ -177,7 +204,7 @@ def save_post(
         db.session.rollback()
         current = db.session.get(Post, post_id)
         if current is None:
-            raise ValidationError({"version": "This post was deleted meanwhile."}) from None
+            raise PostGoneError(post_id) from None
         raise StaleSaveError(current, loaded_version or 0) from None
     except Exception:
         db.session.rollback()
@@ -245,11 +272,15 @@ def autosave(
     Contract: the post itself is not touched (no new version, nothing published, no plugin
     event), and ``data`` is not validated, because half-typed text must be kept as typed.
     Returns ``None`` when ``data`` says the same as the post (there is nothing to keep).
+    The one check made is the size limit (``ValidationError`` over ``MAX_POST_BYTES``).
     Consecutive autosaves by the same user from the same loaded version update one
     revision, so history shows one autosave per editing session, holding its latest text.
     ``base_version`` (the version the form was loaded from) is stored as the revision's
     ``version``.
     """
+    too_large = size_problem(data.body)
+    if too_large:
+        raise ValidationError({"body": too_large})
     if postdata.same_content(postdata.of_post(post), postdata.of_data(data)):
         return None
     base = base_version if base_version is not None else post.version

@@ -18,6 +18,7 @@ show the form again, filled in, with nothing saved.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -53,6 +54,7 @@ from pressmark.content.models import (
 )
 from pressmark.content.wordcheck import describe_loss, lost_words
 from pressmark.extensions import db, login_manager
+from pressmark.web.converters import sql_int
 from pressmark.web.editor import uploads
 from pressmark.web.editor.forms import (
     ACTIONS,
@@ -87,6 +89,10 @@ KIND_LABELS = {
     "restore": "Restored",
     "import": "Imported",
 }
+GONE = (
+    "This post no longer exists: it was deleted forever while you were editing it. Your "
+    "text is below, in a new post: save it to keep it."
+)
 SAVE_FAILED = (
     "The save failed because of a server error, and nothing was changed. Your text is "
     "still in the form below: try again, or copy it somewhere safe."
@@ -121,13 +127,19 @@ def author() -> User:
 
 
 def get_post(post_id: int) -> Post:
+    """The post, or a 404 (in JSON for scripts)."""
     post = db.session.get(Post, post_id)
     if post is None:
+        if wants_json():
+            abort(Response(json.dumps({"error": "There is no such post."}), 404,
+                           mimetype="application/json"))
         abort(404)
     return post
 
 
 def get_revision(post: Post, revision_id: int | None) -> Revision | None:
+    """The revision of ``post`` with this id, or None (also for ids no database can hold)."""
+    revision_id = sql_int(revision_id)
     if revision_id is None:
         return None
     revision = db.session.get(Revision, revision_id)
@@ -245,9 +257,10 @@ def new():
 
 @bp.route("/<int:post_id>", methods=["GET", "POST"])
 def edit(post_id: int):
-    post = get_post(post_id)
     if request.method == "POST":
-        return handle_form(post)
+        post = db.session.get(Post, post_id)
+        return handle_form(post) if post is not None else render_gone()
+    post = get_post(post_id)
     revision = get_revision(post, request.args.get("revision", type=int))
     if revision is not None:
         return render_form(
@@ -258,6 +271,13 @@ def edit(post_id: int):
         )
     preview = Rendered(post.body_html, post.toc_html, post.word_count)
     return render_form(post, values_from_post(post), preview=preview)
+
+
+def render_gone(values: FormValues | None = None):
+    """410: the post was deleted while the author edited it. The author's text comes back
+    in the new-post form, so one click on Save keeps it as a new post."""
+    values = values if values is not None else values_from_form(request.form)
+    return render_form(None, values, status=410, errors={"form": GONE})
 
 
 def handle_form(post: Post | None):
@@ -293,6 +313,10 @@ def handle_form(post: Post | None):
             f"Image uploaded and added at the end of the body as {stored.markdown(alt)}."
         )
     if action in (PREVIEW, UPLOAD):
+        too_large = content.size_problem(values["body"])
+        if too_large:
+            return render_form(post, values, status=400, errors={"body": too_large},
+                               version=form_version, notices=notices)
         notices.append("Nothing is saved yet.")
         return render_form(
             post, values, preview=render_markdown(values["body"]), notices=notices,
@@ -308,6 +332,8 @@ def handle_form(post: Post | None):
                            notices=notices)
     except content.StaleSaveError as exc:
         return render_conflict(exc.post, values, loaded_version)
+    except content.PostGoneError:
+        return render_gone(values)
     except SQLAlchemyError:
         log.exception("saving post %s failed", post.id if post else "(new)")
         return render_form(post, values, status=500, errors={"form": SAVE_FAILED},
@@ -369,10 +395,23 @@ def render_conflict(current: Post, values: FormValues, loaded_version: int | Non
 
 @bp.route("/preview", methods=["POST"])
 def preview():
-    """The body rendered by the publishing pipeline, as an HTML fragment for the page."""
+    """The body rendered by the publishing pipeline, as an HTML fragment for the page.
+
+    Takes form data or a JSON object ``{"body": ...}``; anything else is a 400, a body over
+    ``MAX_POST_BYTES`` a 413 (JSON ``error`` for scripts, the message as a fragment else).
+    """
     body = request.form.get("body", "")
     if request.is_json:
-        body = str((request.get_json(silent=True) or {}).get("body", ""))
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict):
+            return jsonify(error='Send the body as a JSON object: {"body": "..."}.'), 400
+        body = str(payload.get("body", ""))
+    too_large = content.size_problem(body)
+    if too_large:
+        if wants_json():
+            return jsonify(error=too_large), 413
+        return Response(render_template("editor/error_fragment.html", message=too_large),
+                        413, mimetype="text/html")
     html = render_template("editor/_preview.html", preview=render_markdown(body))
     return Response(html, mimetype="text/html")
 
@@ -386,17 +425,24 @@ def autosave(post_id: int):
 
     Accepts JSON (from ``fetch``) or form data (from ``navigator.sendBeacon`` when the tab
     closes). Answers JSON: ``saved``, ``revision`` (its id or null), ``saved_at`` and
-    ``stale`` (true when the post was saved elsewhere since the form was loaded).
+    ``stale`` (true when the post was saved elsewhere since the form was loaded). Errors are
+    JSON too: 400 for a body that is not an object, 410 (``gone``, ``new_post_url``) when
+    the post was deleted meanwhile, 413 over ``MAX_POST_BYTES``.
     """
-    post = get_post(post_id)
+    post = db.session.get(Post, post_id)
+    if post is None:
+        return jsonify(error=GONE, gone=True, saved=False, new_post_url=url_for(".new")), 410
     payload = request.get_json(silent=True) if request.is_json else request.form
-    if not isinstance(payload, dict) and not hasattr(payload, "get"):
-        return jsonify(error="Send the form's fields as a JSON object."), 400
+    if not isinstance(payload, dict) and not hasattr(payload, "getlist"):
+        return jsonify(error="Send the form's fields as a JSON object.", saved=False), 400
     values = values_from_form(payload)
     base_version = parse_version(payload.get("version"))
-    revision = content.autosave(
-        post, autosave_data(values, post), user=author(), base_version=base_version
-    )
+    try:
+        revision = content.autosave(
+            post, autosave_data(values, post), user=author(), base_version=base_version
+        )
+    except content.ValidationError as exc:
+        return jsonify(error=" ".join(exc.errors.values()), saved=False), 413
     return jsonify(
         saved=revision is not None,
         revision=revision.id if revision else None,
@@ -577,16 +623,13 @@ def upload():
 
 
 def too_large(error: RequestEntityTooLarge):
-    """413 anywhere: uploads are the only big requests, so say what the limits are."""
+    """413 anywhere: say what the limits are (the request limits follow from these two)."""
     config = current_app.config
+    post = content.describe_bytes(int(config["MAX_POST_BYTES"]))
     image = uploads.describe_size(int(config["UPLOAD_MAX_BYTES"]))
-    limits = [f"images can be at most {image}"]
-    if config.get("MAX_CONTENT_LENGTH"):
-        limits.append(f"a whole form {uploads.describe_size(int(config['MAX_CONTENT_LENGTH']))}")
-    if config.get("MAX_FORM_MEMORY_SIZE"):
-        limits.append(f"a text field {uploads.describe_size(int(config['MAX_FORM_MEMORY_SIZE']))}")
     message = (
-        f"That was too large to receive: {', '.join(limits)}. "
+        f"That was too large to receive: a post can be at most {post}, and images can be "
+        f"at most {image}. "
         "Nothing was saved: go back, and your text should still be in the form."
     )
     if wants_json() or request.path == url_for("editor.upload"):
