@@ -16,6 +16,7 @@ from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from pressmark import create_app
 from pressmark.config import write_instance_config
 from pressmark.plugin_system.admin import plugin_group
+from pressmark.workers import PIN_DEFAULT, Supervisor, default_worker_count, listen_socket
 from sqlalchemy import func, select
 
 
@@ -58,6 +59,18 @@ main.add_command(plugin_group)
     help="Octal permissions of the Unix socket (the proxy's group needs read and write).",
 )
 @click.option("--threads", default=4, show_default=True, type=int, help="Worker threads.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Server processes sharing the socket (default: the number of CPUs).",
+)
+@click.option(
+    "--pin/--no-pin",
+    default=PIN_DEFAULT,
+    show_default=True,
+    help="Bind each worker process to one CPU.",
+)
 @click.option("--no-demo", is_flag=True, help="Do not load demo content into an empty site.")
 @click.pass_context
 def serve(
@@ -67,9 +80,11 @@ def serve(
     unix_socket: str | None,
     unix_socket_perms: str,
     threads: int,
+    workers: int | None,
+    pin: bool,
     no_demo: bool,
 ) -> None:
-    """Set up the site if needed and serve it with waitress.
+    """Set up the site if needed and serve it with waitress, in one process per CPU.
 
     Behind a reverse proxy set ``PROXY_COUNT`` (and ``PROXY_ADDRESS`` when the proxy is on
     another machine): waitress then takes the client's address, the scheme and the host from
@@ -92,15 +107,43 @@ def serve(
         if "trusted_proxy" in proxy
         else ""
     )
-    click.echo(f"pressmark is serving {app.config['SITE_TITLE']!r} at {where}{trust}")
-    sys.stdout.flush()
-    waitress.serve(
-        app,
-        threads=threads,
-        ident="pressmark",
-        **listen_options(host, port, unix_socket, unix_socket_perms),
-        **proxy,
+    workers = workers or default_worker_count()
+    click.echo(
+        f"pressmark is serving {app.config['SITE_TITLE']!r} at {where}{trust}"
+        f" ({workers} worker{'s' if workers > 1 else ''} of {threads} threads)"
     )
+    sys.stdout.flush()
+    if workers == 1:
+        waitress.serve(
+            app,
+            threads=threads,
+            ident="pressmark",
+            **listen_options(host, port, unix_socket, unix_socket_perms),
+            **proxy,
+        )
+        return
+    serve_workers(app, workers, pin, threads, proxy,
+                  listen_socket(host, port, unix_socket, unix_socket_perms))
+
+
+def serve_workers(app: Flask, count: int, pin: bool, threads: int, proxy: dict,
+                  sock) -> None:
+    """Run ``count`` waitress processes on ``sock`` until SIGTERM or SIGINT."""
+    import waitress
+    from pressmark.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()  # no connection may be shared across fork()
+
+    def serve_worker(index: int) -> None:
+        with app.app_context():
+            db.engine.dispose(close=False)
+        server = waitress.create_server(
+            app, sockets=[sock], threads=threads, ident="pressmark", **proxy
+        )
+        server.run()
+
+    Supervisor(serve_worker, count, pin=pin).run()
 
 
 LOOPBACK_NAMES = ["localhost", "127.0.0.1", "::1", "[::1]"]

@@ -51,6 +51,8 @@ class Server:
     """``pressmark serve`` on a free loopback port; ``stop()`` ends it with SIGTERM."""
 
     def __init__(self, env: dict[str, str], *args: str, wait: float = 120):
+        if "--workers" not in args:  # one process unless a test is about several
+            args = (*args, "--workers", "1")
         self.port = free_port()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pressmark.cli", "serve", "--port", str(self.port), *args],

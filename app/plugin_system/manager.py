@@ -509,6 +509,18 @@ _deadlines: _Deadlines | None = None
 _deadlines_lock = threading.Lock()
 
 
+def _forget_deadlines_after_fork() -> None:
+    """A forked worker (``pressmark serve --workers``) inherits the pool but not its
+    threads: it must build its own."""
+    global _deadlines, _deadlines_lock
+    _deadlines = None
+    _deadlines_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_deadlines_after_fork)
+
+
 def _get_deadlines() -> _Deadlines:
     global _deadlines
     with _deadlines_lock:
