@@ -29,7 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from pressmark import cli, config, migrations, security
     from pressmark.extensions import configure_sqlite, csrf, db, login_manager, migrate
     from pressmark.plugin_system import manager as plugins
-    from pressmark.web import cache, converters, public
+    from pressmark.web import cache, converters, pages, public
 
     config.load_config(app, test_config)
     # Private: it holds the secret key, the database and the uploads.
@@ -68,7 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for group in app.pm.hook.register_blueprints(app=app):
         for blueprint in group:
             app.register_blueprint(blueprint)
-    public.init_app(app)
+    pages.init_app(app)
     assets.init_app(app)
     cli.init_app(app)
     app.pm.hook.register_commands(cli=app.cli)

@@ -67,7 +67,7 @@ def plugins_json():
 @login_required
 def report():
     """The author's view: plugins, and what failed recently with its traceback."""
-    from pressmark.web.public import render_page
+    from pressmark.web.pages import render_page
 
     failures = recent_failures(current_app)
     body = render_page(

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from flask import Request
 from markupsafe import Markup
-from pressmark import hookimpl
-from pressmark.plugin_system.manager import plugin_asset_url
+from pressmark.api import hookimpl, plugin_asset_url
 
 NAME = "archive-focus"
 CSS_FILE = "archive-focus.css"

@@ -9,8 +9,7 @@ works without JavaScript; ``static/calculators.js`` recomputes live through
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Request
-from pressmark import hookimpl
-from pressmark.plugin_system.manager import plugin_asset_url
+from pressmark.api import hookimpl, plugin_asset_url
 from pressmark.plugins.calculators.base import (
     Calculator,
     Evaluation,

@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 from flask import Flask
-from pressmark.plugin_system.manager import call_isolated_by_plugin, record_failure
+from pressmark.api import call_isolated_by_plugin, record_failure
 from pressmark.plugins.calculators.base import Calculator
 
 log = logging.getLogger(__name__)

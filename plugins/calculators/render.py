@@ -12,8 +12,7 @@ from collections.abc import Mapping
 
 from flask import Flask, current_app
 from markupsafe import Markup
-from pressmark.content.markup import embed_notice
-from pressmark.plugin_system.manager import record_failure
+from pressmark.api import embed_notice, record_failure
 from pressmark.plugins.calculators.base import GENERAL, WAS_PREFIX, Calculator, Evaluation, evaluate
 from pressmark.plugins.calculators.registry import calculators, owner
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from markupsafe import Markup
+from pressmark.api import render_page
 from pressmark.plugins.calculators.base import Calculator, Evaluation, evaluate
 from pressmark.plugins.calculators.registry import calculators, get_calculator
 from pressmark.plugins.calculators.render import URL_PREFIX, render_form, report_failure
-from pressmark.web.public import render_page
 
 bp = Blueprint("calculators", __name__, url_prefix=URL_PREFIX)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Request, current_app, url_for
 from markupsafe import Markup
-from pressmark import hookimpl
+from pressmark.api import hookimpl
 from pressmark.plugins.feeds.build import FORMATS
 
 DEFAULT_LIMIT = 20

@@ -13,12 +13,11 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
+from pressmark.api import absolute_url, cached_response, last_change, public_tag_or_404
 from pressmark.content.models import Post, Topic
 from pressmark.extensions import db
 from pressmark.plugins.feeds.build import FORMATS, Entry, Feed
 from pressmark.plugins.feeds.html import absolutize_urls
-from pressmark.web.cache import cached_response, last_change
-from pressmark.web.public import absolute_url, public_tag_or_404
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 

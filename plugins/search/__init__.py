@@ -13,9 +13,8 @@ import logging
 
 import click
 from flask import Blueprint, Flask, Request, render_template
-from pressmark import hookimpl
+from pressmark.api import hookimpl, plugin_asset_url
 from pressmark.extensions import db
-from pressmark.plugin_system.manager import plugin_asset_url
 from pressmark.plugins.search.backends import current_backend
 from pressmark.plugins.search.views import PLUGIN_NAME
 from sqlalchemy import inspect

@@ -8,12 +8,11 @@ on every paginated page of the site.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, request
+from pressmark.api import page_number, record_failure, render_page
 from pressmark.content.models import Post, utcnow
 from pressmark.extensions import db
-from pressmark.plugin_system.manager import record_failure
 from pressmark.plugins.search.backends import Results, current_backend
 from pressmark.plugins.search.query import MAX_QUERY_CHARS, parse
-from pressmark.web.public import page_number, render_page
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Request, url_for
 from markupsafe import Markup
-from pressmark import hookimpl
+from pressmark.api import hookimpl
 
 
 @hookimpl

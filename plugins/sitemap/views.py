@@ -12,11 +12,10 @@ import math
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, redirect, url_for
+from pressmark.api import absolute_url, cached_response, post_at_old_path
 from pressmark.content.models import Post, Topic
 from pressmark.extensions import db
 from pressmark.plugins.sitemap import render
-from pressmark.web.cache import cached_response
-from pressmark.web.public import absolute_url, post_at_old_path
 from sqlalchemy import select
 from sqlalchemy.orm import load_only, selectinload
 

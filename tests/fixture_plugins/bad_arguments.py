@@ -1,6 +1,6 @@
 """A plugin whose hook asks for an argument the spec does not have."""
 
-from pressmark import hookimpl
+from pressmark.api import hookimpl
 
 
 @hookimpl

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pressmark import hookimpl
+from pressmark.api import hookimpl
 
 
 class BrokenPluginError(RuntimeError):

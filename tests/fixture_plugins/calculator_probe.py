@@ -4,7 +4,7 @@ It returns a plain marker object rather than a real ``Calculator``, so it is reg
 after ``create_app`` and never reaches the calculators plugin's own start-up checks.
 """
 
-from pressmark import hookimpl
+from pressmark.api import hookimpl
 
 MARKER = object()
 

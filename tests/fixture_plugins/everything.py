@@ -13,7 +13,7 @@ from flask import Blueprint, current_app
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markupsafe import escape
-from pressmark import hookimpl
+from pressmark.api import hookimpl
 
 __version__ = "1.2.3"
 

@@ -1,6 +1,6 @@
 """A plugin with a misspelt hook name: the app must refuse to start, naming it."""
 
-from pressmark import hookimpl
+from pressmark.api import hookimpl
 
 
 @hookimpl

@@ -1,6 +1,6 @@
 """A directory plugin that takes the name of a built-in one."""
 
-from pressmark import hookimpl
+from pressmark.api import hookimpl
 
 
 @hookimpl

@@ -1,6 +1,6 @@
 """A plugin whose start-up check fails: the app must not start."""
 
-from pressmark import hookimpl
+from pressmark.api import hookimpl
 
 
 @hookimpl

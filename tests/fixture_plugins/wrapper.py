@@ -1,6 +1,6 @@
 """A plugin that wraps an isolated hook, which isolation cannot support."""
 
-from pressmark import hookimpl
+from pressmark.api import hookimpl
 
 
 @hookimpl(wrapper=True)

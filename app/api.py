@@ -1,0 +1,61 @@
+"""The supported surface for plugins: ``from pressmark.api import ...``.
+
+Plugins, the built-in ones included, import only this module, the models
+(``pressmark.content.models``) and the extensions (``pressmark.extensions``). Every name in
+``__all__`` keeps its meaning and signature across minor versions (docs/plugins.md);
+anything else in pressmark may change without notice.
+
+- Hooks: ``hookimpl`` marks an implementation (third-party plugins may equally create
+  ``pluggy.HookimplMarker("pressmark")``, which is the same marker).
+- Pages: ``render_page`` renders a template that extends ``base.html`` with every plugin's
+  template variables and head fragments; ``absolute_url`` puts a path on the site's URL.
+- Assets: ``plugin_asset_url`` is the cache-busted URL of a file in a plugin's ``static/``.
+- Caching: ``cached_response`` answers from the page cache, with validators and 304s;
+  ``last_change`` is when anything readers see last changed.
+- Requests: ``page_number`` reads ``?page=N`` strictly (404 otherwise); ``positive_int``
+  parses a number the same way without the 404.
+- Lookups: ``public_tag_or_404`` (a tag readers may see, with its visible posts) and
+  ``post_at_old_path`` (the visible post a legacy URL or former slug addressed).
+- Embeds: ``embed_notice`` is the visible, harmless notice for an embed that failed.
+- Failures: ``record_failure`` logs a failure under a plugin's name and shows it to the
+  author; ``call_isolated`` and ``call_isolated_by_plugin`` call a hook (a plugin's own,
+  say) implementation by implementation, recording failures instead of raising.
+"""
+
+from __future__ import annotations
+
+from pressmark.content.markup import embed_notice
+from pressmark.plugin_system.hookspecs import PROJECT_NAME, hookimpl
+from pressmark.plugin_system.manager import (
+    call_isolated,
+    call_isolated_by_plugin,
+    plugin_asset_url,
+    record_failure,
+)
+from pressmark.web.cache import cached_response, last_change
+from pressmark.web.pages import (
+    absolute_url,
+    page_number,
+    positive_int,
+    post_at_old_path,
+    public_tag_or_404,
+    render_page,
+)
+
+__all__ = [
+    "PROJECT_NAME",
+    "absolute_url",
+    "cached_response",
+    "call_isolated",
+    "call_isolated_by_plugin",
+    "embed_notice",
+    "hookimpl",
+    "last_change",
+    "page_number",
+    "plugin_asset_url",
+    "positive_int",
+    "post_at_old_path",
+    "public_tag_or_404",
+    "record_failure",
+    "render_page",
+]

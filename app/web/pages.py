@@ -1,0 +1,158 @@
+"""The page toolkit: what every page, core or plugin, is built with.
+
+``render_page`` (templates with the plugins' variables and head fragments),
+``absolute_url``, strict page numbers and pagination, the lookups that answer 404 (a public
+tag, a post by an old path), the template helpers (``slot``, ``canonical_url``), and the
+error pages (404 with its redirects from old paths, 500). Reader views are in
+``pressmark.web.public``; plugins reach this module through ``pressmark.api``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, abort, current_app, g, redirect, render_template, request, url_for
+from jinja2 import pass_context
+from markupsafe import Markup
+from pressmark.content.models import Alias, Post, Tag, post_tags, utcnow
+from pressmark.extensions import db
+from pressmark.plugin_system.manager import call_isolated, render_fragments
+from sqlalchemy import Select, select
+
+
+def absolute_url(path: str) -> str:
+    """``path`` on the site's base URL (``SITE_URL`` if set, else the request's host)."""
+    base = current_app.config.get("SITE_URL") or request.host_url
+    return base.rstrip("/") + path
+
+
+def render_page(template_name: str, **context: Any) -> str:
+    """Render a page with the plugins' extra template variables and head fragments."""
+    # pluggy calls the last-registered plugin first; applying in reverse lets it win.
+    found = call_isolated("extra_template_vars", template_name=template_name, request=request)
+    for extra in reversed(found):
+        context.update(extra)
+    context["plugin_head"] = render_fragments("extra_head", request=request, context=context)
+    return render_template(template_name, **context)
+
+
+MAX_PAGE = 1_000_000
+
+
+def positive_int(raw: str | None, maximum: int = MAX_PAGE) -> int | None:
+    """``raw`` as an int in 1..maximum when it is plain ASCII digits, else None.
+
+    (``str.isdigit`` accepts "²" and unbounded lengths, which ``int()`` or the database
+    then reject with a 500.)
+    """
+    if raw is None or not re.fullmatch(r"[0-9]{1,9}", raw):
+        return None
+    value = int(raw)
+    return value if 1 <= value <= maximum else None
+
+
+def page_number() -> int:
+    """The ``?page=N`` argument (1 when absent); anything but a sane page number is a 404.
+
+    The page then depends on ``page``, so the page cache keys it on that parameter.
+    """
+    g.setdefault("cache_params", set()).add("page")
+    page = positive_int(request.args.get("page", "1"))
+    if page is None:
+        abort(404)
+    return page
+
+
+def paginate(query, per_page: int | None = None):
+    """Paginate ``query``; a page past the end (other than an empty first page) is a 404."""
+    page = page_number()
+    per_page = per_page or current_app.config["POSTS_PER_PAGE"]
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    if page > 1 and page > pagination.pages:
+        abort(404)
+    return pagination
+
+
+def public_tag_or_404(name: str) -> tuple[Tag, Select]:
+    """The tag whose slug is ``name`` and a select of the visible posts carrying it, newest
+    first.
+
+    404 unless a visible post carries it: a tag only drafts carry is not public.
+    """
+    tag = db.session.scalar(select(Tag).where(Tag.slug == name))
+    if tag is None:
+        abort(404)
+    query = Post.visible().join(post_tags).where(post_tags.c.tag_id == tag.id)
+    if db.session.scalar(query.limit(1)) is None:
+        abort(404)
+    return tag, query
+
+
+# --- errors and old paths ------------------------------------------------------------------------
+
+
+def post_at_old_path(*paths: str) -> Post | None:
+    """The visible post that one of ``paths`` (legacy URLs, former slugs) used to address.
+
+    A post readers cannot see yet stays hidden, so an old URL never reveals its new slug.
+    """
+    alias = db.session.scalar(select(Alias).where(Alias.path.in_(paths)))
+    return alias.post if alias is not None and alias.post.is_visible else None
+
+
+def not_found(error):
+    """Answer an old path with 301 to its post; otherwise render the 404 page."""
+    path = request.path
+    moved = post_at_old_path(*{path, path.rstrip("/"), path + "/"} - {""})
+    if moved is not None:
+        target = url_for("public.post", slug=moved.slug)
+        query = request.query_string.decode("latin-1")
+        return redirect(f"{target}?{query}" if query else target, code=301)
+    return render_page("404.html"), 404
+
+
+def health():
+    """Liveness and database check for load balancers: 200 when the database answers."""
+    db.session.execute(select(1))
+    return {"status": "ok"}
+
+
+def server_error(error):
+    return render_template("500.html"), 500
+
+
+# --- template helpers ----------------------------------------------------------------------------
+
+
+@pass_context
+def slot(context: Mapping[str, Any], name: str) -> Markup:
+    """``{{ slot("post_after_body") }}``: the fragments plugins return for that slot."""
+    return render_fragments("render_slot", slot=name, request=request, context=context)
+
+
+def canonical_url() -> str:
+    """This page's canonical URL: the path, plus ``?page=N`` beyond the first page."""
+    page = positive_int(request.args.get("page"))
+    query = f"?page={page}" if page and page > 1 else ""
+    return absolute_url(request.path + query)
+
+
+def init_app(app: Flask) -> None:
+    """Error pages, /-/health, the favicon, and the template helpers every page uses."""
+    app.add_url_rule("/-/health", "health", health)
+    app.add_url_rule(
+        "/favicon.ico",
+        "favicon",
+        lambda: redirect(url_for("static", filename="favicon.svg"), code=301),
+    )
+    app.register_error_handler(404, not_found)
+    app.register_error_handler(500, server_error)
+    app.jinja_env.globals.update(slot=slot, canonical_url=canonical_url, absolute_url=absolute_url)
+
+    @app.context_processor
+    def plugin_assets():
+        css = [u for group in call_isolated("extra_css_urls", request=request) for u in group]
+        js = [u for group in call_isolated("extra_js_urls", request=request) for u in group]
+        return {"plugin_css_urls": css, "plugin_js_urls": js, "now": utcnow()}
