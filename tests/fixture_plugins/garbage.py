@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
-from pressmark import hookimpl
+from pressmark.api import hookimpl
 
 
 class _Explodes(Postprocessor):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from pressmark import hookimpl
+from pressmark.api import hookimpl
 
 RELEASE = threading.Event()
 HANG_SECONDS = 30
