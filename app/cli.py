@@ -241,7 +241,27 @@ def rerender_command() -> None:
     click.echo(f"Rendered {rerender_all()} posts.")
 
 
+@click.group("demo")
+def demo_group() -> None:
+    """Demo content for trying pressmark out and for benchmarks."""
+
+
+@demo_group.command("generate")
+@with_appcontext
+@click.option("--posts", "count", type=click.IntRange(min=1), required=True,
+              help="How many posts to add.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="Seed of the text generator: the same seed builds the same site.")
+def generate_command(count: int, seed: int) -> None:
+    """Add realistic generated posts (code, tables, calculators, topics, tags, aliases)."""
+    from pressmark.content.generated import generate_posts
+
+    total = generate_posts(count, seed=seed)
+    click.echo(f"Added {count} posts; the site has {total}.")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_group)
     for command in (import_command, export_command, init_command, rerender_command):
         app.cli.add_command(command)
 
