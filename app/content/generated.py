@@ -35,9 +35,10 @@ SUBJECTS = ["KV cache", "batching", "tensor parallelism", "quantization", "prefi
 ANGLES = ["in practice", "under load", "at scale", "from first principles", "on one GPU",
           "for latency", "for throughput", "the hard way", "revisited", "explained",
           "measured", "on a budget"]
-WORDS = ("model token latency throughput memory cache batch request GPU kernel tensor layer "
-         "attention queue budget scheduler replica shard prefix context window precision "
-         "bandwidth compute cluster node service trace profile metric estimate").split()
+WORDS = ["model", "token", "latency", "throughput", "memory", "cache", "batch", "request",
+         "GPU", "kernel", "tensor", "layer", "attention", "queue", "budget", "scheduler",
+         "replica", "shard", "prefix", "context", "window", "precision", "bandwidth",
+         "compute", "cluster", "node", "service", "trace", "profile", "metric", "estimate"]
 TAGS = ["llm", "gpu", "cuda", "python", "go", "rust", "kubernetes", "latency", "memory",
         "quantization", "batching", "attention", "serving", "benchmarks", "cost", "agents",
         "scheduling", "networking", "storage", "observability", "triton", "vllm", "pytorch",
