@@ -60,6 +60,8 @@ class DefaultConfig:
     # Seconds a plugin's page fragment, asset list, template variables, registry or embed
     # may take before it is left out and recorded as a failure (0: no limit).
     PLUGIN_HOOK_TIMEOUT = 2.0
+    # Serve /-/plugins.json to anyone (otherwise only to signed-in authors).
+    PLUGIN_LIST_PUBLIC = False
     # Load plugins installed as packages (entry-point group "pressmark").
     LOAD_ENTRYPOINT_PLUGINS = True
     # The largest post body (UTF-8 bytes) that can be saved, by the editor and the importer

@@ -8,6 +8,7 @@ only (``pressmark.serving``), so ``request.is_secure`` is already right when HST
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -39,6 +40,10 @@ def init_app(app: Flask) -> None:
     def set_security_headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if "Cache-Control" not in response.headers and current_user.is_authenticated:
+            # A page made while signed in (search, calculators, ...) may show what only the
+            # author sees: browsers may keep it, shared caches never.
+            response.headers["Cache-Control"] = "private, no-cache"
         if request.is_secure:
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"

@@ -10,6 +10,17 @@ def test_security_headers_on_every_page(demo_client):
     assert "<script>" not in response.get_data(as_text=True)
 
 
+def test_pages_made_for_a_signed_in_author_are_private(app, client, auth):
+    paths = ["/search?q=cache", "/-/calculators/", "/-/health"]
+    auth.login()
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == "private, no-cache", path
+    # Pages that are the same for everyone keep their public caching.
+    assert client.get("/posts").headers["Cache-Control"].startswith("public")
+
+
 def test_every_template_is_free_of_inline_scripts_styles_and_handlers():
     import re
     from pathlib import Path

@@ -2,7 +2,8 @@
 
 - ``pressmark plugins [--json] [--tracebacks]``: every plugin, its hooks and recent failures;
 - ``pressmark plugin new NAME [DIR]``: scaffold a pip-installable plugin package;
-- ``/-/plugins.json``: the plugin list (no failures) as JSON, for machines;
+- ``/-/plugins.json``: the plugin list (no failures) as JSON, for machines: signed-in
+  authors only, unless ``PLUGIN_LIST_PUBLIC`` makes it public;
 - ``/editor/plugins``: the same list and the recent failures with tracebacks, for the
   signed-in author.
 """
@@ -15,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, abort, current_app, jsonify
 from flask.cli import with_appcontext
-from flask_login import login_required
+from flask_login import current_user, login_required
 from pressmark.plugin_system.manager import plugin_infos, recent_failures
 
 bp = Blueprint("plugins", __name__)
@@ -56,10 +57,21 @@ def group_failures(failures: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @bp.route("/-/plugins.json")
 def plugins_json():
-    """The list of plugins: name, source, version, enabled, hooks, static URL prefix."""
+    """The list of plugins: name, source, version, enabled, hooks, static URL prefix.
+
+    Public only when ``PLUGIN_LIST_PUBLIC`` is true: which plugins (and versions) a site
+    runs tells an attacker what to try. Otherwise signed-in authors get it, privately, and
+    everyone else a 404, as if it did not exist.
+    """
+    public = bool(current_app.config.get("PLUGIN_LIST_PUBLIC"))
+    if not public and not current_user.is_authenticated:
+        abort(404)
     response = jsonify([info.as_dict() for info in plugin_infos(current_app)])
-    response.cache_control.public = True
-    response.cache_control.max_age = 60
+    if public:
+        response.cache_control.public = True
+        response.cache_control.max_age = 60
+    else:
+        response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -102,6 +102,7 @@ def test_plugins_command_without_failures(tmp_path):
 
 
 def test_plugins_json_lists_plugins_without_failures_or_paths(broken_app):
+    broken_app.config["PLUGIN_LIST_PUBLIC"] = True
     response = broken_app.test_client().get("/-/plugins.json")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
@@ -112,6 +113,20 @@ def test_plugins_json_lists_plugins_without_failures_or_paths(broken_app):
         assert set(plugin) == {"name", "source", "version", "enabled", "hooks", "static"}
     assert "Traceback" not in response.get_data(as_text=True)
     assert broken_app.instance_path not in response.get_data(as_text=True)
+    assert "public" in response.headers["Cache-Control"]
+
+
+def test_plugins_json_is_for_signed_in_authors_unless_made_public(broken_app):
+    from tests.conftest import AuthActions
+
+    assert broken_app.config["PLUGIN_LIST_PUBLIC"] is False
+    client = broken_app.test_client()
+    assert client.get("/-/plugins.json").status_code == 404
+    AuthActions(broken_app, client).login()
+    response = client.get("/-/plugins.json")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "everything" in {p["name"] for p in response.get_json()}
 
 
 # --- /editor/plugins ------------------------------------------------------------------------------

@@ -454,6 +454,7 @@ def test_disabling_a_directory_plugin_from_the_environment(tmp_path, demo_copy, 
     app = build_app(tmp_path, "everything", database=demo_copy)
     assert "everything-slot" not in get_page(app, "/")
     assert app.test_client().get("/-/everything").status_code == 404
+    app.config["PLUGIN_LIST_PUBLIC"] = True
     listed = {p["name"]: p for p in app.test_client().get("/-/plugins.json").get_json()}
     assert listed["everything"]["enabled"] is False
 
