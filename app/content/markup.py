@@ -74,7 +74,7 @@ SOURCE_TAG_RE = re.compile(
 # A tag the HTML parser reads the way it looks, or a closed comment. Anything else that
 # starts with "<" (an unclosed quote, a tag with no ">") would make the parser swallow the
 # text after it, so it is shown as text instead.
-_ATTRIBUTE = r"""\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?"""
+_ATTRIBUTE = r"""\s+[^\s"'>/=<&]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?"""
 HTML_TAG_RE = re.compile(
     rf"<(?P<name>[A-Za-z][A-Za-z0-9]*)(?:{_ATTRIBUTE})*\s*/?>"
     r"|</(?P<close>[A-Za-z][A-Za-z0-9]*)\s*>"
@@ -244,13 +244,27 @@ def _escape_source_tag(match: re.Match) -> str:
 def escape_stray_tags(html: str) -> str:
     """Show as text every ``<`` that does not start a well-formed, allowed tag or a closed
     comment, so the HTML parser in the sanitiser never reads past it into the author's text
-    (as it does after ``<style>``, ``<xmp>``, ``<plaintext>`` or an unclosed quote)."""
+    (as it does after ``<style>``, ``<xmp>``, ``<plaintext>`` or an unclosed quote).
+
+    MathML and HTML do not mix: inside ``<math>`` only MathML tags are kept, and outside it
+    only HTML ones, since an HTML tag in MathML makes the parser leave the formula and drop
+    what it held.
+    """
+    math_depth = 0
 
     def keep_or_escape(match: re.Match) -> str:
-        name = match.group("name") or match.group("close")
-        if match.group("comment") or (name and name.lower() in ALLOWED_TAGS):
+        nonlocal math_depth
+        if match.group("comment"):
             return match.group(0)
-        return escape(match.group(0))
+        name = (match.group("name") or match.group("close") or "").lower()
+        allowed = name in ALLOWED_TAGS and (name == "math" or (name in MATHML_TAGS) == (
+            math_depth > 0
+        ))
+        if not allowed:
+            return escape(match.group(0))
+        if name == "math" and not match.group(0).endswith("/>"):
+            math_depth = max(0, math_depth + (-1 if match.group("close") else 1))
+        return match.group(0)
 
     return HTML_TAG_RE.sub(keep_or_escape, html)
 

@@ -105,7 +105,8 @@ def validate(data: PostData, post: Post | None) -> PostData:
         errors["title"] = "A title is required."
     elif len(data.title) > 300:
         errors["title"] = "A title can be at most 300 characters."
-    data.slug = data.slug or slugify(data.title)
+    if not data.slug:
+        data.slug = free_slug(slugify(data.title) or "post", post)
     if not SLUG_RE.match(data.slug) or len(data.slug) > 120:
         errors["slug"] = (
             "A slug uses lowercase letters, digits and single hyphens (at most 120 characters)."
@@ -131,6 +132,24 @@ def validate(data: PostData, post: Post | None) -> PostData:
     if errors:
         raise ValidationError(errors)
     return data
+
+
+def _slug_taken(slug: str, post: Post | None) -> bool:
+    clash = db.session.scalar(select(Post).where(Post.slug == slug))
+    if clash is not None and clash is not post:
+        return True
+    alias = db.session.scalar(select(Alias).where(Alias.path == post_path(slug)))
+    return alias is not None and alias.post is not post
+
+
+def free_slug(base: str, post: Post | None = None) -> str:
+    """``base``, or ``base-2``, ``base-3``... : the first that no other post uses as its slug
+    or old address. For a slug the author did not type: one they typed is checked, and a
+    clash is reported, never renamed."""
+    slug, number = base, 2
+    while _slug_taken(slug, post):
+        slug, number = f"{base}-{number}", number + 1
+    return slug
 
 
 def snapshot(post: Post, user: User | None, kind: str) -> Revision:
