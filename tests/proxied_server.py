@@ -57,6 +57,8 @@ class LiveServer:
             PRESSMARK_SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}",
             PRESSMARK_LOAD_ENTRYPOINT_PLUGINS="false",
             PRESSMARK_LOGIN_FAILURE_DELAY="0",
+            # The names the test's proxy forwards, and the loopback address it connects to.
+            PRESSMARK_TRUSTED_HOSTS=json.dumps(["blog.example.com", "127.0.0.1", "localhost"]),
         )
         for key, value in settings.items():
             env[f"PRESSMARK_{key}"] = value if isinstance(value, str) else json.dumps(value)
@@ -77,7 +79,8 @@ class LiveServer:
                 return self
             except OSError:
                 if self.process.poll() is not None:
-                    raise RuntimeError(self.process.stdout.read()) from None
+                    output, _ = self.process.communicate()
+                    raise RuntimeError(output) from None
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("the server did not answer within 90 s")
