@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from pressmark import create_app
 from pressmark.config import write_instance_config
+from pressmark.content.importers import CONFLICT_POLICIES, FORMATS
 from pressmark.plugin_system.admin import plugin_group
 from pressmark.workers import PIN_DEFAULT, Supervisor, default_worker_count, listen_socket
 from sqlalchemy import func, select
@@ -189,35 +190,63 @@ def prepare_site(load_demo: bool = True) -> None:
 
 @click.command("import")
 @with_appcontext
-@click.argument("directory", type=click.Path(exists=True, file_okay=False))
-def import_command(directory: str) -> None:
-    """Import Markdown files with front matter from DIRECTORY."""
-    from pressmark.content.importer import import_directory
+@click.argument("source", type=click.Path(exists=True))
+@click.option("--from", "source_format", type=click.Choice(FORMATS),
+              help="The source's format (detected when not given).")
+@click.option("--dry-run", is_flag=True, help="Check everything and report; write nothing.")
+@click.option("--on-conflict", type=click.Choice(CONFLICT_POLICIES), default="rename",
+              show_default=True,
+              help="When a different post already has the slug: give the new one a suffix, "
+              "skip it, or update the existing post.")
+@click.option("--permalink", metavar="PATTERN",
+              help="The old site's URL pattern, e.g. '/:year/:month/:day/:slug/': each "
+              "post's old URL becomes an alias.")
+def import_command(source: str, source_format: str | None, dry_run: bool, on_conflict: str,
+                   permalink: str | None) -> None:
+    """Import posts from SOURCE: a Hugo, Jekyll, Pelican, Eleventy, Zola or Markdown folder,
+    or a WordPress (.xml) or Ghost (.json) export file.
 
-    report = import_directory(directory)
-    for name in report.imported:
-        click.echo(f"imported {name}")
-    for name in report.skipped:
-        click.echo(f"skipped  {name} (a post with this slug exists)")
-    for name, reason in report.errors:
-        click.echo(f"error    {name}: {reason}", err=True)
-    click.echo(
-        f"{len(report.imported)} imported, {len(report.skipped)} skipped, "
-        f"{len(report.errors)} failed."
-    )
-    if report.errors:
+    Every file is reported as imported, updated, skipped or failed, with the reason; the
+    exit status is 1 when any file failed.
+    """
+    from pressmark.content.importers import SourceError, import_source
+    from pressmark.web.editor.uploads import UploadError, store_upload
+
+    def store_image(path):
+        try:
+            with open(path, "rb") as fh:
+                return store_upload(fh).url
+        except UploadError as exc:
+            raise ValueError(f"{path.name}: {exc}") from exc
+
+    try:
+        report = import_source(source, source_format, dry_run=dry_run,
+                               on_conflict=on_conflict, permalink=permalink,
+                               store_image=store_image)
+    except SourceError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(f"Importing {source} as {report.source_format}.")
+    for line in report.lines:
+        click.echo(str(line), err=line.outcome == "failed")
+        for note in line.notes:
+            click.echo(f"         note: {note}", err=line.outcome == "failed")
+    click.echo(report.totals())
+    if report.failed:
         sys.exit(1)
 
 
 @click.command("export")
 @with_appcontext
 @click.argument("directory", type=click.Path(file_okay=False))
-def export_command(directory: str) -> None:
-    """Export every post as Markdown with front matter into DIRECTORY."""
-    from pressmark.content.importer import export_directory
+@click.option("--with-history", is_flag=True,
+              help="Also write every revision to history.jsonl (see docs/import.md).")
+def export_command(directory: str, with_history: bool) -> None:
+    """Export every post, topic and upload into DIRECTORY, in the format import reads."""
+    from pressmark.content.importers.export import export_directory
 
-    count = export_directory(directory)
-    click.echo(f"Exported {count} posts to {directory}.")
+    count = export_directory(directory, with_history=with_history)
+    extra = " with their history" if with_history else ""
+    click.echo(f"Exported {count} posts{extra} to {directory}.")
 
 
 @click.command("init")

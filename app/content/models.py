@@ -198,6 +198,8 @@ class Post(db.Model):
     # The part number within the series; parts are ordered by it, then by date.
     series_position: Mapped[int | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    # The post's language when it is not the site's (a translation): a BCP 47 tag or "".
+    language: Mapped[str] = mapped_column(String(35), default="", server_default="")
     # Status to return to when a trashed post is restored.
     status_before_trash: Mapped[str | None] = mapped_column(String(20))
     published_at: Mapped[datetime | None] = mapped_column()

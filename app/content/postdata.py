@@ -373,7 +373,7 @@ class PostData:
     """The fields of a post as the outside world gives them (editor form, front matter).
 
     Fields with a ``PostField`` are the ones the author edits and revisions keep, in the
-    order the author sees them in a diff. The last three are given only by the importer.
+    order the author sees them in a diff. The last four are given only by the importer.
     """
 
     title: str = _field(PostField("Title", max_length=300))
@@ -390,6 +390,8 @@ class PostData:
     aliases: list[str] = field(default_factory=list)
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # The post's language (a BCP 47 tag such as "fr"; "" = the site's); None keeps it.
+    language: str | None = None
 
 
 def _post_fields() -> tuple[PostField, ...]:

@@ -12,6 +12,7 @@ kind ``"autosave"`` holding the author's unsaved form.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from flask import current_app
@@ -166,6 +167,7 @@ def save_post(
     user: User | None = None,
     loaded_version: int | None = None,
     kind: str = "save",
+    before_commit: Callable[[Post], None] | None = None,
 ) -> Post:
     """Create or update a post from ``data`` and commit, or change nothing and raise.
 
@@ -178,6 +180,10 @@ def save_post(
     - Every save stores a ``Revision`` of kind ``kind`` ("save", "restore", "import").
     - Plugin events fire inside the transaction (see ``pressmark.plugin_system.hookspecs``).
     - On any error the session is rolled back: the post and its revisions are unchanged.
+    - ``before_commit(post)``, when given, runs after every field is written and before the
+      revision is taken, inside the transaction (the importer sets what no form edits
+      there: a page flag, a series, a trashed post's previous status); if it raises,
+      nothing is saved.
     """
     post_id = post.id if post is not None else None
     try:
@@ -195,6 +201,8 @@ def save_post(
         if data.status == PUBLISHED and data.published_at is None:
             data.published_at = post.published_at or utcnow().replace(microsecond=0)
         postdata.write_post(post, data)
+        if data.language is not None:
+            post.language = data.language
         rendered = render_markdown(data.body)
         post.body_html = rendered.html
         post.toc_html = rendered.toc_html
@@ -211,6 +219,9 @@ def save_post(
             delete(Alias).where(Alias.post_id == post.id, Alias.path == post_path(post.slug))
         )
         _store_tag_order(post, data.tags)
+        if before_commit is not None:
+            before_commit(post)
+            db.session.flush()
         db.session.add(snapshot(post, user, kind))
         db.session.flush()
         call_isolated("post_updated", post=post)

@@ -80,6 +80,28 @@ def register_embeds(app: Flask) -> Mapping[str, Callable[..., str]]:
 
 
 @hookspec
+def register_import_converters(app: Flask) -> Mapping[str, Callable[..., str | None]]:
+    """Return a mapping of tag name to converter for ``pressmark import``.
+
+    While importing, each Hugo shortcode (``{{< name ... >}}``, ``{{% name ... %}}``),
+    Liquid or Nunjucks tag (``{% name ... %}``), Zola shortcode (``{{ name(...) }}``) and
+    WordPress shortcode (``[name ...]``) in a post's body is handed to the converter
+    registered under its name, called as
+    ``converter(name=str, params=dict[str, str], inner=str | None, source=str)``:
+    ``params`` holds named arguments by name and positional ones under ``"0"``, ``"1"``...;
+    ``inner`` is the text between an opening and a closing tag (``None`` for a single tag);
+    ``source`` is the format (``"hugo"``, ``"jekyll"``, ``"eleventy"``, ``"zola"``,
+    ``"wordpress"``). It returns the Markdown (or HTML, which is sanitised when the post is
+    rendered) to put in the tag's place, or ``None`` to leave the tag unconverted: it is then
+    kept for the author as an HTML comment, shown in the editor and never to readers. A
+    converter that raises counts as ``None``. Plugin converters replace the built-in ones of
+    the same name (``highlight``, ``figure``, ``youtube``, ``vimeo``, ``gist``, ``tweet``,
+    ``raw``, ``ref``, ``relref``, ``post_url``, ``link``, ``caption``, ``embed``); when two
+    plugins register one name, the one registered later wins.
+    """
+
+
+@hookspec
 def register_calculators(app: Flask) -> list[Any]:
     """Return calculators for the built-in ``calculators`` plugin's ``calc`` embed.
 

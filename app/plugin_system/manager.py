@@ -75,6 +75,7 @@ ISOLATED_HOOKS = EVENT_HOOKS | {
     "register_markdown_extensions",
     "register_embeds",
     "register_calculators",
+    "register_import_converters",
 }
 
 
@@ -120,6 +121,7 @@ RESULT_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "register_embeds": (_is_embed_mapping, "a mapping of names to handlers"),
     "register_markdown_extensions": (_is_list, "a list of Markdown extensions"),
     "register_calculators": (_is_list, "a list of calculators"),
+    "register_import_converters": (_is_embed_mapping, "a mapping of names to converters"),
 }
 
 

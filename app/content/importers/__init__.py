@@ -1,0 +1,359 @@
+"""``pressmark import``: posts from Hugo, Jekyll, Pelican, Eleventy, Zola, WordPress, Ghost
+or plain Markdown, with every old URL kept as an alias and every file accounted for.
+
+One module per source format finds the posts and knows the generator's conventions and URL
+rules; ``frontmatter`` reads metadata, ``entry`` gives the shared keys their meaning,
+``convert`` turns shortcodes and Liquid tags into Markdown (a plugin hook adds converters),
+``html`` turns WordPress and Ghost HTML into Markdown, ``permalinks`` works out old URLs and
+makes aliases safe, and ``report`` accounts for every file. This module runs an import:
+
+- each post is saved with ``store.save_post`` (kind "import") in its own transaction, so a
+  bad file never stops the others and never leaves half a post;
+- a slug already taken by a different post is renamed with a suffix (the default),
+  skipped, or overwritten, per ``on_conflict``; the very same post (same slug, title and
+  date) is skipped as already imported, so importing twice changes nothing;
+- ``dry_run`` checks everything and writes nothing;
+- page-bundle and WordPress images are stored as uploads (through ``store_image``, given by
+  the caller: the content package does not depend on the web package) and their links
+  rewritten.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import yaml
+from flask import current_app
+from pressmark.content.importers import (
+    eleventy,
+    ghost,
+    hugo,
+    jekyll,
+    markdown,
+    pelican,
+    wordpress,
+    zola,
+)
+from pressmark.content.importers.convert import converters
+from pressmark.content.importers.entry import Entry
+from pressmark.content.importers.permalinks import AliasError, normalise_alias
+from pressmark.content.importers.report import FAILED, IMPORTED, SKIPPED, UPDATED, ImportReport
+from pressmark.content.importers.topics import TOPICS_FILE, import_topics
+from pressmark.content.models import (
+    Alias,
+    Post,
+    Revision,
+    Series,
+    User,
+    slugify,
+)
+from pressmark.content.store import ValidationError, post_path, save_post, validate
+from pressmark.extensions import db
+from sqlalchemy import func, or_, select
+
+FORMATS = ("hugo", "jekyll", "pelican", "eleventy", "zola", "wordpress", "ghost", "markdown")
+CONFLICT_POLICIES = ("rename", "skip", "update")
+HISTORY_FILE = "history.jsonl"
+UPLOADS_DIR = "uploads"
+# Folder formats in the order they are tried; plain Markdown is the fallback.
+DETECTORS = (
+    ("pelican", pelican.detect),
+    ("jekyll", jekyll.detect),
+    ("eleventy", eleventy.detect),
+    ("zola", zola.detect),
+    ("hugo", hugo.detect),
+)
+FOLDER_SOURCES = {
+    "hugo": hugo.HugoSource,
+    "jekyll": jekyll.JekyllSource,
+    "pelican": pelican.PelicanSource,
+    "eleventy": eleventy.EleventySource,
+    "zola": zola.ZolaSource,
+    "markdown": markdown.MarkdownSource,
+}
+
+StoreImage = Callable[[Path], str]  # an image file -> its URL on this site
+
+
+class SourceError(ValueError):
+    """A source that cannot be imported at all (a missing path, a format that does not fit)."""
+
+
+def detect_format(path: str | Path) -> str:
+    """The source format of ``path``: a WordPress or Ghost export file, or a generator's
+    folder recognised by its configuration; plain ``markdown`` otherwise."""
+    path = Path(path)
+    if path.is_file():
+        if wordpress.detect(path):
+            return "wordpress"
+        if ghost.detect(path):
+            return "ghost"
+        raise SourceError(
+            f"{path.name} is neither a WordPress export (.xml) nor a Ghost export (.json); "
+            "give a folder for Markdown sources"
+        )
+    for name, detect in DETECTORS:
+        if detect(path):
+            return name
+    return "markdown"
+
+
+def entries(path: Path, source_format: str, permalink: str | None) -> Iterator[Entry]:
+    table = converters(current_app._get_current_object())
+    if source_format in ("wordpress", "ghost"):
+        if not path.is_file():
+            raise SourceError(f"a {source_format} import reads an export file, not a folder")
+        cls = wordpress.WordPressSource if source_format == "wordpress" else ghost.GhostSource
+        yield from cls(path, converters=table, permalink=permalink).entries()
+        return
+    if not path.is_dir():
+        raise SourceError(f"a {source_format} import reads a folder")
+    source = FOLDER_SOURCES[source_format](path, converters=table, permalink=permalink)
+    for file in source.files():
+        yield source.read(file)
+
+
+def import_source(
+    path: str | Path,
+    source_format: str | None = None,
+    *,
+    dry_run: bool = False,
+    on_conflict: str = "rename",
+    permalink: str | None = None,
+    store_image: StoreImage | None = None,
+) -> ImportReport:
+    """Import every post found at ``path``; see the module's docstring for the rules.
+
+    Raises ``SourceError`` when the source as a whole cannot be read; every problem with
+    one file is a line of the report instead.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise SourceError(f"{path} does not exist")
+    if on_conflict not in CONFLICT_POLICIES:
+        raise SourceError(f"--on-conflict must be one of {', '.join(CONFLICT_POLICIES)}")
+    source_format = source_format or detect_format(path)
+    if source_format not in FORMATS:
+        raise SourceError(f"unknown format {source_format!r} (one of {', '.join(FORMATS)})")
+    report = ImportReport(source_format=source_format, dry_run=dry_run)
+    topics = path / TOPICS_FILE if path.is_dir() else None
+    if topics is not None and topics.is_file():
+        # Reported when it fails; the posts are what the totals count.
+        try:
+            import_topics(topics, dry_run=dry_run)
+        except (yaml.YAMLError, KeyError, TypeError) as exc:
+            db.session.rollback()
+            report.add(TOPICS_FILE, FAILED, f"cannot read topics: {exc}")
+    history = read_history(path / HISTORY_FILE) if path.is_dir() else {}
+    if source_format == "markdown" and store_image is not None and not dry_run:
+        # pressmark's export: uploads/ keeps their content-hash names, so links stay valid.
+        for image in sorted((path / UPLOADS_DIR).glob("*")) if path.is_dir() else []:
+            if image.is_file() and not image.name.startswith("."):
+                store_image(image)
+    for entry in entries(path, source_format, permalink):
+        _import_entry(entry, report, dry_run=dry_run, on_conflict=on_conflict,
+                      store_image=store_image, history=history)
+    return report
+
+
+def read_history(path: Path) -> dict[str, list[dict]]:
+    """``history.jsonl`` (written by ``export --with-history``): revisions by post slug."""
+    found: dict[str, list[dict]] = {}
+    if not path.is_file():
+        return found
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            record = json.loads(line)
+            found.setdefault(record["post"], []).append(record)
+    return found
+
+
+# --- one post -------------------------------------------------------------------------------
+
+
+def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_conflict: str,
+                  store_image: StoreImage | None, history: dict[str, list[dict]]) -> None:
+    if entry.error is not None:
+        report.add(entry.name, FAILED, entry.error)
+        return
+    if entry.skip is not None:
+        report.add(entry.name, SKIPPED, entry.skip)
+        return
+    data, notes = entry.data, entry.notes
+    source_slug = data.slug
+    try:
+        aliases = _aliases(entry)
+    except AliasError as exc:
+        report.add(entry.name, FAILED, str(exc), notes)
+        return
+    existing = db.session.scalar(select(Post).where(Post.slug == data.slug)) if data.slug else None
+    target = None
+    if existing is not None:
+        same = existing.title == data.title and existing.published_at == data.published_at
+        if same and on_conflict != "update":
+            report.add(entry.name, SKIPPED, f"already imported as /posts/{existing.slug}", notes)
+            return
+        if on_conflict == "skip":
+            report.add(entry.name, SKIPPED,
+                       f"the slug {data.slug!r} is taken by “{existing.title}”", notes)
+            return
+        if on_conflict == "update":
+            target = existing
+        else:
+            data.slug = _free_slug(data.slug)
+            notes.append(f"the slug {source_slug!r} was taken: imported as {data.slug!r}")
+    kept, dropped = [], []
+    for alias in aliases:
+        owner = db.session.scalar(select(Alias).where(Alias.path == alias))
+        if alias in (post_path(data.slug), "/") or (owner is not None and owner.post is not target):
+            dropped.append(alias)
+        else:
+            kept.append(alias)
+    if dropped:
+        notes.append("old URLs already in use, not kept: " + ", ".join(dropped))
+    data.aliases = kept
+    authors = _match_authors(entry.authors, notes)
+    outcome = UPDATED if target is not None else IMPORTED
+    if dry_run:
+        try:
+            validate(copy.deepcopy(data), target)
+        except ValidationError as exc:
+            report.add(entry.name, FAILED, "; ".join(exc.errors.values()), notes)
+            return
+        finally:
+            db.session.rollback()
+        report.add(entry.name, outcome, _detail(data.slug, kept), notes)
+        return
+    try:
+        _store_images(entry, store_image, notes)
+    except ValueError as exc:
+        report.add(entry.name, FAILED, f"an image could not be imported: {exc}", notes)
+        return
+
+    def finish(post: Post) -> None:
+        post.is_page = entry.is_page
+        if entry.status_before_trash:
+            post.status_before_trash = entry.status_before_trash
+        topic = post.topic
+        if entry.topic_name and topic is not None and topic.name == _default_name(topic.slug):
+            topic.name = entry.topic_name[:120]
+        if entry.series:
+            post.series = _series(entry.series)
+        if authors:
+            post.authors = authors
+        for record in history.get(source_slug, []):
+            db.session.add(_revision(post, record))
+
+    try:
+        post = save_post(data, target, kind="import", before_commit=finish)
+    except ValidationError as exc:
+        report.add(entry.name, FAILED, "; ".join(exc.errors.values()), notes)
+        return
+    except Exception as exc:  # noqa: BLE001 - one bad post never stops the others
+        db.session.rollback()
+        report.add(entry.name, FAILED, f"could not be saved: {exc}", notes)
+        return
+    report.add(entry.name, outcome, _detail(post.slug, kept), notes)
+
+
+def _default_name(slug: str) -> str:
+    """The name ``get_or_create_topic`` gives a topic it creates."""
+    return slug.replace("-", " ").title()
+
+
+def _detail(slug: str, aliases: list[str]) -> str:
+    text = post_path(slug)
+    if aliases:
+        text += " (old URLs: " + ", ".join(aliases) + ")"
+    return text
+
+
+def _aliases(entry: Entry) -> list[str]:
+    found: list[str] = []
+    for raw in entry.old_urls:
+        alias = normalise_alias(raw)
+        if alias not in found:
+            found.append(alias)
+    return found
+
+
+def _free_slug(slug: str) -> str:
+    taken = set(db.session.scalars(
+        select(Post.slug).where(or_(Post.slug == slug, Post.slug.like(f"{slug}-%")))
+    ))
+    taken |= {path.removeprefix("/posts/") for path in db.session.scalars(
+        select(Alias.path).where(Alias.path.like(f"/posts/{slug}%")))}
+    number = 2
+    while f"{slug}-{number}" in taken:
+        number += 1
+    return f"{slug}-{number}"
+
+
+def _match_authors(names: list[str], notes: list[str]) -> list[User]:
+    found: list[User] = []
+    for name in names:
+        user = db.session.scalar(select(User).where(or_(
+            func.lower(User.username) == name.lower(),
+            User.slug == slugify(name),
+            func.lower(User.display_name) == name.lower(),
+        )))
+        if user is None:
+            notes.append(f"author {name!r} has no account here: not recorded as the author")
+        elif user not in found:
+            found.append(user)
+    return found
+
+
+def _series(title: str) -> Series:
+    slug = slugify(title) or "series"
+    series = db.session.scalar(select(Series).where(Series.slug == slug))
+    if series is None:
+        series = Series(slug=slug, title=title[:200])
+        db.session.add(series)
+    return series
+
+
+def _store_images(entry: Entry, store_image: StoreImage | None, notes: list[str]) -> None:
+    if not entry.uploads:
+        return
+    if store_image is None:
+        notes.append(f"{len(entry.uploads)} image(s) not imported (no upload folder)")
+        return
+    body = entry.data.body
+    for link, file in entry.uploads.items():
+        url = store_image(file)
+        body = body.replace(f"]({link})", f"]({url})").replace(f"](<{link}>)", f"]({url})")
+        body = body.replace(f'src="{link}"', f'src="{url}"').replace(f"src='{link}'",
+                                                                       f"src='{url}'")
+    entry.data.body = body
+    notes.append(f"{len(entry.uploads)} image(s) imported as uploads")
+
+
+def _revision(post: Post, record: dict) -> Revision:
+    """A revision from ``history.jsonl`` (see ``export.history_record``)."""
+    from pressmark.content.importers.entry import as_datetime
+
+    user = None
+    if record.get("user"):
+        user = db.session.scalar(select(User).where(User.username == record["user"]))
+    return Revision(
+        post=post,
+        user=user,
+        created_at=as_datetime(record.get("created_at"), "created_at"),
+        kind=record.get("kind") or "save",
+        version=int(record.get("version") or 1),
+        title=record.get("title") or "",
+        slug=record.get("slug") or "",
+        summary=record.get("summary") or "",
+        body=record.get("body") or "",
+        topic_slug=record.get("topic") or None,
+        tags=",".join(record.get("tags") or []),
+        featured=bool(record.get("featured")),
+        status=record.get("status") or "draft",
+        published_at=as_datetime(record.get("published_at"), "published_at"),
+        series_title=record.get("series_title") or "",
+        series_position=record.get("series_position"),
+    )

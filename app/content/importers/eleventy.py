@@ -1,0 +1,98 @@
+"""Eleventy: Markdown anywhere under the input folder, YAML/JSON/JS front matter, folder
+data files, Liquid or Nunjucks tags in the Markdown.
+
+Old URLs follow Eleventy's default, the file's path without its extension as a folder
+(``posts/hello.md`` -> ``/posts/hello/``, ``posts/index.md`` -> ``/posts/``, a date prefix
+dropped from the name), or a plain ``permalink``. ``permalink: false`` (never written
+out) imports a draft. The collection tags ``post``/``posts``/``all`` are not topics and are
+left out, noted. Folder data files (``posts/posts.json``, ``posts.11tydata.json``) give
+defaults such as ``tags`` and ``permalink``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from pressmark.content.importers.entry import Entry, FileName
+from pressmark.content.importers.files import FileSource
+from pressmark.content.models import DRAFT
+
+CONFIG_FILES = (".eleventy.js", ".eleventy.cjs", "eleventy.config.js", "eleventy.config.cjs",
+                "eleventy.config.mjs", "eleventy.config.ts")
+COLLECTION_TAGS = {"post", "posts", "all"}
+
+
+def detect(root: Path) -> bool:
+    return any((root / name).is_file() for name in CONFIG_FILES)
+
+
+class EleventySource(FileSource):
+    name = "eleventy"
+
+    def __post_init__(self) -> None:
+        self.input = self.root
+        for name in CONFIG_FILES:
+            path = self.root / name
+            if path.is_file():
+                found = re.search(r"""input\s*:\s*["']([^"']+)["']""",
+                                  path.read_text(encoding="utf-8", errors="replace"))
+                if found and (self.root / found.group(1)).is_dir():
+                    self.input = (self.root / found.group(1)).resolve()
+                break
+
+    @property
+    def content_root(self) -> Path:
+        return self.input
+
+    def extra_meta(self, path: Path, meta: dict) -> dict:
+        merged: dict = {}
+        folder = path.parent
+        chain = []
+        while True:
+            chain.append(folder)
+            if folder == self.input or folder == folder.parent:
+                break
+            folder = folder.parent
+        for folder in reversed(chain):
+            names = (f"{folder.name}.json", f"{folder.name}.11tydata.json")
+            for data_file in (folder / name for name in names):
+                if data_file.is_file():
+                    try:
+                        data = json.loads(data_file.read_text(encoding="utf-8"))
+                    except ValueError:
+                        continue
+                    if isinstance(data, dict):
+                        merged |= {str(k).lower(): v for k, v in data.items()}
+        return merged
+
+    def ignored_keys(self, meta: dict) -> set[str]:
+        keys = {"eleventyexcludefromcollections", "eleventynavigation", "eleventycomputed"}
+        permalink = meta.get("permalink")
+        if permalink is False or (isinstance(permalink, str) and "{" in permalink):
+            keys.add("permalink")
+        return keys
+
+    def adjust(self, path: Path, entry: Entry) -> None:
+        tags = [t for t in entry.data.tags if t.lower() not in COLLECTION_TAGS]
+        if len(tags) != len(entry.data.tags):
+            entry.notes.append("collection tags (post, posts, all) left out")
+            entry.data.tags = tags
+
+    def old_url(self, path: Path, entry: Entry, name: FileName, meta: dict) -> str | None:
+        permalink = meta.get("permalink")
+        if permalink is False:
+            entry.data.status = DRAFT
+            entry.notes.append("permalink: false (never written out): imported as a draft")
+            return None
+        if isinstance(permalink, str) and "{" in permalink:
+            entry.notes.append(f"permalink {permalink!r} is a template: the default URL is kept")
+        user = self.user_url(path, entry, name, meta)
+        if user:
+            return user
+        relative = path.relative_to(self.input).parent.parts
+        stem = path.name.rsplit(".", 1)[0]
+        stem = re.sub(r"^\d{4}-\d{2}-\d{2}-", "", stem)
+        parts = [*relative] if stem == "index" else [*relative, stem]
+        return "/" + "/".join(parts) + "/" if parts else None

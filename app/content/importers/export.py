@@ -1,0 +1,110 @@
+"""``pressmark export DIR``: every post as Markdown with front matter, losslessly.
+
+``DIR`` receives
+
+- ``<slug>.md`` for every post (drafts, scheduled and trashed ones too), its front matter
+  holding every field: ``title``, ``slug``, ``date`` (publication), ``updated``,
+  ``created_at``, ``summary``, ``topic``, ``tags`` (display names), ``featured``,
+  ``status``, ``status_before_trash``, ``page``, ``series``, ``authors`` (user names),
+  ``language`` and ``aliases``; the body follows the closing ``---`` line byte for byte;
+- ``_topics.yaml``: the topics, in order, with names and descriptions;
+- ``uploads/``: every uploaded image, under its content-hash name (links stay valid);
+- with ``--with-history``, ``history.jsonl``: one JSON object per line for every revision,
+  oldest first: ``post`` (the post's slug), ``created_at``, ``kind``, ``version``, ``user``
+  (user name or null) and the revision's fields (``title``, ``slug``, ``summary``, ``body``,
+  ``topic``, ``tags``, ``featured``, ``status``, ``published_at``, ``series_title``,
+  ``series_position``). Times are UTC, ISO 8601 with a ``Z``.
+
+``pressmark import DIR`` reads all of it back (``--from markdown``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+from flask import current_app
+from pressmark.content import postdata
+from pressmark.content.models import Post, Revision, Topic
+from pressmark.extensions import db
+from sqlalchemy import select
+
+TOPICS_FILE = "_topics.yaml"
+HISTORY_FILE = "history.jsonl"
+UPLOADS_DIR = "uploads"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() + "Z" if value else None
+
+
+def post_to_file(post: Post) -> str:
+    """The front-matter file for ``post`` (read back by ``pressmark import``)."""
+    meta = postdata.to_front_matter(post) | {
+        "updated": _iso(post.updated_at),
+        "created_at": _iso(post.created_at),
+        "status_before_trash": post.status_before_trash,
+        "page": post.is_page,
+        "series": post.series.title if post.series else None,
+        "authors": [u.username for u in post.authors],
+        "language": post.language or "",
+        "aliases": [a.path for a in sorted(post.aliases, key=lambda a: a.path)],
+    }
+    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
+    return f"---\n{front}---\n{post.body}"
+
+
+def history_record(revision: Revision, slug: str) -> dict:
+    return {
+        "post": slug,
+        "created_at": _iso(revision.created_at),
+        "kind": revision.kind,
+        "version": revision.version,
+        "user": revision.user.username if revision.user else None,
+        "title": revision.title,
+        "slug": revision.slug,
+        "summary": revision.summary,
+        "body": revision.body,
+        "topic": revision.topic_slug,
+        "tags": [t for t in (revision.tags or "").split(",") if t],
+        "featured": revision.featured,
+        "status": revision.status,
+        "published_at": _iso(revision.published_at),
+        "series_title": revision.series_title,
+        "series_position": revision.series_position,
+    }
+
+
+def export_directory(directory: str | Path, *, with_history: bool = False) -> int:
+    """Write every post, the topics, the uploads and (optionally) the history; the count."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    topics = db.session.scalars(select(Topic).order_by(Topic.position, Topic.slug)).all()
+    (directory / TOPICS_FILE).write_text(
+        yaml.safe_dump(
+            [{"slug": t.slug, "name": t.name, "description": t.description} for t in topics],
+            sort_keys=False, allow_unicode=True, width=1000,
+        ),
+        encoding="utf-8",
+    )
+    posts = db.session.scalars(select(Post).order_by(Post.id)).all()
+    for post in posts:
+        (directory / f"{post.slug}.md").write_text(post_to_file(post), encoding="utf-8",
+                                                   newline="")
+    uploads = Path(current_app.config["UPLOAD_FOLDER"])
+    if uploads.is_dir():
+        target = directory / UPLOADS_DIR
+        for file in sorted(uploads.iterdir()):
+            if file.is_file() and not file.name.startswith("."):
+                target.mkdir(exist_ok=True)
+                shutil.copy2(file, target / file.name)
+    if with_history:
+        with (directory / HISTORY_FILE).open("w", encoding="utf-8") as fh:
+            for post in posts:
+                for revision in post.revisions:
+                    fh.write(json.dumps(history_record(revision, post.slug),
+                                        ensure_ascii=False) + "\n")
+    return len(posts)

@@ -1,0 +1,134 @@
+"""Reading a Markdown file's metadata: YAML, TOML, JSON or JavaScript-object front matter,
+or Pelican's ``Key: value`` header.
+
+- ``---`` ... ``---`` (or ``...``): YAML (Jekyll, Hugo, Eleventy, Pelican with a plugin);
+  ``---yaml``, ``---json`` and ``---js`` open Eleventy's other kinds.
+- ``+++`` ... ``+++``: TOML (Hugo, Zola), read with ``tomllib``.
+- a first line ``{``: JSON up to the matching ``}`` line (Hugo).
+- ``Title: ...`` lines up to the first blank line: Pelican's Markdown metadata (keys are
+  case-insensitive; a value may continue on indented lines).
+
+``split`` returns the metadata as a dict with its keys as written, and the body exactly as
+it follows the closing line, leading blank lines included (export writes them back).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from typing import Any
+
+import yaml
+
+
+class FrontMatterError(ValueError):
+    """A file whose metadata cannot be read, with the reason in plain words."""
+
+
+PELICAN_KEY_RE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9_ -]*?):[ \t]*(?P<value>.*)$")
+FENCES = {"---": "yaml", "---yaml": "yaml", "---yml": "yaml", "---json": "json",
+          "---js": "js", "---javascript": "js", "+++": "toml"}
+
+
+def _closing_line(lines: list[str], closers: tuple[str, ...], kind: str) -> int:
+    for index, line in enumerate(lines[1:], start=1):
+        if line.rstrip() in closers:
+            return index
+    raise FrontMatterError(
+        f"the {kind} front matter is not closed by a line {closers[0]!r}"
+    )
+
+
+def _load(kind: str, raw: str) -> Any:
+    if kind == "yaml":
+        try:
+            return yaml.safe_load(raw) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 2})" if mark else ""
+            raise FrontMatterError(f"invalid YAML in the front matter{where}") from exc
+    if kind == "toml":
+        try:
+            return tomllib.loads(raw)
+        except tomllib.TOMLDecodeError as exc:
+            raise FrontMatterError(f"invalid TOML in the front matter: {exc}") from exc
+    if kind == "json":
+        try:
+            return json.loads(raw or "{}")
+        except ValueError as exc:
+            raise FrontMatterError(f"invalid JSON in the front matter: {exc}") from exc
+    return _load_js(raw)
+
+
+def _load_js(raw: str) -> Any:
+    """Eleventy's ``---js`` front matter, when it is a plain object literal (or
+    ``export const`` / ``const`` constants). JavaScript that must run to give its values
+    (functions, computed values) cannot be read without running it, and is refused."""
+    text = raw.strip().rstrip(";")
+    if not text.startswith("{"):
+        consts = re.findall(
+            r"^\s*(?:export\s+)?(?:const|let|var)\s+(\w+)\s*=\s*(.+?);?\s*$", raw, re.M
+        )
+        if not consts:
+            raise FrontMatterError("the ---js front matter is not an object literal")
+        text = "{" + ", ".join(f"{name}: {value}" for name, value in consts) + "}"
+    try:
+        # A JavaScript object literal of plain values is a YAML flow mapping.
+        value = yaml.safe_load(re.sub(r",(\s*[}\]])", r"\1", text))
+    except yaml.YAMLError as exc:
+        raise FrontMatterError(
+            "the ---js front matter holds code, not plain values: give them as ---yaml"
+        ) from exc
+    return value
+
+
+def _pelican_header(lines: list[str]) -> tuple[dict, int] | None:
+    """Pelican's ``Key: value`` lines at the top, up to a blank line; None if absent."""
+    meta: dict[str, str] = {}
+    key = None
+    for index, line in enumerate(lines):
+        if not line.strip():
+            return (meta, index + 1) if meta else None
+        match = PELICAN_KEY_RE.match(line.rstrip("\n"))
+        if match and not line[0].isspace():
+            key = match.group("key").strip().lower()
+            meta[key] = match.group("value").strip()
+        elif key is not None and line[:1] in (" ", "\t"):
+            meta[key] = (meta[key] + " " + line.strip()).strip()
+        else:
+            return None
+    return (meta, len(lines)) if meta else None
+
+
+def split(text: str) -> tuple[dict, str, str]:
+    """``(metadata, body, kind)`` of a Markdown file; kind is yaml/toml/json/js/pelican/none.
+
+    A file without any metadata gives ``({}, text, "none")``. Raises ``FrontMatterError``
+    for metadata that opens but cannot be read.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = text.splitlines(keepends=True)
+    first = lines[0].strip() if lines else ""
+    if first in FENCES:
+        kind = FENCES[first]
+        closers = ("+++",) if kind == "toml" else ("---", "...")
+        end = _closing_line(lines, closers, kind.upper() if kind != "js" else "JavaScript")
+        meta = _load(kind, "".join(lines[1:end]))
+        body = "".join(lines[end + 1 :])
+    elif first == "{":
+        end = next((i for i, line in enumerate(lines) if line.rstrip() == "}"), None)
+        if end is None:
+            raise FrontMatterError("the JSON front matter is not closed by a line '}'")
+        meta = _load("json", "".join(lines[: end + 1]))
+        kind, body = "json", "".join(lines[end + 1 :])
+    else:
+        header = _pelican_header(lines)
+        if header is None:
+            return {}, text, "none"
+        meta, start = header
+        kind, body = "pelican", "".join(lines[start:])
+    if not isinstance(meta, dict):
+        raise FrontMatterError("the front matter must be a mapping of keys to values")
+    return meta, body, kind

@@ -1,0 +1,91 @@
+"""Hugo: ``content/`` with YAML, TOML or JSON front matter, page bundles and shortcodes.
+
+Old URLs follow Hugo's defaults: ``/<section>/<slug or file name>/`` (a bundle's folder
+name stands for the file name), ``/<lang>/...`` for a translation, or the site's
+``permalinks`` setting for the post's section (``/:year/:month/:title/``); a ``url`` in
+front matter is the URL itself. ``_index.md`` files are section pages, not posts.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import yaml
+from pressmark.content.importers.entry import Entry, FileName
+from pressmark.content.importers.files import FileSource
+from pressmark.content.importers.permalinks import expand
+from pressmark.content.models import slugify
+
+CONFIG_FILES = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json",
+                "config.toml", "config.yaml", "config.yml", "config.json")
+
+
+def read_config(root: Path) -> dict:
+    """The site's configuration file, if one can be read (else an empty dict)."""
+    for name in CONFIG_FILES:
+        path = root / name
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            if name.endswith(".toml"):
+                return tomllib.loads(text)
+            if name.endswith(".json"):
+                return json.loads(text)
+            return yaml.safe_load(text) or {}
+        except (ValueError, yaml.YAMLError):
+            return {}
+    return {}
+
+
+def detect(root: Path) -> bool:
+    config = read_config(root)
+    lowered = {str(k).lower() for k in config}
+    if "baseurl" in lowered and "base_url" not in lowered:
+        return True
+    return (root / "archetypes").is_dir() or any((root / n).is_file() for n in CONFIG_FILES[:4])
+
+
+class HugoSource(FileSource):
+    name = "hugo"
+
+    def __post_init__(self) -> None:
+        config = read_config(self.root)
+        permalinks = config.get("permalinks") or {}
+        # Hugo 0.120+ nests them by kind: permalinks.page.posts
+        if isinstance(permalinks.get("page"), dict):
+            permalinks = permalinks["page"]
+        self.permalinks = {str(k): str(v) for k, v in permalinks.items() if isinstance(v, str)}
+
+    @property
+    def content_root(self) -> Path:
+        content = self.root / "content"
+        return content if content.is_dir() else self.root
+
+    def skip_reason(self, path: Path) -> str | None:
+        if path.name.startswith("_index."):
+            return "a section's list page (_index), not a post"
+        return super().skip_reason(path)
+
+    def old_url(self, path: Path, entry: Entry, name: FileName, meta: dict) -> str | None:
+        ctx = self.context(path, entry, name, meta)
+        # Hugo's :title is the title, :slug the slug or else the title, :filename the file's.
+        ctx.title_slug = slugify(entry.data.title) or name.slug
+        user = self.user_url(path, entry, name, meta)
+        if user:
+            return user
+        section = ctx.sections[0] if ctx.sections else ""
+        pattern = self.permalinks.get(section)
+        if pattern:
+            pattern = (pattern.replace(":slugorfilename", ":slug")
+                       .replace(":slugorcontentbasename", ":slug")
+                       .replace(":contentbasename", ":filename"))
+            url = expand(pattern, ctx)
+        else:
+            last = str(meta.get("slug") or "").strip() or name.stem
+            url = "/" + "/".join([*ctx.sections, last]) + "/"
+        if url and ctx.lang:
+            url = f"/{ctx.lang}{url}"
+        return url
