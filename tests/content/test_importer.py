@@ -35,24 +35,33 @@ def test_import_reports_each_bad_file_and_imports_the_rest(app, tmp_path):
     write(folder, "bad-yaml.md", "---\ntitle: [unclosed\n---\nbody\n")
     write(folder, "no-title.md", "---\ndate: 2020-01-01\n---\nbody\n")
     write(folder, "bad-date.md", '---\ntitle: "x"\ndate: "someday"\n---\nbody\n')
+    write(folder, "impossible.md", '---\ntitle: "x"\ndate: 2019-02-30\n---\nbody\n')
+    write(folder, "2019-02-30-name-date.md", '---\ntitle: "x"\n---\nbody\n')
     write(folder, "bad-slug.md", '---\ntitle: "x"\nslug: "Not A Slug"\ndate: 2020-01-01\n---\n')
     write(folder, "dup-slug.md", GOOD.replace('title: "Hello: a post"', 'title: "Other"'))
+    write(folder, "escape.md", '---\ntitle: "x"\ndate: 2020-01-01\naliases: ["/a/%2e%2e/b"]\n---\n')
     (folder / "latin1.md").write_bytes("---\ntitle: café\n---\n".encode("latin-1"))
     with app.app_context():
         report = import_directory(folder)
         errors = dict(report.errors)
-        assert report.imported == ["dup-slug.md"] or report.imported == ["good.md"]
-        assert set(errors) == {
-            "no-front-matter.md", "bad-yaml.md", "no-title.md", "bad-date.md", "bad-slug.md",
-            "latin1.md",
-        }
-        assert "front matter" in errors["no-front-matter.md"]
+        assert set(errors) == {"bad-yaml.md", "bad-date.md", "impossible.md",
+                               "2019-02-30-name-date.md", "escape.md", "latin1.md"}
         assert "invalid YAML" in errors["bad-yaml.md"]
-        assert "'title' is missing" in errors["no-title.md"]
         assert "not a date" in errors["bad-date.md"]
-        assert "lowercase" in errors["bad-slug.md"]
+        assert "not a date" in errors["impossible.md"]
+        assert "does not exist" in errors["2019-02-30-name-date.md"]
+        assert "leaves the site" in errors["escape.md"]
         assert "UTF-8" in errors["latin1.md"]
-        assert db.session.scalar(select(func.count(Post.id))) == 1
+        # No front matter, no title, an odd slug: imported, each change noted.
+        assert report.line_for("no-title.md").notes[0].startswith("no title: “No title”")
+        assert db.session.scalar(select(Post.title).where(Post.slug == "no-front-matter")) == (
+            "No front matter")
+        assert db.session.scalar(select(Post.id).where(Post.slug == "not-a-slug"))
+        # Both "hello"s: the second is renamed, and the report says so.
+        assert db.session.scalar(select(Post.title).where(Post.slug == "hello-2"))
+        assert "was taken" in " ".join(report.line_for("good.md").notes)
+        assert len(report.lines) == 11
+        assert db.session.scalar(select(func.count(Post.id))) == len(report.imported) == 5
 
 
 def test_imported_post_has_every_field(app, tmp_path):
@@ -137,3 +146,4 @@ def test_a_bad_topics_file_is_reported_and_posts_still_import(app, tmp_path):
         report = import_directory(tmp_path / "c")
         assert report.imported == ["ok.md"]
         assert report.errors[0][0] == "_topics.yaml" and "slug" in report.errors[0][1]
+        assert report.failed

@@ -231,7 +231,8 @@ def post_from_meta(
         title = title_from_name(name.stem)
         notes.append(f"no title: “{title}” taken from the file name")
     raw_slug = str(meta.get("slug") or "").strip()
-    slug = raw_slug or name.slug
+    # A translation ("post.fr.md") gets its own slug beside the original's: "post-fr".
+    slug = raw_slug or (f"{name.slug}-{slugify(name.lang)}" if name.lang else name.slug)
     if raw_slug and not SLUG_RE.match(raw_slug):
         slug = slugify(raw_slug)
         notes.append(f"slug {raw_slug!r} written as {slug!r}")

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from pressmark.content.importers import frontmatter
 from pressmark.content.importers.convert import Converter, convert_body
@@ -45,9 +46,12 @@ class FileSource:
     root: Path
     converters: Mapping[str, Converter] = field(default_factory=dict)
     permalink: str | None = None  # the user's --permalink pattern, if any
-    name: str = "markdown"
-    split_tag_spaces: bool = False
-    date_prefix: bool = True  # "2019-02-03-title.md" gives the date
+    name: ClassVar[str] = "markdown"
+    split_tag_spaces: ClassVar[bool] = False
+    date_prefix: ClassVar[bool] = True  # "2019-02-03-title.md" gives the date
+
+    def __post_init__(self) -> None:
+        """Subclasses read their generator's configuration here."""
 
     @property
     def content_root(self) -> Path:

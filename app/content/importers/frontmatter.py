@@ -48,10 +48,12 @@ def _load(kind: str, raw: str) -> Any:
             mark = getattr(exc, "problem_mark", None)
             where = f" (line {mark.line + 2})" if mark else ""
             raise FrontMatterError(f"invalid YAML in the front matter{where}") from exc
+        except ValueError as exc:  # a date YAML reads but the calendar lacks: 2019-02-30
+            raise FrontMatterError(f"a value in the front matter is not a date: {exc}") from exc
     if kind == "toml":
         try:
             return tomllib.loads(raw)
-        except tomllib.TOMLDecodeError as exc:
+        except (tomllib.TOMLDecodeError, ValueError) as exc:
             raise FrontMatterError(f"invalid TOML in the front matter: {exc}") from exc
     if kind == "json":
         try:
