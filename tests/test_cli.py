@@ -65,12 +65,12 @@ def test_import_command_reports_bad_files_and_exits_non_zero(runner, app, tmp_pa
     folder = tmp_path / "content"
     folder.mkdir()
     (folder / "ok.md").write_text('---\ntitle: "Fine"\ndate: 2020-01-01\n---\nbody\n')
-    (folder / "broken.md").write_text("no front matter\n")
+    (folder / "broken.md").write_text("---\ntitle: [unclosed\n---\n")
     result = runner.invoke(args=["import", str(folder)])
     assert result.exit_code == 1
-    assert "imported ok.md" in result.output
-    assert "broken.md: no front matter" in result.output
-    assert "1 imported, 0 skipped, 1 failed." in result.output
+    assert "imported ok.md -> /posts/ok" in result.output
+    assert "failed   broken.md: invalid YAML in the front matter" in result.output
+    assert "2 files seen: 1 imported, 0 updated, 0 skipped, 1 failed." in result.output
 
 
 def test_export_command_writes_one_file_per_post(runner, app, tmp_path):

@@ -39,7 +39,8 @@ func main() { fmt.Println("<b>hi</b>") }
   - nested
 """,
     "content/posts/first.fr.md": "---\ntitle: Premier\ndate: 2021-03-05\n---\nBonjour.\n",
-    "content/posts/bundle/index.md": "---\ntitle: Bundle\ndate: 2022-01-02\n---\n![A cat](cat.png)\n",
+    "content/posts/bundle/index.md":
+        "---\ntitle: Bundle\ndate: 2022-01-02\n---\n![A cat](cat.png)\n",
     "content/posts/bundle/cat.png": PNG,
     "content/post/json-post.md": '{\n  "title": "JSON post",\n  "date": "2020-01-01",\n'
                                  '  "draft": "false",\n  "featured": "pic01.jpg"\n}\nBody.\n',
@@ -105,7 +106,8 @@ def test_hugo_site_every_field_old_url_and_report(app, run_import):
 
 def test_hugo_permalinks_setting_gives_the_old_urls(run_import):
     site = {
-        "config.toml": 'baseURL = "https://x.org/"\n[permalinks]\nposts = "/:year/:month/:title/"\n',
+        "config.toml":
+            'baseURL = "https://x.org/"\n[permalinks]\nposts = "/:year/:month/:title/"\n',
         "content/posts/my-file.md": "---\ntitle: Hello World\ndate: 2019-06-01\n---\nx\n",
     }
     report, posts = run_import(site)
