@@ -88,6 +88,8 @@ class EleventySource(FileSource):
             return None
         if isinstance(permalink, str) and "{" in permalink:
             entry.notes.append(f"permalink {permalink!r} is a template: the default URL is kept")
+        elif isinstance(permalink, str) and permalink.strip():
+            return None  # the permalink itself is the old URL (read as an alias)
         user = self.user_url(path, entry, name, meta)
         if user:
             return user

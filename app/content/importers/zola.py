@@ -44,7 +44,7 @@ class ZolaSource(FileSource):
         return super().skip_reason(path)
 
     def ignored_keys(self, meta: dict) -> set[str]:
-        return {"path", "extra", "template", "in_search_index", "render"} & set(meta)
+        return {"path", "template", "in_search_index", "render", "sort_by"} & set(meta)
 
     def old_url(self, path: Path, entry: Entry, name: FileName, meta: dict) -> str | None:
         user = self.user_url(path, entry, name, meta)

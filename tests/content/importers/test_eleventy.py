@@ -1,0 +1,52 @@
+"""Eleventy: any folder, YAML/JSON/JS front matter, folder data, permalinks, collections."""
+
+from datetime import datetime
+
+from tests.content.importers.conftest import aliases
+
+SITE = {
+    "eleventy.config.js": 'export default function (c) { return { dir: { input: "src" } }; }\n',
+    "src/posts/posts.json": '{"tags": ["posts"], "layout": "post.njk"}',
+    "src/posts/2023-04-05-first-note.md": """---
+title: First note
+description: About notes.
+tags: [notes, eleventy]
+---
+{% youtube "abc123" %}
+
+- a
+  - b
+""",
+    "src/posts/json.md": '---json\n{"title": "JSON matter", "date": "2022-02-02", '
+                         '"tags": "solo"}\n---\nBody.\n',
+    "src/posts/js.md": '---js\n{\n  title: "JS matter",\n  date: "2022-03-03",\n'
+                       '  tags: ["x"],\n}\n---\nBody.\n',
+    "src/posts/custom.md": "---\ntitle: Moved\ndate: 2021-01-01\npermalink: /elsewhere/\n---\nx\n",
+    "src/posts/private.md": "---\ntitle: Unpublished\ndate: 2021-01-01\npermalink: false\n---\n",
+    "src/posts/index.md": "---\ntitle: Posts index\ndate: 2021-01-02\n---\nList.\n",
+    "src/README.md": "# Readme\n",
+    "_site/posts/first-note/index.html": "<p>built</p>",
+}
+
+
+def test_eleventy_site_every_field_old_url_and_report(app, run_import):
+    report, posts = run_import(SITE)
+    assert report.source_format == "eleventy"
+    first = posts["first-note"]
+    assert first.title == "First note" and first.summary == "About notes."
+    assert first.published_at == datetime(2023, 4, 5)
+    assert [t.name for t in first.tags] == ["notes", "eleventy"]  # "posts" is a collection
+    assert aliases(first) == ["/posts/first-note/"]
+    assert "[Video on YouTube](https://www.youtube.com/watch?v=abc123)" in first.body
+    assert "<li>a<ul>\n<li>b</li>" in first.body_html
+    line = report.line_for("src/posts/2023-04-05-first-note.md")
+    assert line.detail == "/posts/first-note (old URLs: /posts/first-note/)"
+    json_post = posts["json"]
+    assert json_post.title == "JSON matter" and [t.name for t in json_post.tags] == ["solo"]
+    assert aliases(json_post) == ["/posts/json/"]
+    assert posts["js"].title == "JS matter" and [t.name for t in posts["js"].tags] == ["x"]
+    assert aliases(posts["custom"]) == ["/elsewhere/"]
+    assert posts["private"].status == "draft" and aliases(posts["private"]) == []
+    assert aliases(posts["posts"]) == ["/posts/"]  # index.md: its folder names it
+    assert report.line_for("src/README.md").outcome == "skipped"
+    assert len(report.lines) == 7 and not report.failed
