@@ -289,9 +289,54 @@ def generate_command(count: int, seed: int) -> None:
     click.echo(f"Added {count} posts; the site has {total}.")
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False))
+def backup_command(file: str) -> None:
+    """Write the database and the uploads to the archive FILE (safe while serving)."""
+    from pressmark.backup import BackupError, create_backup
+
+    try:
+        summary = create_backup(current_app._get_current_object(), file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Backed up the {summary.database} database and {summary.uploads} uploads to {file} "
+        f"({summary.size:,} bytes)."
+    )
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(file: str, yes: bool) -> None:
+    """Replace the site's database with the one in the archive FILE, and add its uploads.
+
+    Stop the server first. Everything saved since the backup is replaced.
+    """
+    from pressmark.backup import BackupError, restore_backup
+    from pressmark.extensions import db
+
+    if not yes:
+        click.confirm(
+            "This replaces the site's database with the backup's (posts saved since are "
+            "lost). Continue?", abort=True,
+        )
+    db.session.remove()
+    db.engine.dispose()  # no connection of ours may hold the old database open
+    try:
+        summary = restore_backup(current_app._get_current_object(), file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Restored the {summary.database} database and {summary.uploads} uploads "
+               f"from {file}.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_group)
-    for command in (import_command, export_command, init_command, rerender_command):
+    for command in (import_command, export_command, init_command, rerender_command,
+                    backup_command, restore_command):
         app.cli.add_command(command)
 
 
