@@ -31,8 +31,11 @@ class LiveServer:
 def live_server(tmp_path, demo_database):
     database = tmp_path / "live.sqlite"
     shutil.copy(demo_database, database)
-    app = make_test_app(tmp_path, database=database, WTF_CSRF_SSL_STRICT=False)
     port = free_port()
+    # The site answers only to its own host name, as in production.
+    app = make_test_app(
+        tmp_path, database=database, WTF_CSRF_SSL_STRICT=False, SITE_URL=f"http://127.0.0.1:{port}"
+    )
     server = create_server(app, host="127.0.0.1", port=port, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
