@@ -6,7 +6,9 @@ Plugins, the built-in ones included, import only this module, the models
 anything else in pressmark may change without notice.
 
 - Hooks: ``hookimpl`` marks an implementation (third-party plugins may equally create
-  ``pluggy.HookimplMarker("pressmark")``, which is the same marker).
+  ``pluggy.HookimplMarker("pressmark")``, which is the same marker). A plugin that adds
+  hooks of its own (``addhooks``) declares them with ``hookspec`` and marks each with its
+  calling rule, ``isolated`` or ``event``.
 - Pages: ``render_page`` renders a template that extends ``base.html`` with every plugin's
   template variables and head fragments; ``absolute_url`` puts a path on the site's URL.
 - Assets: ``plugin_asset_url`` is the cache-busted URL of a file in a plugin's ``static/``.
@@ -25,7 +27,7 @@ anything else in pressmark may change without notice.
 from __future__ import annotations
 
 from pressmark.content.markup import embed_notice
-from pressmark.plugin_system.hookspecs import PROJECT_NAME, hookimpl
+from pressmark.plugin_system.hookspecs import PROJECT_NAME, event, hookimpl, hookspec, isolated
 from pressmark.plugin_system.manager import (
     call_isolated,
     call_isolated_by_plugin,
@@ -49,7 +51,10 @@ __all__ = [
     "call_isolated",
     "call_isolated_by_plugin",
     "embed_notice",
+    "event",
     "hookimpl",
+    "hookspec",
+    "isolated",
     "last_change",
     "page_number",
     "plugin_asset_url",

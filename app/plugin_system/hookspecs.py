@@ -7,27 +7,75 @@ Each docstring is the hook's contract. Conventions (see docs/plugins.md):
   string is inserted as-is, so a plugin must escape anything that came from a user.
 - Past-tense events (``post_published``...) return nothing.
 - Hooks are always called with keyword arguments; an implementation may accept any subset.
-- Optional hooks (fragments, CSS/JS, template variables, the embed, Markdown-extension and
-  calculator registries, events) are isolated: an implementation that raises is logged
-  with its plugin's name and left out, and the page is still served.
+- Each spec is marked with its calling rule. Unmarked hooks are *direct*: called by
+  pluggy in one go, so an exception stops the caller (start-up and wiring, where that is
+  what you want). ``@isolated`` hooks are called implementation by implementation: one
+  that raises (or overruns ``PLUGIN_HOOK_TIMEOUT``) is logged with its plugin's name and
+  left out, and the page is still served. ``@event`` hooks are isolated too, each
+  implementation inside its own database savepoint and without a time limit.
+- A plugin may add hooks of its own with ``addhooks`` (pytest's ``pytest_addhooks``
+  pattern), marked the same way; the built-in calculators plugin adds
+  ``register_calculators`` like this.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
 
 if TYPE_CHECKING:
     import click
     from flask import Blueprint, Flask, Request
+    from markdown.extensions import Extension
     from pressmark.content.models import Post
 
 PROJECT_NAME = "pressmark"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+# Calling rules, set on a spec by the marks below.
+DIRECT = "direct"
+ISOLATED = "isolated"
+EVENT = "event"
+RULE_ATTRIBUTE = f"{PROJECT_NAME}_calling_rule"
+
+Spec = TypeVar("Spec", bound=Callable[..., Any])
+
+
+def isolated(spec: Spec) -> Spec:
+    """Mark a hook spec *isolated*: called implementation by implementation (through
+    ``call_isolated``), each within ``PLUGIN_HOOK_TIMEOUT``; a failure is recorded under
+    its plugin's name and left out. Wrappers are refused on such hooks at start-up."""
+    setattr(spec, RULE_ATTRIBUTE, ISOLATED)
+    return spec
+
+
+def event(spec: Spec) -> Spec:
+    """Mark a hook spec an *event*: isolated, and each implementation runs inside its own
+    database savepoint of the caller's transaction (so without a time limit)."""
+    setattr(spec, RULE_ATTRIBUTE, EVENT)
+    return spec
+
+
+def calling_rule(spec: Callable[..., Any]) -> str:
+    """``DIRECT``, ``ISOLATED`` or ``EVENT``: the mark on ``spec``."""
+    rule = getattr(spec, RULE_ATTRIBUTE, DIRECT)
+    return rule if isinstance(rule, str) else DIRECT
+
+
+def hooks_with_rule(namespace: ModuleType | type, *rules: str) -> frozenset[str]:
+    """The names of the hook specs in ``namespace`` marked with one of ``rules``."""
+    marker = f"{PROJECT_NAME}_spec"
+    return frozenset(
+        name
+        for name, value in vars(namespace).items()
+        if callable(value) and hasattr(value, marker) and calling_rule(value) in rules
+    )
 
 
 # --- start-up and wiring ------------------------------------------------------------------
@@ -39,6 +87,19 @@ def startup(app: Flask) -> None:
 
     Use it to check configuration or prepare resources (for example a search index).
     Raising here stops the app from starting: start-up errors must be loud.
+    """
+
+
+@hookspec(historic=True)
+def addhooks(pluginmanager: pluggy.PluginManager) -> None:
+    """Add this plugin's own hook specs: ``pluginmanager.add_hookspecs(module)``.
+
+    Called when the plugin is registered, before any other of its hooks, so the hooks it
+    adds are known when the next plugins register. Mark each spec with its calling rule
+    (``pressmark.api.isolated`` or ``event``) and call the hook through
+    ``pressmark.api.call_isolated``. A plugin implementing a hook that another plugin adds
+    should use ``@hookimpl(optionalhook=True)``, so that it still loads when that plugin is
+    disabled.
     """
 
 
@@ -59,7 +120,8 @@ def register_commands(cli: click.Group) -> None:
 
 
 @hookspec
-def register_markdown_extensions(app: Flask) -> list[Any]:
+@isolated
+def register_markdown_extensions(app: Flask) -> list[Extension | str]:
     """Return Python-Markdown extensions (instances or dotted names) to add to the pipeline.
 
     They run when a post is saved, after the built-in extensions are configured. Their HTML
@@ -68,6 +130,7 @@ def register_markdown_extensions(app: Flask) -> list[Any]:
 
 
 @hookspec
+@isolated
 def register_embeds(app: Flask) -> Mapping[str, Callable[..., str]]:
     """Return a mapping of embed name to handler for ``{{< name key=value ... >}}``.
 
@@ -80,6 +143,7 @@ def register_embeds(app: Flask) -> Mapping[str, Callable[..., str]]:
 
 
 @hookspec
+@isolated
 def register_import_converters(app: Flask) -> Mapping[str, Callable[..., str | None]]:
     """Return a mapping of tag name to converter for ``pressmark import``.
 
@@ -101,20 +165,11 @@ def register_import_converters(app: Flask) -> Mapping[str, Callable[..., str | N
     """
 
 
-@hookspec
-def register_calculators(app: Flask) -> list[Any]:
-    """Return calculators for the built-in ``calculators`` plugin's ``calc`` embed.
-
-    Each item is a ``pressmark.plugins.calculators.base.Calculator``: a name, its inputs with
-    defaults and validation, presets, and a ``compute(values) -> results`` function, so each formula
-    lives once, in Python. Names must be unique; on a clash the later-registered plugin wins.
-    """
-
-
 # --- pages ----------------------------------------------------------------------------------
 
 
 @hookspec
+@isolated
 def extra_css_urls(request: Request) -> list[str]:
     """Return URLs of stylesheets to link from every page's ``<head>``.
 
@@ -123,11 +178,13 @@ def extra_css_urls(request: Request) -> list[str]:
 
 
 @hookspec
+@isolated
 def extra_js_urls(request: Request) -> list[str]:
     """Return URLs of scripts to load (deferred) on every page. Same-host URLs only."""
 
 
 @hookspec
+@isolated
 def extra_head(request: Request, context: Mapping[str, Any]) -> str | None:
     """Return an HTML fragment for the page's ``<head>`` (``<link>`` and ``<meta>`` tags).
 
@@ -137,6 +194,7 @@ def extra_head(request: Request, context: Mapping[str, Any]) -> str | None:
 
 
 @hookspec
+@isolated
 def render_slot(slot: str, request: Request, context: Mapping[str, Any]) -> str | None:
     """Return an HTML fragment for a named place in the templates, or ``None``.
 
@@ -147,6 +205,7 @@ def render_slot(slot: str, request: Request, context: Mapping[str, Any]) -> str 
 
 
 @hookspec
+@isolated
 def extra_template_vars(template_name: str, request: Request) -> dict[str, Any]:
     """Return extra variables for the template being rendered, or ``None``.
 
@@ -159,6 +218,7 @@ def extra_template_vars(template_name: str, request: Request) -> dict[str, Any]:
 
 
 @hookspec
+@event
 def post_updated(post: Post) -> None:
     """A post was saved (created, edited, published, unpublished or trashed).
 
@@ -170,6 +230,7 @@ def post_updated(post: Post) -> None:
 
 
 @hookspec
+@event
 def post_published(post: Post) -> None:
     """A post became published (now or scheduled: check ``post.published_at``).
 
@@ -178,6 +239,7 @@ def post_published(post: Post) -> None:
 
 
 @hookspec
+@event
 def post_deleted(post: Post) -> None:
     """A post is being deleted forever. Called before the row is removed, in the same
     transaction, so ``post.id`` and its fields are still readable.
@@ -185,3 +247,9 @@ def post_deleted(post: Post) -> None:
     Moving a post to the trash is a save (``post_updated``), not a delete. Same isolation as
     ``post_updated``.
     """
+
+
+# Derived from the marks above. Hooks that plugins add have their rules in the app's
+# plugin manager (``pressmark.plugin_system.manager.calling_rule``).
+EVENT_HOOKS: frozenset[str] = hooks_with_rule(sys.modules[__name__], EVENT)
+ISOLATED_HOOKS: frozenset[str] = hooks_with_rule(sys.modules[__name__], ISOLATED, EVENT)

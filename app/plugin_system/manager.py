@@ -60,29 +60,16 @@ FAILURES_KEPT = 50
 # plugin failing on every request cannot fill the disk.
 FAILURE_LOG_MAX_BYTES = 256 * 1024
 
-# Content events: ``call_isolated`` runs each implementation in its own savepoint.
-EVENT_HOOKS = frozenset({"post_updated", "post_published", "post_deleted"})
-# Hooks called through ``call_isolated``: implementation by implementation, so wrappers
-# (which need pluggy's own call loop) cannot take part; they are refused at start-up.
-ISOLATED_HOOKS = EVENT_HOOKS | {
-    "extra_css_urls",
-    "extra_js_urls",
-    "extra_head",
-    "render_slot",
-    "extra_template_vars",
-    # Called on first use and cached for the app's life (app/markup.py, the calculators
-    # plugin's registry).
-    "register_markdown_extensions",
-    "register_embeds",
-    "register_calculators",
-    "register_import_converters",
-}
+# The core's hooks by calling rule, derived from the marks on their specs (hooks plugins
+# add are looked up in the app's manager: ``calling_rule``).
+EVENT_HOOKS = hookspecs.EVENT_HOOKS
+ISOLATED_HOOKS = hookspecs.ISOLATED_HOOKS
 
 
-# Isolated hooks that may be given no more than ``PLUGIN_HOOK_TIMEOUT`` seconds: those called
-# while a page is rendered, and the registries (called on first use, often inside a
-# reader's or the author's request). Events are not among them: they run inside the save's
-# database transaction, which belongs to the calling thread.
+# Isolated hooks (not events) may be given no more than ``PLUGIN_HOOK_TIMEOUT`` seconds:
+# those called while a page is rendered, and the registries (called on first use, often
+# inside a reader's or the author's request). Events are not among them: they run inside
+# the save's database transaction, which belongs to the calling thread.
 DEADLINE_HOOKS = ISOLATED_HOOKS - EVENT_HOOKS
 # How many implementations may be running past their deadline at once, across the app,
 # before further calls are left out without waiting (a hung thread cannot be stopped).
@@ -111,7 +98,7 @@ def _is_list(value: Any) -> bool:
 
 # What each isolated hook must return (besides None): a result that is not is garbage,
 # recorded as the plugin's failure and left out. Items of the registries' lists are
-# checked where they are used (markup.py, the calculators' registry).
+# checked where they are used (markup.py, the importer; plugins check their own hooks'.
 RESULT_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "extra_css_urls": (_is_str_list, "a list of URL strings"),
     "extra_js_urls": (_is_str_list, "a list of URL strings"),
@@ -120,7 +107,6 @@ RESULT_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "extra_template_vars": (_is_str_mapping, "a dict of variables"),
     "register_embeds": (_is_embed_mapping, "a mapping of names to handlers"),
     "register_markdown_extensions": (_is_list, "a list of Markdown extensions"),
-    "register_calculators": (_is_list, "a list of calculators"),
     "register_import_converters": (_is_embed_mapping, "a mapping of names to converters"),
 }
 
@@ -240,30 +226,59 @@ def _refuse(info: PluginInfo, problem: str) -> PluginError:
     )
 
 
-def _check_hooks(pm: pluggy.PluginManager, info: PluginInfo) -> None:
+class PressmarkPluginManager(pluggy.PluginManager):
+    """pluggy's manager, remembering the calling rule marked on every hook spec it is
+    given, the core's and those plugins add (``addhooks``)."""
+
+    def __init__(self) -> None:
+        super().__init__(hookspecs.PROJECT_NAME)
+        self.calling_rules: dict[str, str] = {}
+
+    def parse_hookspec_opts(self, module_or_class: Any, name: str) -> Any:
+        # pluggy's documented override point for how specs are picked up.
+        opts = super().parse_hookspec_opts(module_or_class, name)
+        if opts is not None:
+            self.calling_rules[name] = hookspecs.calling_rule(getattr(module_or_class, name))
+        return opts
+
+
+def calling_rule(app: Flask, hook_name: str) -> str:
+    """How ``hook_name`` is called in ``app``: ``hookspecs.DIRECT``, ``ISOLATED`` or
+    ``EVENT``, as marked on its spec."""
+    return app_pm(app).calling_rules.get(hook_name, hookspecs.DIRECT)
+
+
+def app_pm(app: Flask) -> PressmarkPluginManager:
+    return app.pm
+
+
+def _check_hooks(pm: PressmarkPluginManager, info: PluginInfo) -> None:
     """Refuse unknown hook names (with a suggestion) and wrappers on isolated hooks."""
-    known = [n for n in dir(hookspecs) if pm.parse_hookspec_opts(hookspecs, n)]
+    known = list(pm.calling_rules)
     for caller in pm.get_hookcallers(info.module) or ():
         impls = [i for i in caller.get_hookimpls() if i.plugin is info.module]
         if not caller.has_spec() and any(not i.optionalhook for i in impls):
             close = difflib.get_close_matches(caller.name, known, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise _refuse(info, f"implements {caller.name!r}, which is not a hook.{hint}")
-        if caller.name in ISOLATED_HOOKS and any(i.wrapper or i.hookwrapper for i in impls):
+        rule = pm.calling_rules.get(caller.name, hookspecs.DIRECT)
+        if rule != hookspecs.DIRECT and any(i.wrapper or i.hookwrapper for i in impls):
             raise _refuse(
                 info, f"wraps {caller.name!r}; wrappers are not supported on isolated hooks."
             )
 
 
-def build_plugin_manager(app: Flask) -> pluggy.PluginManager:
+def build_plugin_manager(app: Flask) -> PressmarkPluginManager:
     """Create the app's manager, register every enabled plugin and check their hooks.
 
     Raises ``PluginError`` naming the plugin when one cannot be imported or registered,
     implements a hook that does not exist (a misspelling, with a suggestion), or shares its
     name with another plugin. Names in ``DISABLED_PLUGINS`` are blocked and never imported.
     """
-    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    pm = PressmarkPluginManager()
     pm.add_hookspecs(hookspecs)
+    # Historic: each plugin's addhooks runs as it registers, before its other hooks.
+    pm.hook.addhooks.call_historic(kwargs={"pluginmanager": pm})
     disabled = disabled_plugin_names(app)
     infos: dict[str, PluginInfo] = {}
     for cand in _candidates(app):
@@ -432,8 +447,9 @@ def call_isolated(hook_name: str, app: Flask | None = None, **kwargs: Any) -> li
     """Call an optional hook implementation by implementation, in pluggy's order.
 
     Results that are ``None`` are dropped. An implementation that raises is recorded with
-    its plugin's name and left out; the others still run. Event hooks (``EVENT_HOOKS``) get
-    a database savepoint each, so a failing one leaves no half-done writes behind. ``app``
+    its plugin's name and left out; the others still run. Event hooks (marked ``@event``)
+    get a database savepoint each, so a failing one leaves no half-done writes behind; the
+    others (marked ``@isolated``) a time limit, ``PLUGIN_HOOK_TIMEOUT``. ``app``
     (default: the current app) is also passed to implementations that take an ``app``
     argument.
     """
@@ -448,6 +464,7 @@ def call_isolated_by_plugin(
     app = app or current_app._get_current_object()
     kwargs["app"] = app
     caller = getattr(app.pm.hook, hook_name)
+    rule = calling_rule(app, hook_name)
     # Hooks also run while an error page is rendered; that request's exception is not the
     # plugin's business and would bury its traceback, so it is cut from the chain.
     handling = sys.exc_info()[1]
@@ -457,12 +474,12 @@ def call_isolated_by_plugin(
     for impl in reversed(caller.get_hookimpls()):
         args = {name: kwargs[name] for name in impl.argnames if name in kwargs}
         try:
-            if hook_name in EVENT_HOOKS:
+            if rule == hookspecs.EVENT:
                 from pressmark.extensions import db
 
                 with db.session.begin_nested():
                     result = impl.function(**args)
-            elif hook_name in DEADLINE_HOOKS:
+            elif rule == hookspecs.ISOLATED:
                 result = call_with_deadline(app, impl.function, **args)
             else:
                 result = impl.function(**args)

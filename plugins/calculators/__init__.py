@@ -1,7 +1,8 @@
 """Built-in plugin: calculators embedded in posts with ``{{< calc NAME key=value >}}``.
 
-Calculators come from the ``register_calculators`` hook (this plugin registers the
-built-ins; any plugin may add more). Each renders server-side, at save time, as a form that
+Calculators come from the ``register_calculators`` hook, which this plugin adds to the
+app's hooks (``hookspecs.py``, through ``addhooks``) and implements for the built-ins; any
+plugin may add more. Each renders server-side, at save time, as a form that
 works without JavaScript; ``static/calculators.js`` recomputes live through
 ``/-/calculators/<name>.json``. See docs/calculators.md.
 """
@@ -9,6 +10,7 @@ works without JavaScript; ``static/calculators.js`` recomputes live through
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Request
+from pluggy import PluginManager
 from pressmark.api import hookimpl, plugin_asset_url
 from pressmark.plugins.calculators.base import (
     Calculator,
@@ -39,6 +41,13 @@ PLUGIN_NAME = "calculators"
 def _may_show_calculators(request: Request) -> bool:
     # Listings on the public blueprint show no post bodies, so they skip the two files.
     return request.endpoint == "public.post" or request.blueprint not in (None, "public")
+
+
+@hookimpl
+def addhooks(pluginmanager: PluginManager) -> None:
+    from pressmark.plugins.calculators import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
 
 
 @hookimpl

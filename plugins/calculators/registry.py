@@ -31,11 +31,12 @@ def _registry(app: Flask) -> dict[str, dict[str, Any]]:
     owners: dict[str, str] = {}
     # In pluggy's order, last-registered plugin first: the first to claim a name keeps it.
     for plugin, result in call_isolated_by_plugin(HOOK, app=app):
-        try:
-            items = list(result)
-        except Exception as exc:  # noqa: BLE001 - not a list, or a generator that raised
-            record_failure(app, plugin, HOOK, exc)
+        if not isinstance(result, list | tuple):
+            error = TypeError(f"{HOOK} returned a {type(result).__name__}; it must return a "
+                              "list of calculators or None")
+            record_failure(app, plugin, HOOK, error)
             continue
+        items = list(result)
         for item in items:
             if not isinstance(item, Calculator):
                 error = TypeError(f"{HOOK} returned {item!r}, not a Calculator")

@@ -13,13 +13,33 @@ from flask import Blueprint, current_app
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markupsafe import escape
-from pressmark.api import hookimpl
+from pressmark.api import hookimpl, hookspec, isolated
 
 __version__ = "1.2.3"
 
 
 def _state() -> dict:
     return current_app.extensions.setdefault("everything", {"events": []})
+
+
+class EverythingHooks:
+    """A hook of this plugin's own, added through ``addhooks``."""
+
+    @staticmethod
+    @hookspec
+    @isolated
+    def everything_shout(text: str) -> str:
+        """Return ``text`` louder."""
+
+
+@hookimpl
+def addhooks(pluginmanager):
+    pluginmanager.add_hookspecs(EverythingHooks)
+
+
+@hookimpl
+def everything_shout(text):
+    return text.upper()
 
 
 @hookimpl

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import ast
 import functools
+import importlib
+import importlib.util
 import inspect
 import re
 import typing
 from pathlib import Path
+from types import ModuleType
 
 import pluggy
 import pytest
 from pressmark.plugin_system import hookspecs
+from pressmark.plugin_system.manager import DEFAULT_PLUGINS
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "plugins.md"
@@ -24,12 +28,22 @@ TESTS = ROOT / "tests"
 HEADING_RE = re.compile(r"^### (\w+)\(([^)]*)\)\s*$", re.MULTILINE)
 
 
+def spec_namespaces() -> list[ModuleType]:
+    """The core's hookspecs and those built-in plugins add (their ``hookspecs`` module)."""
+    found = [hookspecs]
+    for _, dotted in DEFAULT_PLUGINS:
+        if importlib.util.find_spec(f"{dotted}.hookspecs") is not None:
+            found.append(importlib.import_module(f"{dotted}.hookspecs"))
+    return found
+
+
 def hook_specs() -> dict[str, typing.Callable]:
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     return {
-        name: getattr(hookspecs, name)
-        for name in dir(hookspecs)
-        if pm.parse_hookspec_opts(hookspecs, name)
+        name: getattr(namespace, name)
+        for namespace in spec_namespaces()
+        for name in dir(namespace)
+        if pm.parse_hookspec_opts(namespace, name)
     }
 
 
@@ -115,5 +129,27 @@ def test_every_hook_is_typed_and_has_a_contract(name):
     # The naming conventions: register_* returns a collection, events return nothing.
     if name.startswith("register_") and name != "register_commands":
         assert returns.startswith(("list[", "Mapping[")), (name, returns)
-    if name.startswith("post_") or name == "startup":
+    if name.startswith("post_") or name in ("startup", "addhooks"):
         assert returns == "None", (name, returns)
+
+
+def test_calling_rules_are_derived_from_the_marks_on_the_specs():
+    marked = {name: hookspecs.calling_rule(spec) for name, spec in SPECS.items()}
+    core = set(hook_specs_of(hookspecs))
+    assert {n for n in core if marked[n] == hookspecs.EVENT} == hookspecs.EVENT_HOOKS
+    assert {n for n in core if marked[n] != hookspecs.DIRECT} == hookspecs.ISOLATED_HOOKS
+    # Past-tense content events are events; the start-up and wiring hooks are direct.
+    assert {n for n in core if n.startswith("post_")} == hookspecs.EVENT_HOOKS
+    direct = {n for n in core if marked[n] == hookspecs.DIRECT}
+    assert direct == {"startup", "addhooks", "register_blueprints", "register_commands"}
+
+
+def test_the_core_names_no_plugins_hook():
+    """Hooks of one plugin's making live in that plugin (added with ``addhooks``)."""
+    assert "register_calculators" in SPECS
+    assert "register_calculators" not in hook_specs_of(hookspecs)
+
+
+def hook_specs_of(namespace: ModuleType) -> list[str]:
+    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    return [name for name in dir(namespace) if pm.parse_hookspec_opts(namespace, name)]

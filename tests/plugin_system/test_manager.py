@@ -31,6 +31,7 @@ from pressmark.plugin_system.manager import (
     PluginError,
     call_isolated,
     call_isolated_by_plugin,
+    calling_rule,
     plugin_asset_url,
     recent_failures,
     record_failure,
@@ -177,6 +178,29 @@ def test_hook_register_embeds(everything_app):
     assert '<span class="greeting">Hello, Ada &amp; &lt;Bob!</span>' in html
     assert '<span class="greeting">Hello, world!</span>' in html
     assert "<code>{{&lt; greet &gt;}}</code>" in html
+
+
+def test_hook_addhooks(everything_app):
+    # ``everything`` adds a hook of its own, marked isolated, and implements it.
+    assert calling_rule(everything_app, "everything_shout") == hookspecs.ISOLATED
+    with everything_app.app_context():
+        assert call_isolated("everything_shout", text="hi") == ["HI"]
+    # The core's rules come from the marks as well.
+    assert calling_rule(everything_app, "post_updated") == hookspecs.EVENT
+    assert calling_rule(everything_app, "startup") == hookspecs.DIRECT
+
+
+def test_a_wrapper_on_a_hook_a_plugin_added_is_refused(tmp_path):
+    (tmp_path / "instance" / "plugins").mkdir(parents=True)
+    (tmp_path / "instance" / "plugins" / "wraps_shout.py").write_text(
+        "from pressmark.api import hookimpl\n\n\n"
+        "@hookimpl(wrapper=True, optionalhook=True)\n"
+        "def everything_shout(text):\n"
+        "    return (yield)\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PluginError, match="wraps 'everything_shout'"):
+        build_app(tmp_path, "everything")
 
 
 def test_hook_register_calculators(everything_app):
@@ -478,7 +502,7 @@ def test_plugin_list_reports_versions_sources_and_hooks(everything_app):
     info = infos["everything"]
     assert (info.source, info.version, info.enabled) == ("directory", "1.2.3", True)
     specs = {n for n in dir(hookspecs) if everything_app.pm.parse_hookspec_opts(hookspecs, n)}
-    assert set(info.hooks) == specs - {"register_calculators"}
+    assert set(info.hooks) == specs | {"everything_shout"}
     assert json.loads(json.dumps(info.as_dict()))["hooks"] == info.hooks
 
 
@@ -489,7 +513,7 @@ def test_isolated_hooks_are_every_hook_but_the_start_up_ones():
     # What docs/plugins.md promises: only start-up and wiring hooks may stop the site.
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     specs = {n for n in dir(hookspecs) if pm.parse_hookspec_opts(hookspecs, n)}
-    start_up = {"startup", "register_blueprints", "register_commands"}
+    start_up = {"startup", "addhooks", "register_blueprints", "register_commands"}
     assert specs - start_up == ISOLATED_HOOKS
     assert {n for n in specs if n.startswith("post_")} == EVENT_HOOKS
 

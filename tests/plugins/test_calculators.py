@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import html5lib
 import pytest
-from pressmark import hookimpl
+from pressmark.api import hookimpl
 from pressmark.content.models import PUBLISHED, utcnow
 from pressmark.content.store import PostData, save_post
 from pressmark.plugin_system.manager import recent_failures
@@ -25,6 +25,8 @@ from pressmark.plugins.calculators.base import format_number
 from pressmark.plugins.calculators.builtins import BUILTIN_CALCULATORS
 from pressmark.plugins.calculators.registry import CACHE_KEY, owner
 from pressmark.plugins.calculators.specs import GPUS
+
+from tests.conftest import make_test_app
 
 CALCS = {c.name: c for c in BUILTIN_CALCULATORS}
 GIB = 2**30
@@ -617,3 +619,39 @@ def test_a_bad_definition_fails_when_it_is_built(build):
 def test_the_plugin_exports_what_the_hookspec_names():
     package = sys.modules["pressmark.plugins.calculators"]
     assert package.Calculator is Calculator
+
+
+# --- the hook is the plugin's own ---------------------------------------------------------------
+
+
+CONTRIBUTOR = '''
+from pressmark.api import hookimpl
+from pressmark.plugins.calculators import Calculator, Input, Result
+
+
+@hookimpl(optionalhook=True)
+def register_calculators(app):
+    return [Calculator(name="halve", title="Halve", description="Half of it.",
+                       inputs=(Input("x", "X", 4),),
+                       compute=lambda values: [Result("Half", values["x"] / 2, "")])]
+'''
+
+
+def contributor_app(tmp_path, **config):
+    plugins_dir = tmp_path / "instance" / "plugins"
+    plugins_dir.mkdir(parents=True)
+    (plugins_dir / "halving.py").write_text(CONTRIBUTOR, encoding="utf-8")
+    return make_test_app(tmp_path, **config)
+
+
+def test_the_calculators_plugin_adds_its_hook_and_contributors_use_it(tmp_path):
+    app = contributor_app(tmp_path)
+    assert app.pm.calling_rules["register_calculators"] == "isolated"
+    with app.app_context():
+        assert owner(app, "halve") == "halving"
+
+
+def test_a_contributor_still_loads_when_the_calculators_are_disabled(tmp_path):
+    app = contributor_app(tmp_path, DISABLED_PLUGINS=["calculators"])
+    assert "register_calculators" not in app.pm.calling_rules
+    assert app.extensions["pressmark_plugins"]["halving"].enabled  # the site starts with it

@@ -13,7 +13,13 @@ import pytest
 from pressmark.content.models import Post
 from pressmark.content.store import PostData, save_post
 from pressmark.extensions import db
-from pressmark.plugin_system.manager import DEADLINE_HOOKS, EVENT_HOOKS, recent_failures
+from pressmark.plugin_system import hookspecs
+from pressmark.plugin_system.manager import (
+    DEADLINE_HOOKS,
+    EVENT_HOOKS,
+    calling_rule,
+    recent_failures,
+)
 
 from tests.conftest import AuthActions
 from tests.live_server import LiveSite, WebClient
@@ -92,10 +98,13 @@ def test_a_hanging_plugin_costs_one_time_limit_and_is_then_skipped(tmp_path, dem
         hanging.RELEASE.set()
 
 
-def test_every_isolated_hook_but_events_has_the_time_limit():
-    registries = {"register_embeds", "register_calculators", "register_markdown_extensions"}
+def test_every_isolated_hook_but_events_has_the_time_limit(tmp_path):
+    registries = {"register_embeds", "register_markdown_extensions"}
     assert DEADLINE_HOOKS.issuperset(PAGE_HOOKS | registries)
     assert not DEADLINE_HOOKS & EVENT_HOOKS
+    # The calculators plugin's own registry is marked isolated, so it has the limit too.
+    app = build_app(tmp_path)
+    assert calling_rule(app, "register_calculators") == hookspecs.ISOLATED
 
 
 def test_a_hanging_plugin_on_the_real_server(tmp_path):
