@@ -98,7 +98,7 @@ def _is_list(value: Any) -> bool:
 
 # What each isolated hook must return (besides None): a result that is not is garbage,
 # recorded as the plugin's failure and left out. Items of the registries' lists are
-# checked where they are used (markup.py, the importer; plugins check their own hooks'.
+# checked where they are used (markup.py, the importer); plugins check their own hooks' results.
 RESULT_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "extra_css_urls": (_is_str_list, "a list of URL strings"),
     "extra_js_urls": (_is_str_list, "a list of URL strings"),
