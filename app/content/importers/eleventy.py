@@ -90,9 +90,8 @@ class EleventySource(FileSource):
             entry.notes.append(f"permalink {permalink!r} is a template: the default URL is kept")
         elif isinstance(permalink, str) and permalink.strip():
             return None  # the permalink itself is the old URL (read as an alias)
-        user = self.user_url(path, entry, name, meta)
-        if user:
-            return user
+        if self.permalink:  # the user's pattern replaces the generator's rule
+            return self.user_url(path, entry, name, meta)
         relative = path.relative_to(self.input).parent.parts
         stem = path.name.rsplit(".", 1)[0]
         stem = re.sub(r"^\d{4}-\d{2}-\d{2}-", "", stem)

@@ -73,9 +73,8 @@ class HugoSource(FileSource):
         ctx = self.context(path, entry, name, meta)
         # Hugo's :title is the title, :slug the slug or else the title, :filename the file's.
         ctx.title_slug = slugify(entry.data.title) or name.slug
-        user = self.user_url(path, entry, name, meta)
-        if user:
-            return user
+        if self.permalink:  # the user's pattern replaces the generator's rule
+            return self.user_url(path, entry, name, meta)
         section = ctx.sections[0] if ctx.sections else ""
         pattern = self.permalinks.get(section)
         if pattern:

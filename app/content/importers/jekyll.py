@@ -89,9 +89,8 @@ class JekyllSource(FileSource):
         categories = as_list(meta.get("categories"), split_spaces=True) + as_list(
             meta.get("category")) + categories
         ctx.categories = categories
-        user = self.user_url(path, entry, name, meta)
-        if user:
-            return user
+        if self.permalink:  # the user's pattern replaces the generator's rule
+            return self.user_url(path, entry, name, meta)
         if self.kind(path) == "draft":
             return None  # drafts were never published
         pattern = str(meta.get("permalink") or "").strip() or self.pattern

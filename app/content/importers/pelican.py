@@ -98,9 +98,8 @@ class PelicanSource(FileSource):
         entry.is_page = self.is_page(path)
 
     def old_url(self, path: Path, entry: Entry, name: FileName, meta: dict) -> str | None:
-        user = self.user_url(path, entry, name, meta)
-        if user:
-            return user
+        if self.permalink:  # the user's pattern replaces the generator's rule
+            return self.user_url(path, entry, name, meta)
         if meta.get("url"):
             return str(meta["url"])
         data = entry.data

@@ -47,9 +47,8 @@ class ZolaSource(FileSource):
         return {"path", "template", "in_search_index", "render", "sort_by"} & set(meta)
 
     def old_url(self, path: Path, entry: Entry, name: FileName, meta: dict) -> str | None:
-        user = self.user_url(path, entry, name, meta)
-        if user:
-            return user
+        if self.permalink:  # the user's pattern replaces the generator's rule
+            return self.user_url(path, entry, name, meta)
         lang = f"/{entry.data.language}" if entry.data.language else ""
         if meta.get("path"):
             return lang + "/" + str(meta["path"]).strip("/") + "/"
