@@ -257,7 +257,8 @@ def post_from_meta(
             notes.append("no date: the file's modification time was used")
         else:
             raise FrontMatterError("'date' is missing (a published post needs its date)")
-    categories = as_list(meta.get("categories")) + as_list(meta.get("category"))
+    categories = as_list(meta.get("categories"), split_spaces=split_tag_spaces)
+    categories += as_list(meta.get("category"))
     categories += as_list(taxonomies.get("categories")) + list(extra_categories or [])
     topic_name = None
     topic = str(meta.get("topic") or "").strip() or None

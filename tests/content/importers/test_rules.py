@@ -127,3 +127,29 @@ def test_hook_register_import_converters(app, run_import):
     })
     assert posts["a"].body == "**HEY** (hugo) my video\n"
     assert report.line_for("content/a.md").notes == []
+
+
+def test_the_post_size_limit_is_the_editors(app, run_import):
+    """Up to MAX_POST_BYTES a post imports (and the editor saves it, see test_editor);
+    beyond, the file fails with the limit named, and nothing is written."""
+    limit = app.config["MAX_POST_BYTES"]
+    head = "---\ntitle: Big\ndate: 2020-01-01\n---\n"
+    report, posts = run_import({"big.md": head + "x" * (limit - 1) + "\n",
+                                "huge.md": head.replace("Big", "Huge") + "x" * limit + "\n"})
+    assert len(posts["big"].body.encode()) == limit and "huge" not in posts
+    assert report.line_for("huge.md").outcome == "failed"
+    assert "MAX_POST_BYTES" in report.line_for("huge.md").detail
+
+
+def test_a_body_keeps_its_leading_blank_lines_through_export_and_import(app, tmp_path):
+    from pressmark.content.importers.export import export_directory
+
+    site = write(tmp_path / "s", {"a.md": "---\ntitle: A\ndate: 2020-01-01\n---\n\n\nText.\n"})
+    with app.app_context():
+        import_source(site)
+        export_directory(tmp_path / "out")
+        assert (tmp_path / "out" / "a.md").read_text().endswith("---\n\n\nText.\n")
+        db.session.execute(Post.__table__.delete())
+        db.session.commit()
+        import_source(tmp_path / "out")
+        assert db.session.scalar(select(Post.body)) == "\n\nText.\n"
