@@ -46,9 +46,10 @@ class LiveServer:
     passed as ``PRESSMARK_*`` environment variables (JSON where they parse as JSON)."""
 
     def __init__(self, tmp_path: Path, database: Path, *, unix_socket: Path | None = None,
-                 **settings):
+                 args: tuple[str, ...] = (), **settings):
         self.tmp_path = tmp_path
         self.unix_socket = unix_socket
+        self.args = args
         self.port = None if unix_socket else free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("PRESSMARK_")}
         env.update(
@@ -69,7 +70,7 @@ class LiveServer:
                  else ["--port", str(self.port)])
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pressmark.cli", "serve", "--no-demo", "--threads", "2",
-             *where],
+             *where, *self.args],
             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         deadline = time.monotonic() + 90

@@ -76,10 +76,11 @@ def test_forwarded_headers_from_anyone_but_the_proxy_are_dropped(tmp_path):
         assert server.client(**{"X-Forwarded-For": OWNER}).login().status == 429
 
 
-def test_a_proxy_on_a_unix_socket_is_trusted_and_the_socket_is_private(tmp_path):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_proxy_on_a_unix_socket_is_trusted_and_the_socket_is_private(tmp_path, workers):
     database = prepare_site(tmp_path)
     socket_path = tmp_path / "pressmark.sock"
-    with LiveServer(tmp_path, database, unix_socket=socket_path,
+    with LiveServer(tmp_path, database, unix_socket=socket_path, args=("--workers", workers),
                     LOGIN_MAX_FAILURES=MAX) as server:
         mode = stat.S_IMODE(os.stat(socket_path).st_mode)
         assert mode & 0o007 == 0, oct(mode)  # no access for other users
