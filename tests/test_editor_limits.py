@@ -207,3 +207,4 @@ def test_autosaving_a_post_deleted_meanwhile_answers_json(author):
     data = answer.json()
     assert data["gone"] is True and data["saved"] is False
     assert data["new_post_url"] == "/editor/new"
+    assert "press Save to keep it as a new post" in data["error"]

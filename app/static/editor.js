@@ -245,7 +245,13 @@
         })
         .catch(function (result) {
           dirty = true;
-          var signedOut = result && result.status === 401;
+          var status = result && result.status;
+          if ((status === 410 || status === 413) && result.data && result.data.error) {
+            // The post is gone, or the text is over the size limit: retrying cannot help.
+            setStatus(result.data.error, true);
+            return;
+          }
+          var signedOut = status === 401;
           setStatus(signedOut
             ? "You are signed out, so autosave stopped. Your text is kept in this browser; sign in again in another tab."
             : "Autosave failed; your text is kept in this browser. Trying again shortly.", true);

@@ -93,6 +93,10 @@ GONE = (
     "This post no longer exists: it was deleted forever while you were editing it. Your "
     "text is below, in a new post: save it to keep it."
 )
+GONE_AUTOSAVE = (
+    "This post was deleted forever while you were editing it, so autosave stopped. Your "
+    "text is kept in this browser: press Save to keep it as a new post."
+)
 SAVE_FAILED = (
     "The save failed because of a server error, and nothing was changed. Your text is "
     "still in the form below: try again, or copy it somewhere safe."
@@ -431,7 +435,8 @@ def autosave(post_id: int):
     """
     post = db.session.get(Post, post_id)
     if post is None:
-        return jsonify(error=GONE, gone=True, saved=False, new_post_url=url_for(".new")), 410
+        return jsonify(error=GONE_AUTOSAVE, gone=True, saved=False,
+                       new_post_url=url_for(".new")), 410
     payload = request.get_json(silent=True) if request.is_json else request.form
     if not isinstance(payload, dict) and not hasattr(payload, "getlist"):
         return jsonify(error="Send the form's fields as a JSON object.", saved=False), 400
