@@ -55,15 +55,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
 
     from pressmark.plugin_system import admin as plugin_cli
-    from pressmark.web import assets, auth, author_flag
+    from pressmark.web import assets, auth, author_flag, navigation
     from pressmark.web.editor import views as editor
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(editor.bp)
+    app.register_blueprint(navigation.bp)
     auth.init_app(app)
     author_flag.init_app(app)
     editor.init_app(app)
+    navigation.init_app(app)
     plugin_cli.init_app(app)
     for group in app.pm.hook.register_blueprints(app=app):
         for blueprint in group:

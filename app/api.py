@@ -16,8 +16,11 @@ anything else in pressmark may change without notice.
   ``last_change`` is when anything readers see last changed.
 - Requests: ``page_number`` reads ``?page=N`` strictly (404 otherwise); ``positive_int``
   parses a number the same way without the 404.
-- Lookups: ``public_tag_or_404`` (a tag readers may see, with its visible posts) and
-  ``post_at_old_path`` (the visible post a legacy URL or former slug addressed).
+- Lookups: ``public_tag_or_404`` (a tag readers may see, with its visible posts),
+  ``public_series_or_404`` (a series with its visible parts in reading order),
+  ``public_author_or_404`` (an author with their visible posts), ``post_url`` (the URL of
+  a post or a page) and ``post_at_old_path`` (the visible post a legacy URL or former slug
+  addressed).
 - Embeds: ``embed_notice`` is the visible, harmless notice for an embed that failed.
 - Failures: ``record_failure`` logs a failure under a plugin's name and shows it to the
   author; ``call_isolated`` and ``call_isolated_by_plugin`` call a hook (a plugin's own,
@@ -40,6 +43,9 @@ from pressmark.web.pages import (
     page_number,
     positive_int,
     post_at_old_path,
+    post_url,
+    public_author_or_404,
+    public_series_or_404,
     public_tag_or_404,
     render_page,
 )
@@ -60,6 +66,9 @@ __all__ = [
     "plugin_asset_url",
     "positive_int",
     "post_at_old_path",
+    "post_url",
+    "public_author_or_404",
+    "public_series_or_404",
     "public_tag_or_404",
     "record_failure",
     "render_page",

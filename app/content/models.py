@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from flask_login import UserMixin
 from pressmark.extensions import db
 from slugify import slugify as _transliterating_slugify
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, select
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -353,6 +353,19 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+@event.listens_for(User, "before_insert")
+def _give_author_slug(mapper, connection, user: User) -> None:
+    """Every account gets an author-page slug made from its display name, once: the
+    address stays when the name changes later (URLs are forever)."""
+    if user.slug:
+        return
+    base = slugify(user.display_name or "", max_length=70) or "author"
+    slug, n = base, 2
+    while connection.scalar(select(User.id).where(User.slug == slug)) is not None:
+        slug, n = f"{base}-{n}", n + 1
+    user.slug = slug
 
 
 # What each role may do. Checked by the editor's views; the content store trusts its callers.

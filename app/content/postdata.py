@@ -27,12 +27,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from pressmark.content.models import DRAFT, Tag, Topic, tag_display_name, tag_slug
+from pressmark.content.models import (
+    DRAFT,
+    Post,
+    Series,
+    Tag,
+    Topic,
+    User,
+    slugify,
+    tag_display_name,
+    tag_slug,
+)
 from pressmark.extensions import db
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 if TYPE_CHECKING:
-    from pressmark.content.models import Post, Revision
+    from pressmark.content.models import Revision
 
 Snapshot = dict[str, Any]
 
@@ -136,6 +146,39 @@ def get_or_create_tags(names: list[str]) -> list[Tag]:
             db.session.add(tag)
         tags.append(tag)
     return tags
+
+
+def get_or_create_series(title: str) -> Series:
+    """The series called ``title`` (ignoring case), or a new one with a slug made from it."""
+    series = db.session.scalar(select(Series).where(func.lower(Series.title) == title.lower()))
+    if series is None:
+        base = slugify(title) or "series"
+        slug, n = base, 2
+        while db.session.scalar(select(Series.id).where(Series.slug == slug)) is not None:
+            slug, n = f"{base}-{n}", n + 1
+        series = Series(slug=slug, title=title)
+        db.session.add(series)
+    return series
+
+
+def next_series_position(series: Series, post: Post) -> int:
+    """The part number after the series' last part, other than ``post`` (1 when new)."""
+    if series.id is None:
+        return 1
+    query = select(func.max(Post.series_position)).where(Post.series_id == series.id)
+    if post.id is not None:
+        query = query.where(Post.id != post.id)
+    return (db.session.scalar(query) or 0) + 1
+
+
+def normalise_usernames(names: list[str]) -> list[str]:
+    """Account names as stored (lowercase), unique, in the order given."""
+    seen: list[str] = []
+    for name in names:
+        username = str(name).strip().lower()
+        if username and username not in seen:
+            seen.append(username)
+    return seen
 
 
 # --- field kinds ------------------------------------------------------------------------------
@@ -360,6 +403,110 @@ class TagList(PostField):
         return front_matter_list(raw, self.front_matter_key or self.name)
 
 
+@dataclass(frozen=True)
+class AuthorList(PostField):
+    """The byline: account names in order; comma-separated in the form and in revisions.
+    An unknown name is refused by the store."""
+
+    def read_post(self, post: Post) -> list[str]:
+        return [a.username for a in post.authors]
+
+    def write_post(self, post: Post, value: Any) -> None:
+        names = self.clean(value)
+        users = db.session.scalars(select(User).where(User.username.in_(names)))
+        by_name = {u.username: u for u in users}
+        post.authors = [by_name[n] for n in names if n in by_name]
+
+    def read_revision(self, revision: Revision) -> list[str]:
+        return [a for a in (revision.authors or "").split(",") if a]
+
+    def write_revision(self, revision: Revision, value: Any) -> None:
+        revision.authors = ",".join(self.clean(value))
+
+    def clean(self, value: Any) -> list[str]:
+        return normalise_usernames(value or [])
+
+    def normal(self, value: Any) -> str:
+        return ", ".join(normalise_usernames(value or []))
+
+    def from_form(self, value: Any) -> list[str]:
+        return split_tags(value)
+
+    def from_front_matter(self, raw: Any) -> list[str]:
+        return front_matter_list(raw, self.front_matter_key or self.name)
+
+
+@dataclass(frozen=True)
+class SeriesRef(PostField):
+    """The series a post belongs to, given by its title (a new title starts a series); a
+    relationship on ``Post``, the title (``series_title``) on ``Revision``."""
+
+    def read_post(self, post: Post) -> str:
+        return post.series.title if post.series else ""
+
+    def write_post(self, post: Post, value: Any) -> None:
+        title = self.clean(value)
+        post.series = get_or_create_series(title) if title else None
+
+    def read_revision(self, revision: Revision) -> str:
+        return revision.series_title or ""
+
+    def write_revision(self, revision: Revision, value: Any) -> None:
+        revision.series_title = self.clean(value)[: self.max_length or None]
+
+    def clean(self, value: Any) -> str:
+        return " ".join(str(value or "").split())
+
+    def normal(self, value: Any) -> str:
+        return self.clean(value)
+
+    def from_front_matter(self, raw: Any) -> str:
+        # Hugo keeps series as a taxonomy: a list whose first name is the series.
+        if isinstance(raw, list):
+            return str(raw[0]) if raw else ""
+        return str(raw or "")
+
+
+@dataclass(frozen=True)
+class Part(PostField):
+    """A post's part number in its series; empty means "the next part"."""
+
+    def write_post(self, post: Post, value: Any) -> None:
+        # Written after ``series``: post.series is the new series, while post.series_id
+        # (set only at flush) is still the one the post was in before this save.
+        if post.series is None:
+            post.series_position = None
+        elif value is not None:
+            post.series_position = value
+        elif post.series_position is None or post.series_id != post.series.id:
+            post.series_position = next_series_position(post.series, post)
+
+    def clean(self, value: Any) -> int | None:
+        return value
+
+    def normal(self, value: Any) -> str:
+        return "" if value is None else str(value)
+
+    def from_form(self, value: Any) -> int | None:
+        raw = str(value or "").strip()
+        if not raw:
+            return None
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 6:
+            raise ValueError(raw)
+        return int(raw)
+
+    def form_error(self, value: Any) -> str:
+        return f"“{value}” is not a part number: give a whole number such as 2, or leave it empty."
+
+    def from_front_matter(self, raw: Any) -> int | None:
+        if raw in (None, ""):
+            return None
+        try:
+            return int(raw)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{self.front_matter_key!r} is not a whole number: {raw!r}") from exc
+
+
 def _field(kind: PostField, **options: Any) -> Any:
     """A ``dataclasses.field`` carrying ``kind`` in its metadata."""
     return field(metadata={"post_field": kind}, **options)
@@ -373,7 +520,8 @@ class PostData:
     """The fields of a post as the outside world gives them (editor form, front matter).
 
     Fields with a ``PostField`` are the ones the author edits and revisions keep, in the
-    order the author sees them in a diff. The last four are given only by the importer.
+    order the author sees them in a diff. Aliases, the dates and the language are given
+    only by the importer; ``is_page`` only when a page is created.
     """
 
     title: str = _field(PostField("Title", max_length=300))
@@ -381,6 +529,11 @@ class PostData:
     summary: str = _field(PostField("Summary"), default="")
     topic: str | None = _field(TopicRef("Topic", max_length=80), default=None)  # topic slug
     tags: list[str] = _field(TagList("Tags"), default_factory=list)
+    # Usernames. Not read from front matter: other engines' "authors" are display names,
+    # which would refuse the import of every file naming someone without an account here.
+    authors: list[str] = _field(AuthorList("Authors", front_matter=None), default_factory=list)
+    series: str = _field(SeriesRef("Series", max_length=200), default="")  # the title
+    series_position: int | None = _field(Part("Part", front_matter="series_part"), default=None)
     featured: bool = _field(Flag("Featured"), default=False)
     status: str = _field(Choice("Status", authored=False, in_form=False), default=DRAFT)
     published_at: datetime | None = _field(
@@ -392,6 +545,8 @@ class PostData:
     updated_at: datetime | None = None
     # The post's language (a BCP 47 tag such as "fr"; "" = the site's); None keeps it.
     language: str | None = None
+    # A standalone page (see ``models``): read only when the post is created.
+    is_page: bool = False
 
 
 def _post_fields() -> tuple[PostField, ...]:

@@ -28,6 +28,9 @@ from pressmark.content.models import (
     Post,
     Revision,
     User,
+    page_path,
+    post_authors,
+    post_path,
     post_tags,
     slugify,
     tag_slug,
@@ -67,8 +70,35 @@ class StaleSaveError(RuntimeError):
         self.loaded_version = loaded_version
 
 
-def post_path(slug: str) -> str:
-    return f"/posts/{slug}"
+# First path segments that are the site's own, whatever is registered right now: a page
+# must never take an address the core or a built-in plugin uses or may use.
+RESERVED_PAGE_SLUGS = frozenset({
+    "posts", "topics", "tags", "archive", "search", "series", "authors", "editor", "auth",
+    "uploads", "static", "feed", "feeds", "sitemap", "robots", "llms", "favicon", "api",
+    "admin", "login", "logout",
+})
+MAX_SERIES_POSITION = 10_000
+
+
+def page_slug_problem(slug: str) -> str | None:
+    """Why ``/<slug>`` cannot be a page's address, or None.
+
+    Refused: the reserved names above, and any first path segment a route of the running
+    app (core or plugin) starts with, so a page can never shadow ``/posts``, ``/editor``,
+    ``/-/...``, a feed or a plugin's page.
+    """
+    if slug in RESERVED_PAGE_SLUGS:
+        return f"“/{slug}” is reserved for the site's own pages; choose another slug."
+    for rule in current_app.url_map.iter_rules():
+        first = rule.rule.lstrip("/").split("/", 1)[0]
+        if "<" in first or not first:
+            continue
+        if first == slug or first.split(".", 1)[0] == slug:
+            return (
+                f"“/{slug}” is already an address of the site ({rule.rule}); "
+                "choose another slug."
+            )
+    return None
 
 
 def describe_bytes(size: int) -> str:
@@ -113,16 +143,23 @@ def validate(data: PostData, post: Post | None) -> PostData:
             "A slug uses lowercase letters, digits and single hyphens (at most 120 characters)."
         )
     else:
+        is_page = post.is_page if post is not None else data.is_page
+        path = page_path(data.slug) if is_page else post_path(data.slug)
         clash = db.session.scalar(select(Post).where(Post.slug == data.slug))
         if clash is not None and clash is not post:
             errors["slug"] = f"The slug “{data.slug}” is already used by “{clash.title}”."
-        alias = db.session.scalar(select(Alias).where(Alias.path == post_path(data.slug)))
+        alias = db.session.scalar(select(Alias).where(Alias.path == path))
         if alias is not None and alias.post is not post:
             errors["slug"] = f"The slug “{data.slug}” is an old address of “{alias.post.title}”."
+        problem = page_slug_problem(data.slug) if is_page else None
+        if problem:
+            errors["slug"] = problem
     if data.status not in STATUSES:
         errors["status"] = f"Unknown status {data.status!r}."
     if data.topic and not SLUG_RE.match(data.topic):
         errors["topic"] = "A topic is given by its slug."
+    _validate_authors(data, errors)
+    _validate_series(data, post, errors)
     for path in data.aliases:
         if not path.startswith("/"):
             errors["aliases"] = f"An alias is a path starting with “/”: {path!r}."
@@ -151,6 +188,30 @@ def free_slug(base: str, post: Post | None = None) -> str:
     while _slug_taken(slug, post):
         slug, number = f"{base}-{number}", number + 1
     return slug
+
+
+def _validate_authors(data: PostData, errors: dict[str, str]) -> None:
+    if not data.authors:
+        return
+    known = set(db.session.scalars(select(User.username).where(User.username.in_(data.authors))))
+    unknown = [n for n in data.authors if n not in known]
+    if unknown:
+        names = ", ".join(f"“{n}”" for n in unknown)
+        errors["authors"] = f"No author account is named {names}."
+
+
+def _validate_series(data: PostData, post: Post | None, errors: dict[str, str]) -> None:
+    is_page = post.is_page if post is not None else data.is_page
+    if data.series and is_page:
+        errors["series"] = "A page cannot be part of a series; only posts can."
+    elif len(data.series) > 200:
+        errors["series"] = "A series title can be at most 200 characters."
+    if data.series_position is not None and not 1 <= data.series_position <= MAX_SERIES_POSITION:
+        errors["series_position"] = (
+            f"A part number is a whole number from 1 to {MAX_SERIES_POSITION}."
+        )
+    if not data.series:
+        data.series_position = None
 
 
 def snapshot(post: Post, user: User | None, kind: str) -> Revision:
@@ -194,7 +255,7 @@ def save_post(
         was_published = post is not None and post.status == PUBLISHED
         old_slug = post.slug if post is not None else None
         if creating:
-            post = Post(created_at=data.created_at or utcnow(), version=0)
+            post = Post(created_at=data.created_at or utcnow(), version=0, is_page=data.is_page)
             db.session.add(post)
         if data.status == TRASHED and post.status != TRASHED:
             post.status_before_trash = post.status
@@ -210,15 +271,16 @@ def save_post(
         post.updated_at = data.updated_at or utcnow()
         post.version = (post.version or 0) + 1
         if old_slug and old_slug != post.slug and was_published:
-            _add_alias(post, post_path(old_slug))
+            _add_alias(post, page_path(old_slug) if post.is_page else post_path(old_slug))
         for path in data.aliases:
             _add_alias(post, path)
         db.session.flush()
         # A slug renamed back to one of its old addresses no longer needs that alias.
         db.session.execute(
-            delete(Alias).where(Alias.post_id == post.id, Alias.path == post_path(post.slug))
+            delete(Alias).where(Alias.post_id == post.id, Alias.path == post.path)
         )
         _store_tag_order(post, data.tags)
+        _store_author_order(post, data.authors)
         if before_commit is not None:
             before_commit(post)
             db.session.flush()
@@ -249,6 +311,16 @@ def _store_tag_order(post: Post, names: list[str]) -> None:
         db.session.execute(
             update(post_tags)
             .where(post_tags.c.post_id == post.id, post_tags.c.tag_id == by_slug[tag_slug(name)])
+            .values(position=position)
+        )
+
+
+def _store_author_order(post: Post, names: list[str]) -> None:
+    by_name = {a.username: a.id for a in post.authors}
+    for position, name in enumerate(names):
+        db.session.execute(
+            update(post_authors)
+            .where(post_authors.c.post_id == post.id, post_authors.c.user_id == by_name[name])
             .values(position=position)
         )
 
@@ -396,6 +468,11 @@ def rerender_all() -> int:
         raise
     _content_changed()
     return len(posts)
+
+
+def content_changed() -> None:
+    """Tell the page cache that something readers see changed (the navigation, say)."""
+    _content_changed()
 
 
 def _content_changed() -> None:

@@ -78,9 +78,11 @@ def plugins_json():
 @bp.route("/editor/plugins")
 @login_required
 def report():
-    """The author's view: plugins, and what failed recently with its traceback."""
+    """The owner's view: plugins, and what failed recently with its traceback."""
     from pressmark.web.pages import render_page
 
+    if not current_user.can("plugins"):
+        abort(403, description="Only the site's owners can see the plugins and their failures.")
     failures = recent_failures(current_app)
     body = render_page(
         "plugins/report.html",

@@ -6,7 +6,11 @@
 //   seconds (existing posts only: a new post lives in this browser until its first save),
 //   and after a crash or a closed tab the page offers to restore it;
 // - images are uploaded by the file picker, drag-and-drop or paste, and their Markdown is
-//   inserted at the cursor.
+//   inserted at the cursor;
+// - keyboard shortcuts (save, preview, publish, focus mode), the word count, and a
+//   preview that scrolls with the body.
+// The post form's parts are small named functions (initSlug, initPreview, initAutosave,
+// initRecovery, initUploads...) that share one formContext.
 // Requests carry the CSRF token (from <meta name="csrf-token">) in the X-CSRFToken header.
 (function () {
   "use strict";
@@ -15,7 +19,8 @@
   var AUTOSAVE_DELAY = 3000;
   var RETRY_DELAY = 10000;
   var PREVIEW_DELAY = 350;
-  var FIELDS = ["title", "slug", "summary", "topic", "tags", "published_at", "body"];
+  var FIELDS = ["title", "slug", "summary", "topic", "tags", "authors", "series",
+    "series_position", "published_at", "body"];
 
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
@@ -124,116 +129,152 @@
     return FIELDS.every(function (name) { return x[name] === y[name]; }) && x.featured === y.featured;
   }
 
+  // The post form as the parts below share it: its fields, what they hold, the status line.
+  function formContext(form) {
+    var autosaveStatus = document.getElementById("autosave-status");
+    var ctx = {
+      form: form,
+      body: form.elements.body,
+      postId: form.getAttribute("data-post-id"),
+      field: function (name) { return form.elements[name]; },
+      version: function () { return Number(form.getAttribute("data-version")) || 0; },
+      collect: function () {
+        var values = {};
+        FIELDS.forEach(function (name) { values[name] = ctx.field(name).value; });
+        var featured = ctx.field("featured");
+        values.featured = Boolean(featured && featured.checked);
+        return values;
+      },
+      // Puts values back and announces each change, so every part reacts as to typing.
+      fill: function (values) {
+        FIELDS.forEach(function (name) {
+          if (typeof values[name] !== "string") return;
+          ctx.field(name).value = values[name];
+          ctx.field(name).dispatchEvent(new Event("input", { bubbles: true }));
+        });
+        var featured = ctx.field("featured");
+        if (featured) featured.checked = Boolean(values.featured);
+      },
+      setStatus: function (text, isError) {
+        if (!autosaveStatus) return;
+        autosaveStatus.textContent = text;
+        autosaveStatus.classList.toggle("is-error", Boolean(isError));
+      }
+    };
+    ctx.storageKey = STORAGE_PREFIX + (ctx.postId || "new");
+    return ctx;
+  }
+
   function initEditor() {
     var form = document.getElementById("post-form");
     if (!form) return;
-    var postId = form.getAttribute("data-post-id");
-    var key = STORAGE_PREFIX + (postId || "new");
-    var autosaveUrl = form.getAttribute("data-autosave-url");
-    var autosaveStatus = document.getElementById("autosave-status");
-    var body = form.elements.body;
-    var changes = 0;
-    var dirty = false;
-    var submitting = false;
-    var timer = null;
+    var ctx = formContext(form);
+    initSlug(ctx);
+    initPublishLabel(ctx);
+    initPreview(ctx);
+    var keeper = initAutosave(ctx);
+    initRecovery(ctx, keeper);
+    initUploads(ctx);
+    initShortcuts(ctx);
+    initFocusMode(ctx);
+    initScrollSync(ctx);
+    // After a refused save, start at the list of problems (each links to its field).
+    var summary = document.getElementById("error-summary");
+    if (summary) summary.focus();
+  }
 
-    function field(name) { return form.elements[name]; }
-
-    function collect() {
-      var values = {};
-      FIELDS.forEach(function (name) { values[name] = field(name).value; });
-      values.featured = field("featured").checked;
-      return values;
-    }
-
-    function fill(values) {
-      FIELDS.forEach(function (name) {
-        if (typeof values[name] === "string") field(name).value = values[name];
-      });
-      field("featured").checked = Boolean(values.featured);
-      updateSlugEcho();
-      updatePublishLabel();
-      refreshPreview();
-    }
-
-    function version() { return Number(form.getAttribute("data-version")) || 0; }
-
-    // Slug suggestion: follows the title while the slug is empty or still the suggestion,
-    // never for a published post (its address would change under the author's feet).
-    var title = field("title"), slug = field("slug");
-    var echo = form.querySelector("[data-slug-echo]");
-    var slugFollows = form.getAttribute("data-status") !== "published" &&
+  // Slug suggestion: follows the title while the slug is empty or still the suggestion,
+  // never for a published post (its address would change under the author's feet).
+  function initSlug(ctx) {
+    var title = ctx.field("title"), slug = ctx.field("slug");
+    var echo = ctx.form.querySelector("[data-slug-echo]");
+    var follows = ctx.form.getAttribute("data-status") !== "published" &&
       (slug.value === "" || slug.value === slugify(title.value));
-    function updateSlugEcho() {
+    function updateEcho() {
       if (echo) echo.textContent = slug.value || slugify(title.value) || "…";
     }
     title.addEventListener("input", function () {
-      if (slugFollows) slug.value = slugify(title.value);
-      updateSlugEcho();
+      if (follows) slug.value = slugify(title.value);
+      updateEcho();
     });
     slug.addEventListener("input", function () {
-      slugFollows = slug.value === "";
-      updateSlugEcho();
+      follows = slug.value === "";
+      updateEcho();
     });
+  }
 
-    // "Publish" reads "Schedule" when the date is in the future (dates are UTC).
-    var publishButton = form.querySelector("[data-publish-button]");
-    var date = field("published_at");
-    function updatePublishLabel() {
-      if (!publishButton) return;
+  // "Publish" reads "Schedule" when the date is in the future (dates are UTC).
+  function initPublishLabel(ctx) {
+    var button = ctx.form.querySelector("[data-publish-button]");
+    var date = ctx.field("published_at");
+    if (!button || !date || date.type === "hidden") return;
+    function update() {
       var when = date.value ? Date.parse(date.value + "Z") : NaN;
-      publishButton.textContent = when > Date.now() ? "Schedule" : "Publish";
+      button.textContent = when > Date.now() ? "Schedule" : "Publish";
     }
-    date.addEventListener("input", updatePublishLabel);
-    updatePublishLabel();
+    date.addEventListener("input", update);
+    update();
+  }
 
-    // Live preview, rendered by the server; only the newest answer is shown.
+  // Live preview, rendered by the server; only the newest answer is shown. The word count
+  // beside the title comes with it, so the editor and readers count words the same way.
+  function initPreview(ctx) {
     var preview = document.querySelector("[data-preview]");
-    var previewSeq = 0;
-    function refreshPreview() {
-      if (!preview) return;
-      var seq = ++previewSeq;
+    var count = document.getElementById("writing-count");
+    if (!preview) return;
+    var seq = 0;
+    function showCount() {
+      var source = preview.querySelector("[data-word-count]");
+      if (!count) return;
+      if (!source) { count.textContent = "0 words"; return; }
+      var words = Number(source.getAttribute("data-word-count"));
+      count.textContent = words + (words === 1 ? " word" : " words") + " · about " +
+        source.getAttribute("data-reading-minutes") + " min read";
+    }
+    function refresh() {
+      var mine = ++seq;
       var data = new FormData();
-      data.append("body", body.value);
+      data.append("body", ctx.body.value);
       preview.setAttribute("aria-busy", "true");
-      send(form.getAttribute("data-preview-url"), data).then(function (result) {
-        if (seq !== previewSeq) return;
+      send(ctx.form.getAttribute("data-preview-url"), data).then(function (result) {
+        if (mine !== seq) return;
         preview.removeAttribute("aria-busy");
         if (!result.ok || typeof result.data !== "string") throw new Error(String(result.status));
         preview.innerHTML = result.data;
+        showCount();
         // Lets plugin scripts (calculators...) enhance fragments added after page load.
         preview.dispatchEvent(new CustomEvent("pressmark:fragment", { bubbles: true }));
       }).catch(function () {
-        if (seq !== previewSeq) return;
+        if (mine !== seq) return;
         preview.removeAttribute("aria-busy");
-        setStatus("The preview could not be updated; press “Preview” to try again.", true);
+        ctx.setStatus("The preview could not be updated; press “Preview” to try again.", true);
       });
     }
-    body.addEventListener("input", debounce(refreshPreview, PREVIEW_DELAY));
+    ctx.body.addEventListener("input", debounce(refresh, PREVIEW_DELAY));
+  }
 
-    function setStatus(text, isError) {
-      if (!autosaveStatus) return;
-      autosaveStatus.textContent = text;
-      autosaveStatus.classList.toggle("is-error", Boolean(isError));
-    }
+  // Keeping unsaved text: in this browser at once, on the server every few seconds.
+  // Returns what recovery needs: keep() and schedule().
+  function initAutosave(ctx) {
+    var url = ctx.form.getAttribute("data-autosave-url");
+    var dirty = false, submitting = false, timer = null;
 
-    // Keeping unsaved text: in this browser at once, on the server every few seconds.
     function keepLocally() {
-      return storage.write(key, {
-        postId: postId || null,
-        version: version(),
+      return storage.write(ctx.storageKey, {
+        postId: ctx.postId || null,
+        version: ctx.version(),
         savedAt: Date.now(),
-        fields: collect()
+        fields: ctx.collect()
       });
     }
 
     function autosave() {
       timer = null;
-      if (!dirty || submitting || !autosaveUrl) return;
-      var values = collect();
-      values.version = form.getAttribute("data-version");
+      if (!dirty || submitting || !url) return;
+      var values = ctx.collect();
+      values.version = ctx.form.getAttribute("data-version");
       dirty = false;
-      send(autosaveUrl, JSON.stringify(values), { "Content-Type": "application/json" })
+      send(url, JSON.stringify(values), { "Content-Type": "application/json" })
         .then(function (result) {
           if (!result.ok) throw result;
           var data = result.data || {};
@@ -241,18 +282,19 @@
           if (data.stale) {
             text += " Someone saved this post after you opened it: saving will show both versions.";
           }
-          setStatus(text, false);
+          ctx.setStatus(text, false);
         })
         .catch(function (result) {
           dirty = true;
           var status = result && result.status;
-          if ((status === 410 || status === 413) && result.data && result.data.error) {
-            // The post is gone, or the text is over the size limit: retrying cannot help.
-            setStatus(result.data.error, true);
+          if ((status === 403 || status === 410 || status === 413) && result.data && result.data.error) {
+            // Not allowed, the post is gone, or the text is over the size limit: retrying
+            // cannot help.
+            ctx.setStatus(result.data.error, true);
             return;
           }
           var signedOut = status === 401;
-          setStatus(signedOut
+          ctx.setStatus(signedOut
             ? "You are signed out, so autosave stopped. Your text is kept in this browser; sign in again in another tab."
             : "Autosave failed; your text is kept in this browser. Trying again shortly.", true);
           if (!timer) timer = setTimeout(autosave, RETRY_DELAY);
@@ -262,85 +304,135 @@
     function changed(event) {
       var name = event.target && event.target.name;
       if (!name || name === "image" || name === "image_alt" || name === "csrf_token") return;
-      changes += 1;
       dirty = true;
-      if (!keepLocally() && !autosaveUrl) {
-        setStatus("This browser cannot keep a copy; save often.", true);
+      if (!keepLocally() && !url) {
+        ctx.setStatus("This browser cannot keep a copy; save often.", true);
       }
-      if (autosaveUrl && !timer) timer = setTimeout(autosave, AUTOSAVE_DELAY);
+      if (url && !timer) timer = setTimeout(autosave, AUTOSAVE_DELAY);
     }
-    form.addEventListener("input", changed);
-    form.addEventListener("change", changed);
-    form.addEventListener("submit", function () {
+    ctx.form.addEventListener("input", changed);
+    ctx.form.addEventListener("change", changed);
+    ctx.form.addEventListener("submit", function () {
       submitting = true;
       clearTimeout(timer);
     });
     // Closing the tab: one last autosave that outlives the page.
     window.addEventListener("pagehide", function () {
-      if (!dirty || submitting || !autosaveUrl || !navigator.sendBeacon) return;
+      if (!dirty || submitting || !url || !navigator.sendBeacon) return;
       var data = new FormData();
-      var values = collect();
+      var values = ctx.collect();
       FIELDS.forEach(function (name) { data.append(name, values[name]); });
       if (values.featured) data.append("featured", "1");
-      data.append("version", form.getAttribute("data-version"));
+      data.append("version", ctx.form.getAttribute("data-version"));
       data.append("csrf_token", csrfToken());
-      navigator.sendBeacon(autosaveUrl, data);
+      navigator.sendBeacon(url, data);
     });
+    return { keep: keepLocally };
+  }
 
-    // After a save the copy is safe on the server; otherwise offer a newer copy back.
+  // After a save the copy is safe on the server; otherwise offer a newer copy back.
+  function initRecovery(ctx, keeper) {
+    var form = ctx.form;
     if (form.hasAttribute("data-just-saved")) {
-      storage.remove(key);
+      storage.remove(ctx.storageKey);
       if (form.hasAttribute("data-created")) storage.remove(STORAGE_PREFIX + "new");
-    } else if (!form.hasAttribute("data-conflict")) {
-      offerRecovery();
+      return;
     }
+    if (form.hasAttribute("data-conflict")) return;
+    var copy = storage.read(ctx.storageKey);
+    var notice = document.getElementById("local-recovery");
+    if (!copy || !copy.fields || !notice) return;
+    if (sameFields(copy.fields, ctx.collect())) return;
+    var serverNotice = document.getElementById("autosave-notice");
+    if (serverNotice) {
+      var serverFields = null;
+      try { serverFields = JSON.parse(serverNotice.getAttribute("data-fields") || "null"); } catch (e) { /* ignore */ }
+      if (serverFields && sameFields(copy.fields, serverFields)) return; // offered there already
+    }
+    var updatedAt = Date.parse(form.getAttribute("data-updated-at") || "") || 0;
+    if (!(copy.version >= ctx.version() || copy.savedAt > updatedAt)) return;
+    var when = notice.querySelector("[data-recovery-time]");
+    if (when) when.textContent = new Date(copy.savedAt).toLocaleString();
+    notice.hidden = false;
+    var heading = notice.querySelector("h2");
+    if (heading) heading.focus();
+    notice.querySelector('[data-recovery="restore"]').addEventListener("click", function () {
+      ctx.fill(copy.fields); // each field's input event marks the form changed and autosaves
+      notice.hidden = true;
+      keeper.keep();
+      ctx.setStatus("Restored your unsaved text from " + new Date(copy.savedAt).toLocaleString() +
+        ". Save to keep it.", false);
+      ctx.body.focus();
+    });
+    notice.querySelector('[data-recovery="discard"]').addEventListener("click", function () {
+      storage.remove(ctx.storageKey);
+      notice.hidden = true;
+      ctx.field("title").focus();
+    });
+  }
 
-    function offerRecovery() {
-      var copy = storage.read(key);
-      var notice = document.getElementById("local-recovery");
-      if (!copy || !copy.fields || !notice) return;
-      if (sameFields(copy.fields, collect())) return;
-      var serverNotice = document.getElementById("autosave-notice");
-      if (serverNotice) {
-        var serverFields = null;
-        try { serverFields = JSON.parse(serverNotice.getAttribute("data-fields") || "null"); } catch (e) { /* ignore */ }
-        if (serverFields && sameFields(copy.fields, serverFields)) return; // offered there already
+  // Keyboard shortcuts press the buttons whose titles name them: Ctrl/⌘+S saves,
+  // Alt+Shift+P previews, Ctrl/⌘+Shift+Enter publishes. On a Mac the titles say ⌘.
+  function initShortcuts(ctx) {
+    var mac = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+    var buttons = {};
+    ctx.form.querySelectorAll("[data-shortcut]").forEach(function (button) {
+      buttons[button.getAttribute("data-shortcut")] = button;
+      if (mac) button.title = button.title.replace("Ctrl+", "⌘");
+    });
+    function press(name, event) {
+      var button = buttons[name];
+      if (!button || button.disabled) return;
+      event.preventDefault();
+      if (ctx.form.requestSubmit) ctx.form.requestSubmit(button); else button.click();
+    }
+    document.addEventListener("keydown", function (event) {
+      var mod = mac ? event.metaKey : event.ctrlKey;
+      if (mod && !event.shiftKey && !event.altKey && event.code === "KeyS") press("save", event);
+      else if (mod && event.shiftKey && event.key === "Enter") press("publish", event);
+      else if (event.altKey && event.shiftKey && !mod && event.code === "KeyP") press("preview", event);
+    });
+  }
+
+  // Focus mode is a checkbox styled by CSS (it works without scripts); the script adds
+  // its shortcut, Alt+Shift+F, and Escape to leave it.
+  function initFocusMode(ctx) {
+    var toggle = document.getElementById("focus-mode");
+    if (!toggle) return;
+    function set(on) {
+      toggle.checked = on;
+      ctx.body.focus();
+    }
+    document.addEventListener("keydown", function (event) {
+      if (event.altKey && event.shiftKey && event.code === "KeyF") {
+        event.preventDefault();
+        set(!toggle.checked);
+      } else if (event.key === "Escape" && toggle.checked) {
+        set(false);
       }
-      var updatedAt = Date.parse(form.getAttribute("data-updated-at") || "") || 0;
-      if (!(copy.version >= version() || copy.savedAt > updatedAt)) return;
-      var when = notice.querySelector("[data-recovery-time]");
-      if (when) when.textContent = new Date(copy.savedAt).toLocaleString();
-      notice.hidden = false;
-      var heading = notice.querySelector("h2");
-      if (heading) heading.focus();
-      notice.querySelector('[data-recovery="restore"]').addEventListener("click", function () {
-        fill(copy.fields);
-        notice.hidden = true;
-        changes += 1;
-        dirty = true;
-        keepLocally();
-        if (autosaveUrl && !timer) timer = setTimeout(autosave, AUTOSAVE_DELAY);
-        setStatus("Restored your unsaved text from " + new Date(copy.savedAt).toLocaleString() +
-          ". Save to keep it.", false);
-        body.focus();
-      });
-      notice.querySelector('[data-recovery="discard"]').addEventListener("click", function () {
-        storage.remove(key);
-        notice.hidden = true;
-        title.focus();
-      });
-    }
+    });
+  }
 
-    // After a refused save, start at the list of problems (each links to its field).
-    var summary = document.getElementById("error-summary");
-    if (summary) summary.focus();
-
-    initUploads(form, body);
+  // The preview beside the body scrolls with it: the same fraction of the way down.
+  function initScrollSync(ctx) {
+    var preview = document.querySelector("[data-preview]");
+    if (!preview) return;
+    var frame = 0;
+    ctx.body.addEventListener("scroll", function () {
+      if (frame) return;
+      frame = requestAnimationFrame(function () {
+        frame = 0;
+        var range = ctx.body.scrollHeight - ctx.body.clientHeight;
+        var fraction = range > 0 ? ctx.body.scrollTop / range : 0;
+        preview.scrollTop = fraction * (preview.scrollHeight - preview.clientHeight);
+      });
+    });
   }
 
   // --- images -------------------------------------------------------------------------------
 
-  function initUploads(form, body) {
+  function initUploads(ctx) {
+    var form = ctx.form, body = ctx.body;
     var input = form.elements.image;
     var alt = form.elements.image_alt;
     var status = document.getElementById("upload-status");

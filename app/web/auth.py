@@ -34,7 +34,7 @@ from flask.cli import AppGroup
 from flask_login import current_user, login_user, logout_user
 from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE_NAME
 from flask_wtf.csrf import CSRFError
-from pressmark.content.models import User
+from pressmark.content.models import OWNER, ROLES, User
 from pressmark.extensions import db, login_manager
 from pressmark.web import devices, throttle
 from pressmark.web.pages import render_page
@@ -352,13 +352,24 @@ def _checked_password(from_stdin: bool) -> str:
     return password
 
 
+ROLE_HELP = (
+    "owner: everything, accounts and plugins included; editor: publishes and changes any "
+    "post or page; contributor: writes drafts, cannot publish."
+)
+
+
 @author_cli.command("create")
 @click.argument("username")
 @click.option("--display-name", default=None, help="Name shown to readers (default: USERNAME).")
+@click.option("--role", type=click.Choice(ROLES), default=OWNER, show_default=True,
+              help=ROLE_HELP)
+@click.option("--bio", default="", help="A sentence or two for the author page.")
 @click.option(
     "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
 )
-def create_command(username: str, display_name: str | None, password_stdin: bool) -> None:
+def create_command(
+    username: str, display_name: str | None, role: str, bio: str, password_stdin: bool
+) -> None:
     """Create the author USERNAME; asks for the password twice (hidden)."""
     _require_schema()
     username = normalize_username(username)
@@ -368,11 +379,42 @@ def create_command(username: str, display_name: str | None, password_stdin: bool
     if find_user(username):
         raise click.ClickException(f"An author named {username!r} already exists.")
     password = _checked_password(password_stdin)
-    user = User(username=username, display_name=(display_name or username).strip()[:120])
+    name = (display_name or username).strip()[:120]
+    user = User(username=username, display_name=name, role=role, bio=bio.strip())
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
-    click.echo(f"Created author {username!r}. Sign in at /auth/login.")
+    click.echo(f"Created author {username!r} ({role}). Sign in at /auth/login.")
+
+
+@author_cli.command("set")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), default=None, help=ROLE_HELP)
+@click.option("--display-name", default=None, help="Name shown to readers.")
+@click.option("--bio", default=None, help="A sentence or two for the author page.")
+def set_command(
+    username: str, role: str | None, display_name: str | None, bio: str | None
+) -> None:
+    """Change the role, display name or author-page bio of USERNAME."""
+    _require_schema()
+    user = find_user(normalize_username(username))
+    if user is None:
+        raise click.ClickException(f"There is no author named {username!r}.")
+    if role is not None and role != OWNER and user.role == OWNER:
+        owners = db.session.scalars(select(User).where(User.role == OWNER)).all()
+        if len(owners) == 1:
+            raise click.ClickException(
+                f"{user.username!r} is the only owner; make another account an owner first."
+            )
+    if role is not None:
+        user.role = role
+    if display_name is not None and display_name.strip():
+        # The author page keeps its address (URLs are forever); only the name changes.
+        user.display_name = display_name.strip()[:120]
+    if bio is not None:
+        user.bio = bio.strip()
+    db.session.commit()
+    click.echo(f"{user.username}: {user.role}, shown as {user.name!r} at /authors/{user.slug}.")
 
 
 @author_cli.command("passwd")
@@ -402,7 +444,10 @@ def list_command() -> None:
         click.echo("No authors yet. Create one with: pressmark author create NAME")
         return
     for user in users:
-        line = f"{user.username}\t{user.display_name}\tcreated {user.created_at:%Y-%m-%d}"
+        line = (
+            f"{user.username}\t{user.display_name}\t{user.role}"
+            f"\tcreated {user.created_at:%Y-%m-%d}"
+        )
         wait = throttle.locked_seconds([throttle.account_key(user.username)])
         if wait:
             line += f"\tlocked for {-(-wait // 60)} min (pressmark author unlock {user.username})"

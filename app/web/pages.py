@@ -2,7 +2,8 @@
 
 ``render_page`` (templates with the plugins' variables and head fragments),
 ``absolute_url``, strict page numbers and pagination, the lookups that answer 404 (a public
-tag, a post by an old path), the template helpers (``slot``, ``canonical_url``), and the
+tag, series or author, a post by an old path), the template helpers (``slot``,
+``canonical_url``, ``post_url``, ``json_ld_authors``), and the
 error pages (404 with its redirects from old paths, 500). Reader views are in
 ``pressmark.web.public``; plugins reach this module through ``pressmark.api``.
 """
@@ -16,7 +17,16 @@ from typing import Any
 from flask import Flask, abort, current_app, g, redirect, render_template, request, url_for
 from jinja2 import pass_context
 from markupsafe import Markup
-from pressmark.content.models import Alias, Post, Tag, post_tags, utcnow
+from pressmark.content.models import (
+    Alias,
+    Post,
+    Series,
+    Tag,
+    User,
+    post_authors,
+    post_tags,
+    utcnow,
+)
 from pressmark.extensions import db
 from pressmark.plugin_system.manager import call_isolated, render_fragments
 from sqlalchemy import Select, select
@@ -26,6 +36,25 @@ def absolute_url(path: str) -> str:
     """``path`` on the site's base URL (``SITE_URL`` if set, else the request's host)."""
     base = current_app.config.get("SITE_URL") or request.host_url
     return base.rstrip("/") + path
+
+
+def post_url(post: Post) -> str:
+    """The URL of a post, or of a page (``/<slug>``), under the app's script root."""
+    return url_for("public.page" if post.is_page else "public.post", slug=post.slug)
+
+
+def json_ld_authors(post: Post) -> list[dict[str, str]]:
+    """schema.org ``Person`` objects for a post's authors (the site's author when none)."""
+    if not post.authors:
+        return [{"@type": "Person", "name": current_app.config["SITE_AUTHOR"]}]
+    return [
+        {
+            "@type": "Person",
+            "name": person.name,
+            "url": absolute_url(url_for("public.author", slug=person.slug)),
+        }
+        for person in post.authors
+    ]
 
 
 def render_page(template_name: str, **context: Any) -> str:
@@ -90,6 +119,40 @@ def public_tag_or_404(name: str) -> tuple[Tag, Select]:
     return tag, query
 
 
+def series_parts(series: Series) -> list[Post]:
+    """The visible parts of ``series``, in reading order (part number, then date)."""
+    query = (
+        Post.visible()
+        .where(Post.series_id == series.id)
+        .order_by(None)
+        .order_by(Post.series_position.asc(), Post.published_at.asc(), Post.id.asc())
+    )
+    return list(db.session.scalars(query))
+
+
+def public_series_or_404(slug: str) -> tuple[Series, list[Post]]:
+    """The series ``slug`` and its visible parts; 404 unless one part is visible."""
+    series = db.session.scalar(select(Series).where(Series.slug == slug))
+    parts = series_parts(series) if series is not None else []
+    if not parts:
+        abort(404)
+    return series, parts
+
+
+def public_author_or_404(slug: str) -> tuple[User, Select]:
+    """The author ``slug`` and a select of their visible posts, newest first.
+
+    404 unless they wrote a visible post: an account with nothing published is not public.
+    """
+    user = db.session.scalar(select(User).where(User.slug == slug))
+    if user is None:
+        abort(404)
+    query = Post.visible().join(post_authors).where(post_authors.c.user_id == user.id)
+    if db.session.scalar(query.limit(1)) is None:
+        abort(404)
+    return user, query
+
+
 # --- errors and old paths ------------------------------------------------------------------------
 
 
@@ -107,7 +170,7 @@ def not_found(error):
     path = request.path
     moved = post_at_old_path(*{path, path.rstrip("/"), path + "/"} - {""})
     if moved is not None:
-        target = url_for("public.post", slug=moved.slug)
+        target = post_url(moved)
         query = request.query_string.decode("latin-1")
         return redirect(f"{target}?{query}" if query else target, code=301)
     return render_page("404.html"), 404
@@ -149,7 +212,10 @@ def init_app(app: Flask) -> None:
     )
     app.register_error_handler(404, not_found)
     app.register_error_handler(500, server_error)
-    app.jinja_env.globals.update(slot=slot, canonical_url=canonical_url, absolute_url=absolute_url)
+    app.jinja_env.globals.update(
+        slot=slot, canonical_url=canonical_url, absolute_url=absolute_url, post_url=post_url,
+        json_ld_authors=json_ld_authors,
+    )
 
     @app.context_processor
     def plugin_assets():

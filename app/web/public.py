@@ -1,4 +1,5 @@
-"""Reader views: home, posts, topics, tags, archive, each answered from the page cache.
+"""Reader views: home, posts, topics, tags, archive, series, authors and standalone pages,
+each answered from the page cache.
 
 Every listing query selects visible posts only (published, ``published_at`` not in the
 future), so scheduled posts appear by themselves when their time comes. The toolkit these
@@ -14,7 +15,14 @@ from flask import Blueprint, Response, abort, current_app, g, request, session
 from pressmark.content.models import Post, Topic
 from pressmark.extensions import db
 from pressmark.web.cache import offer
-from pressmark.web.pages import paginate, public_tag_or_404, render_page
+from pressmark.web.pages import (
+    paginate,
+    public_author_or_404,
+    public_series_or_404,
+    public_tag_or_404,
+    render_page,
+    series_parts,
+)
 from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
@@ -99,7 +107,21 @@ def post(slug: str):
         .order_by(Post.published_at.asc(), Post.id.asc())
     )
     older = db.session.scalar(Post.visible().where(here < position))
-    return render_page("post.html", post=post, newer=newer, older=older)
+    parts = series_parts(post.series) if post.series is not None else []
+    return render_page("post.html", post=post, newer=newer, older=older, parts=parts)
+
+
+@bp.route("/series/<slug>")
+def series(slug: str):
+    series, parts = public_series_or_404(slug)
+    return render_page("series.html", series=series, parts=parts)
+
+
+@bp.route("/authors/<slug>")
+def author(slug: str):
+    user, query = public_author_or_404(slug)
+    pagination = paginate(with_listing_data(query))
+    return render_page("author.html", author=user, pagination=pagination)
 
 
 @bp.route("/topics/<slug>")
@@ -125,6 +147,16 @@ def archive():
     posts = db.session.scalars(Post.visible()).all()
     years = [(year, list(items)) for year, items in groupby(posts, lambda p: p.published_at.year)]
     return render_page("archive.html", years=years, total=len(posts))
+
+
+@bp.route("/<slug>")
+def page(slug: str):
+    """A standalone page. Every other route wins over this one (werkzeug matches static
+    paths first), and the editor refuses page slugs that a route uses."""
+    page = db.session.scalar(Post.visible_pages().where(Post.slug == slug))
+    if page is None:
+        abort(404)
+    return render_page("page.html", page=page)
 
 
 # --- caching ------------------------------------------------------------------------------------

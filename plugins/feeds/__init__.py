@@ -1,10 +1,11 @@
-"""Built-in plugin ``feeds``: RSS 2.0, Atom 1.0 and JSON Feed 1.1 for the site, each topic
-and each tag.
+"""Built-in plugin ``feeds``: RSS 2.0, Atom 1.0 and JSON Feed 1.1 for the site, each topic,
+each tag, each series and each author.
 
 Serves ``/feed.xml`` (RSS), ``/feed.atom`` and ``/feed.json``, and the same three names
-under ``/topics/<slug>/`` and ``/tags/<tag>/``: the newest ``FEED_LIMIT`` visible posts
-(default 20) with their full, absolute-linked HTML. An unknown topic, or a tag no visible
-post carries, is a 404. Every page gets ``<link rel="alternate">`` autodiscovery for the
+under ``/topics/<slug>/``, ``/tags/<tag>/``, ``/series/<slug>/`` and ``/authors/<slug>/``:
+the newest ``FEED_LIMIT`` visible posts (default 20) with their full, absolute-linked HTML
+and their authors. Pages are in no feed. An unknown topic, or a tag, series or author with
+no visible post, is a 404. Every page gets ``<link rel="alternate">`` autodiscovery for the
 site's feeds (and its topic's or tag's own, first, on those pages) and feed links in the
 footer.
 
@@ -51,6 +52,12 @@ def _feeds_for(request: Request, context: Mapping[str, Any]) -> list[tuple[str, 
     if request.endpoint == "public.tag" and context.get("tag") is not None:
         tag = context["tag"]
         return [(f"#{tag.name}", "feeds.tag", {"name": tag.slug}), site]
+    if request.endpoint == "public.series" and context.get("series") is not None:
+        series = context["series"]
+        return [(series.title, "feeds.series", {"slug": series.slug}), site]
+    if request.endpoint == "public.author" and context.get("author") is not None:
+        author = context["author"]
+        return [(author.name, "feeds.author", {"slug": author.slug}), site]
     return [site]
 
 

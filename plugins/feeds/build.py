@@ -20,8 +20,17 @@ from pressmark.plugins.feeds.html import xml_safe
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 GENERATOR = "pressmark"
+
+
+@dataclass(frozen=True)
+class Author:
+    """A byline: the name readers see and the author page's absolute URL."""
+
+    name: str
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,8 @@ class Entry:
     content_html: str
     summary: str = ""
     tags: tuple[str, ...] = ()
+    # Empty: the feed's own author (the site's) stands for the entry's.
+    authors: tuple[Author, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,7 +89,10 @@ def rss(feed: Feed) -> bytes:
     """RSS 2.0 with ``content:encoded`` for the full post and ``atom:link`` to itself."""
     # Prefixed names with their xmlns attributes written out, instead of
     # ET.register_namespace, which would change a registry shared by the whole process.
-    root = ET.Element("rss", {"version": "2.0", "xmlns:atom": ATOM_NS, "xmlns:content": CONTENT_NS})
+    root = ET.Element(
+        "rss",
+        {"version": "2.0", "xmlns:atom": ATOM_NS, "xmlns:content": CONTENT_NS, "xmlns:dc": DC_NS},
+    )
     channel = _add(root, "channel")
     # Feed readers render an RSS title as HTML, so a title that mentions <b> or "Q&A" is
     # escaped once more (as RSS descriptions are) to show as typed. Atom says type="text".
@@ -96,6 +110,9 @@ def rss(feed: Feed) -> bytes:
         _add(item, "link", entry.url)
         _add(item, "guid", entry.id, isPermaLink="false")
         _add(item, "pubDate", rfc822(entry.published))
+        # RSS's own <author> must be an e-mail address; Dublin Core's creator is a name.
+        for person in entry.authors:
+            _add(item, "dc:creator", person.name)
         # RSS readers take description as HTML, so a plain-text summary is escaped first.
         _add(item, "description", html.escape(entry.summary) or entry.content_html)
         _add(item, "content:encoded", entry.content_html)
@@ -124,6 +141,11 @@ def atom(feed: Feed) -> bytes:
         _add(element, "link", rel="alternate", type="text/html", href=entry.url)
         _add(element, "published", isoformat_utc(entry.published))
         _add(element, "updated", isoformat_utc(entry.updated))
+        for person in entry.authors:
+            author_element = _add(element, "author")
+            _add(author_element, "name", person.name)
+            if person.url:
+                _add(author_element, "uri", person.url)
         for tag in entry.tags:
             _add(element, "category", term=tag)
         if entry.summary:
@@ -152,11 +174,20 @@ def json_feed(feed: Feed) -> bytes:
                 "date_published": isoformat_utc(entry.published),
                 "date_modified": isoformat_utc(entry.updated),
                 "tags": list(entry.tags),
+                **(
+                    {"authors": [_json_author(a) for a in entry.authors]}
+                    if entry.authors
+                    else {}
+                ),
             }
             for entry in feed.entries
         ],
     }
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+
+
+def _json_author(author: Author) -> dict[str, str]:
+    return {"name": author.name, **({"url": author.url} if author.url else {})}
 
 
 @dataclass(frozen=True)

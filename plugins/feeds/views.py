@@ -1,4 +1,5 @@
-"""The feed URLs: the whole site, one topic, one tag, each as RSS, Atom and JSON Feed.
+"""The feed URLs: the whole site, one topic, one tag, one series, one author, each as RSS,
+Atom and JSON Feed.
 
 Feeds are the most polled URLs of a blog, so each answer is kept in the app's page cache
 (cleared on every save, never kept past the next scheduled publication) and carries a
@@ -13,10 +14,17 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
-from pressmark.api import absolute_url, cached_response, last_change, public_tag_or_404
+from pressmark.api import (
+    absolute_url,
+    cached_response,
+    last_change,
+    public_author_or_404,
+    public_series_or_404,
+    public_tag_or_404,
+)
 from pressmark.content.models import Post, Topic
 from pressmark.extensions import db
-from pressmark.plugins.feeds.build import FORMATS, Entry, Feed
+from pressmark.plugins.feeds.build import FORMATS, Author, Entry, Feed
 from pressmark.plugins.feeds.html import absolutize_urls
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -75,6 +83,37 @@ def tag(name: str, fmt: str) -> Response:
     )
 
 
+@bp.route("/series/<slug>/" + FORMAT_RULE)
+def series(slug: str, fmt: str) -> Response:
+    """A series' parts, newest first like every feed (a reader shows them by date)."""
+    series, _ = public_series_or_404(slug)
+    return _feed_response(
+        fmt,
+        lambda: _build(
+            Post.visible().where(Post.series_id == series.id),
+            title=f"{series.title} · {current_app.config['SITE_TITLE']}",
+            description=series.description or f"The series “{series.title}”.",
+            home_path=url_for("public.series", slug=series.slug),
+            urls={f: url_for("feeds.series", slug=series.slug, fmt=f) for f in FORMATS},
+        ),
+    )
+
+
+@bp.route("/authors/<slug>/" + FORMAT_RULE)
+def author(slug: str, fmt: str) -> Response:
+    user, query = public_author_or_404(slug)
+    return _feed_response(
+        fmt,
+        lambda: _build(
+            query,
+            title=f"{user.name} · {current_app.config['SITE_TITLE']}",
+            description=user.bio or f"Posts by {user.name}.",
+            home_path=url_for("public.author", slug=user.slug),
+            urls={f: url_for("feeds.author", slug=user.slug, fmt=f) for f in FORMATS},
+        ),
+    )
+
+
 # --- building -----------------------------------------------------------------------------------
 
 
@@ -103,12 +142,18 @@ def post_entry(post: Post) -> Entry:
         content_html=absolutize_urls(post.body_html, url),
         summary=post.summary,
         tags=tuple(t.name for t in post.tags),
+        authors=tuple(
+            Author(person.name, absolute_url(url_for("public.author", slug=person.slug)))
+            for person in post.authors
+        ),
     )
 
 
 def _build(query, *, title: str, description: str, home_path: str, urls: dict[str, str]) -> Feed:
     limit = current_app.config["FEED_LIMIT"]
-    posts = db.session.scalars(query.options(selectinload(Post.tags)).limit(limit)).all()
+    posts = db.session.scalars(
+        query.options(selectinload(Post.tags), selectinload(Post.authors)).limit(limit)
+    ).all()
     entries = [post_entry(p) for p in posts]
     absolute = {f: absolute_url(u) for f, u in urls.items()}
     return Feed(

@@ -185,7 +185,8 @@ class SQLiteBackend:
         self, conn: Any, query: Query, *, page: int, per_page: int, now: datetime
     ) -> Results:
         t = self.table
-        visible = "p.status = :published AND p.published_at <= :now"
+        # Posts only: pages are not dated and are linked from the header instead.
+        visible = "p.status = :published AND p.published_at <= :now AND NOT p.is_page"
         match = {"match": fts5_expression(query)}
         total = conn.execute(
             text(
@@ -331,7 +332,7 @@ class PostgresBackend:
                 "ts_rank_cd(d.document, q.query) AS rank, count(*) OVER () AS total "
                 f"FROM {self.table} AS d JOIN posts AS p ON p.id = d.post_id CROSS JOIN q "
                 "WHERE d.document @@ q.query "
-                "AND p.status = :published AND p.published_at <= :now "
+                "AND p.status = :published AND p.published_at <= :now AND NOT p.is_page "
                 "ORDER BY in_title DESC, rank DESC, p.published_at DESC, d.post_id DESC "
                 "LIMIT :limit OFFSET :offset) "
                 "SELECT post_id, total, "

@@ -13,10 +13,10 @@ from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, redirect, url_for
 from pressmark.api import absolute_url, cached_response, post_at_old_path
-from pressmark.content.models import Post, Topic
+from pressmark.content.models import Post, Series, Topic, User, post_authors
 from pressmark.extensions import db
 from pressmark.plugins.sitemap import render
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import load_only, selectinload
 
 bp = Blueprint("sitemap", __name__)
@@ -60,7 +60,38 @@ def _sitemap() -> bytes:
     # A tag page exists only while a visible post carries the tag.
     urls += [(url_for("public.tag", name=name), by_tag[name]) for name in sorted(by_tag)]
     urls += [(url_for("public.post", slug=p.slug), p.modified_at) for p in posts]
+    urls += _series_and_author_urls()
+    # Pages are in the sitemap (not in feeds): an About page is worth finding.
+    pages = db.session.scalars(
+        Post.visible_pages().options(load_only(Post.slug, Post.updated_at, Post.published_at))
+    )
+    urls += [(url_for("public.page", slug=p.slug), p.modified_at) for p in pages]
     return render.sitemap_xml((absolute_url(path), lastmod) for path, lastmod in urls)
+
+
+def _series_and_author_urls() -> list[tuple[str, datetime | None]]:
+    """Each series and author page that has a visible post, dated by its newest change."""
+    visible = Post.visible().order_by(None).subquery()
+    series = db.session.execute(
+        select(Series.slug, func.max(visible.c.updated_at), func.max(visible.c.published_at))
+        .join(visible, visible.c.series_id == Series.id)
+        .group_by(Series.slug)
+        .order_by(Series.slug)
+    ).all()
+    authors = db.session.execute(
+        select(User.slug, func.max(visible.c.updated_at), func.max(visible.c.published_at))
+        .join(post_authors, post_authors.c.user_id == User.id)
+        .join(visible, visible.c.id == post_authors.c.post_id)
+        .group_by(User.slug)
+        .order_by(User.slug)
+    ).all()
+    return [
+        (url_for("public.series", slug=slug), max(saved, published))
+        for slug, saved, published in series
+    ] + [
+        (url_for("public.author", slug=slug), max(saved, published))
+        for slug, saved, published in authors
+    ]
 
 
 @bp.route("/robots.txt")

@@ -19,6 +19,7 @@ def author(app, client):
 def snapshot(**fields):
     base = {
         "title": "T", "slug": "t", "summary": "", "topic": "", "tags": "", "featured": False,
+        "authors": "", "series": "", "series_position": "",
         "status": "draft", "published_at": None, "body": "",
     }
     return base | fields

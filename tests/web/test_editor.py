@@ -242,6 +242,7 @@ def test_dashboard_groups_posts_newest_first_and_filters_without_js(author):
         "Scheduled": ["Later schedule", "Sooner schedule"],
         "Published": ["New live", "Old live"],
         "Trash": ["Binned"],
+        "Pages": [],
     }
     filtered = author.page("/editor/?q=GPU")
     assert "Later schedule" in filtered and "New live" in filtered

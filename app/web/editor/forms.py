@@ -64,7 +64,9 @@ def target_status(action: str, post: Post | None) -> str:
     return post.status if post is not None else DRAFT
 
 
-def data_from_values(values: FormValues, *, status: str, post: Post | None) -> PostData:
+def data_from_values(
+    values: FormValues, *, status: str, post: Post | None, is_page: bool = False
+) -> PostData:
     """``PostData`` for ``save_post``; raises ``ValidationError`` for a bad date or topic.
 
     Publishing with an empty date publishes now. A date left as loaded keeps the stored
@@ -90,7 +92,7 @@ def data_from_values(values: FormValues, *, status: str, post: Post | None) -> P
         errors["topic"] = "Choose a topic from the list."
     if errors:
         raise ValidationError(errors)
-    return PostData(**fields, status=status)
+    return PostData(**fields, status=status, is_page=is_page)
 
 
 def autosave_data(values: FormValues, post: Post) -> PostData:

@@ -47,6 +47,7 @@ from pressmark.content.models import (
     TRASHED,
     Post,
     Revision,
+    Series,
     Tag,
     Topic,
     User,
@@ -55,7 +56,7 @@ from pressmark.content.models import (
 from pressmark.content.wordcheck import describe_loss, lost_words
 from pressmark.extensions import db, login_manager
 from pressmark.web.converters import sql_int
-from pressmark.web.editor import uploads
+from pressmark.web.editor import access, uploads
 from pressmark.web.editor.forms import (
     ACTIONS,
     PREVIEW,
@@ -130,14 +131,27 @@ def author() -> User:
     return current_user._get_current_object()
 
 
+def forbidden(error):
+    """A role's refusal: say why, in the page or as JSON for scripts."""
+    message = error.description or "Your role does not allow this."
+    if wants_json():
+        return jsonify(error=message), 403
+    return render_page("editor/error.html", heading="Not allowed", message=message), 403
+
+
 def get_post(post_id: int) -> Post:
-    """The post, or a 404 (in JSON for scripts)."""
+    """The post ``post_id``, if the signed-in user may change it (else 404 or 403; in
+    JSON for scripts)."""
     post = db.session.get(Post, post_id)
     if post is None:
         if wants_json():
             abort(Response(json.dumps({"error": "There is no such post."}), 404,
                            mimetype="application/json"))
         abort(404)
+    try:
+        access.check_edit(author(), post)
+    except access.Refused as exc:
+        abort(403, description=str(exc))
     return post
 
 
@@ -153,10 +167,15 @@ def get_revision(post: Post, revision_id: int | None) -> Revision | None:
 # --- dashboard --------------------------------------------------------------------------------
 
 
-def dashboard_groups(search: str) -> list[dict[str, Any]]:
-    """Drafts, scheduled, published and trashed posts, each newest first."""
+def dashboard_groups(search: str, user: User) -> list[dict[str, Any]]:
+    """Drafts, scheduled, published and trashed posts, each newest first, then the pages.
+
+    A contributor sees only the posts they are an author of, and no pages.
+    """
     now = utcnow()
     base = select(Post).options(selectinload(Post.tags), selectinload(Post.topic))
+    if not user.can("edit_any"):
+        base = base.where(Post.authors.any(User.id == user.id))
     if search:
         base = base.where(
             or_(
@@ -166,6 +185,8 @@ def dashboard_groups(search: str) -> list[dict[str, Any]]:
             )
         )
     published = Post.status == PUBLISHED
+    pages = base.where(Post.is_page.is_(True))
+    base = base.where(Post.is_page.is_(False))
     groups = [
         ("drafts", "Drafts", "No drafts.",
          base.where(Post.status == DRAFT).order_by(Post.updated_at.desc())),
@@ -176,6 +197,8 @@ def dashboard_groups(search: str) -> list[dict[str, Any]]:
         ("trash", "Trash", "Nothing in the trash.",
          base.where(Post.status == TRASHED).order_by(Post.updated_at.desc())),
     ]
+    if user.can("pages"):
+        groups.append(("pages", "Pages", "No pages yet.", pages.order_by(Post.title)))
     return [
         {
             "key": key,
@@ -190,7 +213,7 @@ def dashboard_groups(search: str) -> list[dict[str, Any]]:
 @bp.route("/")
 def dashboard():
     query = request.args.get("q", "").strip()[:200]
-    groups = dashboard_groups(query)
+    groups = dashboard_groups(query, author())
     return render_page(
         "editor/dashboard.html",
         groups=groups,
@@ -204,6 +227,15 @@ def dashboard():
 
 def topics() -> list[Topic]:
     return db.session.scalars(select(Topic).order_by(Topic.position, Topic.name)).all()
+
+
+def form_choices() -> dict[str, Any]:
+    """The lists the form offers: topics, author accounts and existing series."""
+    return {
+        "topics": topics(),
+        "accounts": db.session.scalars(select(User).order_by(User.username)).all(),
+        "all_series": db.session.scalars(select(Series).order_by(Series.title)).all(),
+    }
 
 
 def dismissed_key(revision: Revision) -> str:
@@ -221,6 +253,7 @@ def render_form(
     conflict: dict[str, Any] | None = None,
     loaded_revision: Revision | None = None,
     version: int | None = None,
+    is_page: bool = False,
 ) -> tuple[str, int]:
     """The post form page, filled with ``values`` (what the author typed, or the post)."""
     pending = None
@@ -245,8 +278,10 @@ def render_form(
         pending_fields=values_from_revision(pending) if pending else None,
         loaded_revision=loaded_revision,
         version=version if version is not None else (post.version if post else None),
-        topics=topics(),
+        is_page=post.is_page if post is not None else is_page,
+        may_publish=author().can("publish"),
         kind_labels=KIND_LABELS,
+        **form_choices(),
         upload_limit=uploads.describe_size(int(current_app.config["UPLOAD_MAX_BYTES"])),
     )
     return html, status
@@ -256,7 +291,18 @@ def render_form(
 def new():
     if request.method == "POST":
         return handle_form(None)
-    return render_form(None, values_from_post(None))
+    return render_form(None, values_from_post(None) | {"authors": author().username})
+
+
+@bp.route("/pages/new", methods=["GET", "POST"])
+def new_page():
+    """A standalone page (About, Uses...): the same form, without date, topic or series."""
+    access.require(author(), "pages", "Only owners and editors can write pages.")
+    if request.method == "POST":
+        return handle_form(None, is_page=True)
+    return render_form(
+        None, values_from_post(None) | {"authors": author().username}, is_page=True
+    )
 
 
 @bp.route("/<int:post_id>", methods=["GET", "POST"])
@@ -284,8 +330,10 @@ def render_gone(values: FormValues | None = None):
     return render_form(None, values, status=410, errors={"form": GONE})
 
 
-def handle_form(post: Post | None):
+def handle_form(post: Post | None, *, is_page: bool = False):
     """One POST of the post form: upload, preview, or a save with the button's status."""
+    if post is not None:
+        is_page = post.is_page
     values = values_from_form(request.form)
     action = request.form.get("action", SAVE)
     if action not in ACTIONS or (post is None and action in (UNPUBLISH, TRASH)):
@@ -309,7 +357,8 @@ def handle_form(post: Post | None):
             stored = uploads.store_upload(image.stream)
         except uploads.UploadError as exc:
             return render_form(
-                post, values, status=400, errors={"image": str(exc)}, version=form_version
+                post, values, status=400, errors={"image": str(exc)}, version=form_version,
+                is_page=is_page,
             )
         alt = request.form.get("image_alt", "").strip() or "image"
         values["body"] = values["body"].rstrip("\n") + "\n\n" + stored.markdown(alt) + "\n"
@@ -324,16 +373,21 @@ def handle_form(post: Post | None):
         notices.append("Nothing is saved yet.")
         return render_form(
             post, values, preview=render_markdown(values["body"]), notices=notices,
-            version=form_version,
+            version=form_version, is_page=is_page,
         )
 
     status = target_status(action, post)
     try:
-        data = data_from_values(values, status=status, post=post)
+        data = data_from_values(values, status=status, post=post, is_page=is_page)
+        access.check_status_change(author(), post, status)
+        access.check_authors(author(), data.authors)
         saved = content.save_post(data, post, user=author(), loaded_version=loaded_version)
+    except access.Refused as exc:
+        return render_form(post, values, status=403, errors={"form": str(exc)},
+                           version=form_version, notices=notices, is_page=is_page)
     except content.ValidationError as exc:
         return render_form(post, values, status=400, errors=exc.errors, version=form_version,
-                           notices=notices)
+                           notices=notices, is_page=is_page)
     except content.StaleSaveError as exc:
         return render_conflict(exc.post, values, loaded_version)
     except content.PostGoneError:
@@ -341,7 +395,7 @@ def handle_form(post: Post | None):
     except SQLAlchemyError:
         log.exception("saving post %s failed", post.id if post else "(new)")
         return render_form(post, values, status=500, errors={"form": SAVE_FAILED},
-                           version=form_version)
+                           version=form_version, is_page=is_page)
     flash(saved_message(action, saved), "created" if post is None else "saved")
     lost = lost_words(saved.body, saved.body_html)
     if lost:
@@ -509,6 +563,7 @@ def describe_status(post: Post) -> str:
 def delete(post_id: int):
     """Delete forever: only from the trash, and only after a confirmation step."""
     post = get_post(post_id)
+    access.require(author(), "delete", "Only owners and editors can delete posts forever.")
     if post.status != TRASHED:
         return render_page("editor/delete.html", post=post, refused=True), 400
     if request.method == "GET":
@@ -646,3 +701,4 @@ def init_app(app: Flask) -> None:
     """Wire the editor into the app: image serving and the 413 page."""
     app.register_blueprint(uploads.bp)
     app.register_error_handler(RequestEntityTooLarge, too_large)
+    app.register_error_handler(403, forbidden)
