@@ -39,8 +39,10 @@ def page_id(response) -> int:
 
 
 def header_links(html: str) -> list[tuple[str, str]]:
+    """The header's visible links (the Editor link is hidden until a script shows it)."""
     nav = parse(html).find(".//nav[@aria-label='Main']")
-    return [(a.text, a.get("href")) for a in nav.iter("a")]
+    return [(li.find("a").text, li.find("a").get("href")) for li in nav.iter("li")
+            if li.get("hidden") is None]
 
 
 # --- pages ------------------------------------------------------------------------------------
