@@ -529,9 +529,11 @@ class PostData:
     summary: str = _field(PostField("Summary"), default="")
     topic: str | None = _field(TopicRef("Topic", max_length=80), default=None)  # topic slug
     tags: list[str] = _field(TagList("Tags"), default_factory=list)
-    # Usernames. Not read from front matter: other engines' "authors" are display names,
-    # which would refuse the import of every file naming someone without an account here.
-    authors: list[str] = _field(AuthorList("Authors", front_matter=None), default_factory=list)
+    # Usernames. In front matter as "author_accounts": other engines' "authors" hold display
+    # names, and reading them here would refuse every file naming someone without an account.
+    authors: list[str] = _field(
+        AuthorList("Authors", front_matter="author_accounts"), default_factory=list
+    )
     series: str = _field(SeriesRef("Series", max_length=200), default="")  # the title
     series_position: int | None = _field(Part("Part", front_matter="series_part"), default=None)
     featured: bool = _field(Flag("Featured"), default=False)

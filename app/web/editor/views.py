@@ -309,7 +309,13 @@ def new_page():
 def edit(post_id: int):
     if request.method == "POST":
         post = db.session.get(Post, post_id)
-        return handle_form(post) if post is not None else render_gone()
+        if post is None:
+            return render_gone()
+        try:
+            access.check_edit(author(), post)
+        except access.Refused as exc:
+            abort(403, description=str(exc))
+        return handle_form(post)
     post = get_post(post_id)
     revision = get_revision(post, request.args.get("revision", type=int))
     if revision is not None:
@@ -491,6 +497,10 @@ def autosave(post_id: int):
     if post is None:
         return jsonify(error=GONE_AUTOSAVE, gone=True, saved=False,
                        new_post_url=url_for(".new")), 410
+    try:
+        access.check_edit(author(), post)
+    except access.Refused as exc:
+        return jsonify(error=str(exc), saved=False), 403
     payload = request.get_json(silent=True) if request.is_json else request.form
     if not isinstance(payload, dict) and not hasattr(payload, "getlist"):
         return jsonify(error="Send the form's fields as a JSON object.", saved=False), 400
