@@ -115,6 +115,8 @@ def serve(
     )
     sys.stdout.flush()
     if workers == 1:
+        if pin and hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
         waitress.serve(
             app,
             threads=threads,

@@ -1,0 +1,437 @@
+"""The HTTP benchmark: real servers on 127.0.0.1 driven by wrk, every ratio measured in
+the same run.
+
+Usage:
+    python bench/load.py                 # the full run (about 10 minutes)
+    python bench/load.py --smoke         # a few seconds: proves the benchmark works
+    python bench/load.py --seconds 10    # longer wrk runs
+
+It generates a 100-post and a 10,000-post site (``pressmark demo generate``), starts
+``pressmark serve`` in the configurations it compares, a minimal Flask app on waitress and
+on gunicorn, and nginx for the static export, and prints requests/s and p50/p99 latency
+per page and the ratios of bench/README.md. Any error or answer outside 2xx/3xx fails the
+run. wrk (and nginx) are installed with apt-get when missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.client
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+THREADS = 4
+WRK_CONNECTIONS = 16
+
+
+# --- tools ----------------------------------------------------------------------------------
+
+
+def ensure_tool(command: str, package: str) -> str | None:
+    """The path of ``command``, installing Debian's ``package`` if it is missing."""
+    found = shutil.which(command) or shutil.which(command, path="/usr/sbin")
+    if found:
+        return found
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    print(f"installing {package} (apt-get) ...", flush=True)
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-q", package], check=False,
+                   stdout=subprocess.DEVNULL, env={**os.environ,
+                                                   "DEBIAN_FRONTEND": "noninteractive"})
+    return shutil.which(command) or shutil.which(command, path="/usr/sbin")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(port: int, path: str, headers: dict[str, str] | None = None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("GET", path, headers={"Host": "127.0.0.1", **(headers or {})})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+# --- servers --------------------------------------------------------------------------------
+
+
+class Server:
+    def __init__(self, name: str, command: list[str], env: dict[str, str] | None = None,
+                 port: int | None = None, ready_path: str = "/"):
+        self.name = name
+        self.port = port or free_port()
+        command = [part.replace("{port}", str(self.port)) for part in command]
+        # A file, not a pipe: a pipe nobody reads fills up and blocks the server's logging.
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(command, env=env, stdout=self.log,
+                                        stderr=subprocess.STDOUT, cwd=ROOT)
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if get(self.port, ready_path)[0] < 500:
+                    return
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                self.log.seek(0)
+                raise RuntimeError(f"{name} did not start: {self.log.read()[-2000:]!r}")
+            time.sleep(0.2)
+
+    def pids(self) -> list[int]:
+        """The server process and its children (the workers)."""
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return [pid, *map(int, children)]
+
+    def rss_kib(self) -> int:
+        total = 0
+        for pid in self.pids():
+            status = Path(f"/proc/{pid}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+        return total
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def site_env(instance: Path, **settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRESSMARK_")}
+    env["PRESSMARK_INSTANCE_PATH"] = str(instance)
+    env.update({f"PRESSMARK_{k}": v for k, v in settings.items()})
+    return env
+
+
+def pressmark(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run([str(BIN / "pressmark"), *args], env=env, capture_output=True,
+                            text=True, cwd=ROOT)
+    if result.returncode:
+        raise RuntimeError(f"pressmark {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def build_site(folder: Path, posts: int) -> dict[str, str]:
+    env = site_env(folder / "instance")
+    started = time.monotonic()
+    pressmark(env, "init", "--no-demo")
+    pressmark(env, "demo", "generate", "--posts", str(posts))
+    print(f"  built a {posts}-post site in {time.monotonic() - started:.0f} s", flush=True)
+    return env
+
+
+def serve_site(name: str, env: dict[str, str], *args: str, **settings: str) -> Server:
+    return Server(name, [str(BIN / "pressmark"), "serve", "--port", "{port}", "--no-demo",
+                         "--threads", str(THREADS), *args], env={**env, **{
+                             f"PRESSMARK_{k}": v for k, v in settings.items()}})
+
+
+# --- wrk ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    requests: int
+    rate: float  # requests per second
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+    def row(self, label: str) -> str:
+        return (f"  {label:<44}{self.rate:>10.0f} req/s   p50 {self.p50_ms:>7.2f} ms"
+                f"   p99 {self.p99_ms:>7.2f} ms")
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(port: int, path: str, seconds: float, *, connections: int = WRK_CONNECTIONS,
+        headers: dict[str, str] | None = None, script: Path | None = None) -> Result:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    if script is not None:
+        command += ["-s", str(script)]
+    output = subprocess.run([*command, f"http://127.0.0.1:{port}{path}"], capture_output=True,
+                            text=True, check=True).stdout
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    errors = (int(bad.group(1)) if bad else 0) + (
+        sum(map(int, socket_errors.groups())) if socket_errors else 0)
+    return Result(
+        requests=requests,
+        rate=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        p50_ms=_ms(re.search(r"50%\s+(\S+)", output).group(1)),
+        p99_ms=_ms(re.search(r"99%\s+(\S+)", output).group(1)),
+        errors=errors,
+    )
+
+
+UNIQUE_QUERIES = """
+counter = 0
+paths = {"/feed.atom", "/", "%s", "/posts"}
+request = function()
+  counter = counter + 1
+  local path = paths[(counter %% 4) + 1]
+  return wrk.format("GET", path .. "?cb=" .. counter .. "-" .. math.random(1, 1e9))
+end
+"""
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+class Run:
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.errors: list[str] = []
+        self.ratios: list[tuple[int, str, float, str, bool]] = []
+
+    def measure(self, label: str, port: int, path: str, **options) -> Result:
+        result = wrk(port, path, options.pop("seconds", self.seconds), **options)
+        print(result.row(label), flush=True)
+        if result.errors:
+            self.errors.append(f"{label}: {result.errors} errors or non-2xx/3xx answers")
+        return result
+
+    def ratio(self, number: int, name: str, value: float, target: str) -> None:
+        bound = float(target[2:])
+        met = value >= bound if target.startswith(">=") else value <= bound
+        self.ratios.append((number, name, value, target, met))
+
+    def report(self) -> int:
+        print("\nratios (each measured in this run)")
+        for number, name, value, target, met in self.ratios:
+            mark = "ok " if met else "MISS"
+            print(f"  {number}. {name:<66}{value:>6.2f}  target {target}  {mark}")
+        if self.errors:
+            print("\nERRORS:\n  " + "\n  ".join(self.errors))
+            return 1
+        print("\nzero errors, every answer 2xx/3xx")
+        return 0
+
+
+def first_post_path(port: int) -> str:
+    body = get(port, "/")[2].decode()
+    return re.search(r'href="(/posts/[a-z0-9-]+)"', body).group(1)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true", help="a few seconds, small sites")
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each wrk run")
+    options = parser.parse_args()
+    if not ensure_tool("wrk", "wrk"):
+        print("wrk is missing and could not be installed", file=sys.stderr)
+        return 2
+    run = Run(1.0 if options.smoke else options.seconds)
+    with tempfile.TemporaryDirectory(prefix="pressmark-bench-") as tmp:
+        folder = Path(tmp)
+        print(f"machine: {os.cpu_count()} CPUs; wrk -t1 -c{WRK_CONNECTIONS}; "
+              f"{THREADS} threads per server process; {run.seconds:g} s per measurement")
+        small = build_site(folder / "small", 20 if options.smoke else 100)
+        if options.smoke:
+            smoke(run, small)
+        else:
+            large = build_site(folder / "large", 10_000)
+            full(run, folder, small, large)
+    return run.report()
+
+
+def smoke(run: Run, small: dict[str, str]) -> None:
+    hello = Server("hello", [PYTHON, "bench/hello.py", "{port}", str(THREADS)])
+    site = serve_site("pressmark", small, "--workers", "1")
+    try:
+        base = run.measure("hello world, waitress", hello.port, "/")
+        hit = run.measure("pressmark /, cache hit", site.port, "/")
+        run.ratio(1, "cache hit ÷ hello world on waitress", hit.rate / base.rate, ">=1.0")
+        compare_304(run, site)
+        compare_bytes(run, site)
+    finally:
+        hello.stop()
+        site.stop()
+
+
+def compare_304(run: Run, site: Server, path: str = "/") -> None:
+    etag = get(site.port, path)[1]["ETag"]
+    hit = run.measure(f"{path} cache hit (for the 304 ratio)", site.port, path)
+    not_modified = run.measure(f"{path} conditional GET, 304", site.port, path,
+                               headers={"If-None-Match": etag})
+    run.ratio(5, "conditional GET answered 304 ÷ cache hit", not_modified.rate / hit.rate,
+              ">=1.0")
+
+
+def compare_bytes(run: Run, site: Server) -> None:
+    plain = get(site.port, "/")[2]
+    zipped = get(site.port, "/", {"Accept-Encoding": "gzip"})[2]
+    assert gzip.decompress(zipped) == plain
+    run.ratio(8, f"bytes of / with gzip ÷ without ({len(zipped)} ÷ {len(plain)})",
+              len(zipped) / len(plain), "<=0.30")
+
+
+def full(run: Run, folder: Path, small: dict[str, str], large: dict[str, str]) -> None:
+    hello = Server("hello", [PYTHON, "bench/hello.py", "{port}", str(THREADS)])
+    gunicorn = Server("gunicorn", [str(BIN / "gunicorn"), "-w", "2", "-k", "sync", "-b",
+                                   "127.0.0.1:{port}", "--log-level", "warning",
+                                   "bench.hello:app"])
+    try:
+        print("\nbaselines")
+        base = run.measure("hello world, waitress (1 process)", hello.port, "/")
+        gunicorn_base = run.measure("hello world, gunicorn 2 sync workers", gunicorn.port, "/")
+    finally:
+        hello.stop()
+        gunicorn.stop()
+
+    print("\npressmark serve --workers 1, 100 posts, cache hits")
+    one = serve_site("one worker", small, "--workers", "1")
+    try:
+        post = first_post_path(one.port)
+        pages = {"/": "/", "a post": post, "a topic": "/topics/inference",
+                 "the Atom feed": "/feed.atom"}
+        rates = {name: run.measure(name, one.port, path) for name, path in pages.items()}
+        run.ratio(1, "cache hit (one worker) ÷ hello world on waitress",
+                  rates["/"].rate / base.rate, ">=1.0")
+        compare_304(run, one, post)
+        compare_bytes(run, one)
+        memory(run, one, folder, post)
+    finally:
+        one.stop()
+
+    print("\npressmark serve --workers 2, 100 posts, cache hits")
+    results = {}
+    for pin in ("--no-pin", "--pin"):
+        two = serve_site("two workers", small, "--workers", "2", pin)
+        try:
+            results[pin] = run.measure(f"/ with 2 workers {pin}", two.port, "/")
+        finally:
+            two.stop()
+    one_pinned = serve_site("one pinned worker", small, "--workers", "1", "--pin")
+    try:
+        pinned = run.measure("/ with 1 worker --pin", one_pinned.port, "/")
+    finally:
+        one_pinned.stop()
+    best_two = max(results.values(), key=lambda r: r.rate)
+    run.ratio(2, "--workers 2 ÷ one worker (cache hit on /)",
+              best_two.rate / rates["/"].rate, ">=1.6")
+    run.ratio(3, "--workers 2 ÷ gunicorn 2 sync workers (hello world)",
+              best_two.rate / gunicorn_base.rate, ">=1.0")
+    print(f"  pinning: 1 worker pinned ÷ unpinned = {pinned.rate / rates['/'].rate:.2f}; "
+          f"2 workers pinned ÷ unpinned = {results['--pin'].rate / results['--no-pin'].rate:.2f}")
+
+    print("\ncache misses (CACHE_MAX_BYTES=0), home page, one connection")
+    miss = {}
+    for label, env in (("100 posts", small), ("10,000 posts", large)):
+        site = serve_site(label, env, "--workers", "1", CACHE_MAX_BYTES="0")
+        try:
+            wrk(site.port, "/", 1, connections=1)  # warm up
+            miss[label] = run.measure(f"/ uncached, {label}", site.port, "/", connections=1)
+        finally:
+            site.stop()
+    run.ratio(4, "cache-miss home page time per request, 10,000 ÷ 100 posts",
+              miss["100 posts"].rate / miss["10,000 posts"].rate, "<=1.25")
+    frozen(run, folder, small)
+
+
+def memory(run: Run, site: Server, folder: Path, post: str) -> None:
+    """Resident memory after 5,000 and after 50,000 requests with made-up query strings."""
+    script = folder / "unique.lua"
+    script.write_text(UNIQUE_QUERIES % post)
+    done, marks = 0, {}
+    for target in (5_000, 50_000):
+        while done < target:
+            result = wrk(site.port, "/", min(5, max(1, (target - done) / 2000)), script=script)
+            done += result.requests
+            if result.errors:
+                run.errors.append(f"memory run: {result.errors} errors")
+        marks[target] = (done, site.rss_kib())
+    (n1, rss1), (n2, rss2) = marks[5_000], marks[50_000]
+    print(f"  resident memory: {rss1 / 1024:.0f} MiB after {n1} requests, "
+          f"{rss2 / 1024:.0f} MiB after {n2}")
+    run.ratio(7, "resident memory after 50,000 requests ÷ after 5,000", rss2 / rss1, "<=1.10")
+
+
+NGINX_CONF = """
+worker_processes 1;
+daemon off;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log off;
+    client_body_temp_path {dir}/tmp; proxy_temp_path {dir}/tmp;
+    fastcgi_temp_path {dir}/tmp; uwsgi_temp_path {dir}/tmp; scgi_temp_path {dir}/tmp;
+    {map}
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        location / {{
+            {redirect}
+            try_files $uri $uri/index.html $uri.html =404;
+        }}
+    }}
+}}
+"""
+
+
+def frozen(run: Run, folder: Path, env: dict[str, str]) -> None:
+    nginx = ensure_tool("nginx", "nginx-light")
+    if nginx is None:
+        run.errors.append("nginx is missing and could not be installed")
+        return
+    out = folder / "frozen"
+    pressmark(env, "freeze", str(out))
+    plain = folder / "plain"
+    plain.mkdir()
+    (plain / "index.html").write_bytes((out / "index.html").read_bytes())
+    print("\nnginx: the frozen site ÷ one static file")
+    results = {}
+    for label, root, redirects in (("one static file", plain, False),
+                                   ("frozen site", out, True)):
+        work = folder / f"nginx-{label.replace(' ', '-')}"
+        (work / "tmp").mkdir(parents=True)
+        port = free_port()
+        conf = work / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(
+            dir=work, port=port, root=root,
+            map=f"include {out / 'nginx-redirects.conf'};" if redirects else "",
+            redirect="if ($pressmark_redirect) { return 301 $pressmark_redirect; }"
+            if redirects else ""))
+        server = Server(label, [nginx, "-c", str(conf), "-p", str(work)], port=port)
+        try:
+            results[label] = run.measure(f"/ from {label}", port, "/")
+        finally:
+            server.stop()
+    run.ratio(6, "frozen site served by nginx ÷ one static file served by nginx",
+              results["frozen site"].rate / results["one static file"].rate, ">=0.95")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
