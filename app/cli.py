@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -335,8 +336,29 @@ def restore_command(file: str, yes: bool) -> None:
                f"from {file}.")
 
 
+@click.command("freeze")
+@with_appcontext
+@click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--incremental", is_flag=True,
+              help="Rewrite only what changed since the last freeze into OUTDIR.")
+def freeze_command(outdir: Path, incremental: bool) -> None:
+    """Write the public site into OUTDIR as static files, with its redirects."""
+    from pressmark.freeze import FreezeError, freeze
+
+    try:
+        report = freeze(current_app._get_current_object(), outdir, incremental=incremental)
+    except FreezeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Froze the site into {outdir}: {len(report.written)} files written, "
+        f"{report.unchanged} unchanged, {len(report.deleted)} removed, "
+        f"{report.redirects} redirects."
+    )
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_group)
+    app.cli.add_command(freeze_command)
     for command in (import_command, export_command, init_command, rerender_command,
                     backup_command, restore_command):
         app.cli.add_command(command)

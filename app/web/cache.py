@@ -57,8 +57,10 @@ def cache_control(response: Response) -> None:
 def offer(response: Response, *, params: Iterable[str] = (), dated: bool = True) -> Response:
     """Give a 200 ``response`` its caching headers and offer it to the page cache.
 
-    ``params`` are the query parameters the page reads: the answer is stored only for
-    query strings made of them. ``dated`` adds ``Last-Modified`` for bodies made of
+    ``params`` are the query parameters the page reads: the answer is stored under the
+    path and those, and any other parameter is ignored (a request that adds one is
+    answered from the same entry), so a view must not depend on a parameter it does not
+    name. ``dated`` adds ``Last-Modified`` for bodies made of
     content. The ETag and the 304 are the cache layer's (one per encoding).
     """
     cache_control(response)
@@ -78,6 +80,7 @@ def cached_response(
     Contract: call it for a public ``GET``; it is rendered only on a cache miss (a hit is
     answered before the view runs), carries validators and ``Cache-Control``, and a client
     with a current copy gets a 304. Headers added to the returned response are cached too.
+    ``params`` names the query parameters the body depends on (see ``offer``).
     """
     return offer(Response(render_body(), mimetype=mimetype), params=params, dated=dated)
 

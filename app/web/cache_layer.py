@@ -7,9 +7,10 @@ accepts. Nothing of Flask runs for a hit: no routing, no session, no login manag
 
 A miss goes to Flask. A view offers its answer to the cache by putting the query
 parameters the page reads into ``environ[CACHEABLE]`` (``pressmark.web.cache`` does it);
-a 200 without ``Set-Cookie`` is then stored, compressed once, when the request's query
-string holds only those parameters. Any other query string (``?cb=123``) is answered but
-never stored, so made-up URLs cannot grow memory; the store is bounded by bytes anyway.
+a 200 without ``Set-Cookie`` is then stored, compressed once, under the path and those
+parameters only. Other parameters (``?cb=123``) are ignored: such a request is answered
+from the same entry, so made-up query strings neither cost a render nor grow memory (the
+store is bounded by bytes anyway).
 
 Keys are the scheme, the path and the query string; the host joins the key only when
 absolute URLs are not pinned to ``SITE_URL`` (then pages differ per host).
@@ -21,7 +22,7 @@ import logging
 import threading
 import time
 from datetime import datetime
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from pressmark.content import generation
 from pressmark.content.models import utcnow
@@ -101,16 +102,23 @@ class PageCacheLayer:
         if method != "GET" and method != "HEAD":
             return self.inner(environ, start_response)
         self.watcher.maybe_check()
-        key = self.key(environ, host)
-        entry = self.store.get(key)
+        base = self.base_key(environ, host)
+        query = environ.get("QUERY_STRING", "")
+        entry = self.store.get(f"{base}?{query}")
+        if entry is None and query:
+            # A query string with parameters the page does not read (``?cb=123``) is
+            # answered from the entry of the parameters it does read.
+            params = self.store.params.get(base)
+            if params is not None:
+                entry = self.store.get(f"{base}?{_only(query, params)}")
         if entry is not None:
             return self.answer(entry, environ, start_response, method == "HEAD")
-        return self.fill(key, environ, start_response)
+        return self.fill(base, environ, start_response)
 
-    def key(self, environ, host: str) -> str:
+    def base_key(self, environ, host: str) -> str:
         where = "" if self.pinned else host.lower()
         return (f"{environ['wsgi.url_scheme']}://{where}{environ.get('SCRIPT_NAME', '')}"
-                f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}")
+                f"{environ.get('PATH_INFO', '')}")
 
     @staticmethod
     def answer(entry: Entry, environ, start_response, head: bool):
@@ -121,7 +129,7 @@ class PageCacheLayer:
         start_response(entry.status, variant.headers)
         return [] if head else [variant.body]
 
-    def fill(self, key: str, environ, start_response):
+    def fill(self, base: str, environ, start_response):
         """Let Flask answer; keep the answer when the view offered it and it qualifies."""
         head = environ["REQUEST_METHOD"] == "HEAD"
         if head:  # render the full page once; the HEAD answer is its headers
@@ -151,19 +159,29 @@ class PageCacheLayer:
         finally:
             _close(app_iter)
         status, headers = captured
-        storable = _only_params(environ.get("QUERY_STRING", ""), environ[CACHEABLE])
+        params = environ[CACHEABLE]
+        query = environ.get("QUERY_STRING", "")
+        storable = _unambiguous(query, params)
         entry = build_entry(status, headers, body, compress=storable)
         if storable:
-            self.store.put(key, entry, generation_at_start)
+            self.store.put(f"{base}?{_only(query, params)}", entry, generation_at_start,
+                           base=base, params=params)
         return self.answer(entry, environ, start_response, head)
 
 
-def _only_params(query: str, params: tuple[str, ...]) -> bool:
-    """True when ``query`` names nothing but ``params``, each at most once."""
+def _only(query: str, params: tuple[str, ...]) -> str:
+    """``query`` reduced to ``params``, in the order given (the key of the entry)."""
     if not query:
-        return True
-    names = [name for name, _ in parse_qsl(query, keep_blank_values=True)]
-    return len(names) == len(set(names)) and set(names) <= set(params)
+        return ""
+    return urlencode([(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
+                      if k in params])
+
+
+def _unambiguous(query: str, params: tuple[str, ...]) -> bool:
+    """True unless a parameter the page reads is given twice (which one counts is then
+    the view's business, so such an answer is not shared)."""
+    names = [name for name, _ in parse_qsl(query, keep_blank_values=True) if name in params]
+    return len(names) == len(set(names))
 
 
 def _refuse_write(data: bytes) -> None:

@@ -191,6 +191,8 @@ class PageStore:
         self.generation = 0
         self.bytes = 0
         self._entries: OrderedDict[str, Entry] = OrderedDict()
+        # Per path, the query parameters its page reads (known once one entry is stored).
+        self.params: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -204,9 +206,11 @@ class PageStore:
                 self._entries.move_to_end(key)
         return entry
 
-    def put(self, key: str, entry: Entry, generation: int) -> bool:
+    def put(self, key: str, entry: Entry, generation: int, *, base: str | None = None,
+            params: tuple[str, ...] = ()) -> bool:
         """Keep ``entry`` if it fits and ``generation`` is still current; evicts the least
-        recently used entries to make room. Returns whether it was kept."""
+        recently used entries to make room. ``base`` (the key without its query) reads
+        ``params``. Returns whether it was kept."""
         if entry.size > self.max_bytes // 4:
             return False
         with self._lock:
@@ -220,10 +224,13 @@ class PageStore:
                 self.bytes -= evicted.size
             self._entries[key] = entry
             self.bytes += entry.size
+            if base is not None:
+                self.params[base] = tuple(params)
             return True
 
     def reset(self, generation: int) -> None:
         with self._lock:
             self._entries.clear()
+            self.params = {}
             self.bytes = 0
             self.generation = generation

@@ -1,0 +1,260 @@
+"""``pressmark freeze OUTDIR``: the public site as files any static host or CDN can serve.
+
+What is written:
+- every public page, feed, sitemap, robots.txt, llms.txt and Markdown copy, found from the
+  sitemap, the feeds and the links of every page written (the app answers each request
+  in-process, exactly as it would answer a reader); a clean URL ``/posts/x`` becomes
+  ``posts/x/index.html``, page N of a listing ``posts/page/N/index.html``;
+- the static assets, plugin assets and uploads, copied as they are;
+- ``404.html``;
+- every old address (legacy URLs, former slugs) three ways: ``nginx-map.conf`` and
+  ``nginx-server.conf`` to include in nginx (which also serve ``?page=N``), a
+  Netlify/Cloudflare-style ``_redirects``, and an HTML page at the old address with a
+  canonical link and a meta refresh, for hosts without rules.
+
+``--incremental`` writes only files whose bytes changed since the last freeze into the same
+folder and deletes what is gone (a manifest, ``.pressmark-freeze.json``, remembers them).
+Drafts, scheduled posts, the editor and search are never written: only what readers can
+reach is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+from flask import Flask
+from pressmark.content.models import Alias, Post
+from pressmark.extensions import db
+from pressmark.plugin_system.manager import plugin_infos
+from sqlalchemy import select
+
+MANIFEST = ".pressmark-freeze.json"
+# Areas that are not static: the author's, machine endpoints, per-query search.
+SKIPPED_PREFIXES = ("/editor", "/auth", "/search", "/-/", "/static/", "/uploads/")
+START = ("/", "/sitemap.xml", "/robots.txt", "/llms.txt", "/feed.xml", "/feed.atom",
+         "/feed.json")
+LINK_RE = re.compile(r'(?:href|src)="(/[^"#]*)"')
+URL_RE = re.compile(r"<loc>([^<]+)</loc>|\((https?://[^)\s]+)\)")
+GENERATED = ("404.html", "_redirects", "nginx-map.conf", "nginx-server.conf")
+
+NGINX_SERVER = """\
+# Include inside the site's server {{ }} block; nginx-map.conf goes in http {{ }}.
+root {root};
+types {{ application/atom+xml atom; application/feed+json json; text/markdown md; }}
+error_page 404 /404.html;
+if ($pressmark_redirect) {{ return 301 $pressmark_redirect; }}
+location / {{
+    try_files $uri$pressmark_page/index.html $uri $uri/index.html =404;
+}}
+"""
+
+
+class FreezeError(RuntimeError):
+    """The site cannot be frozen as configured; the message says what to change."""
+
+
+@dataclass
+class FreezeReport:
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    deleted: list[str] = field(default_factory=list)
+    redirects: int = 0
+
+
+def file_for(path: str, query: str = "") -> str:
+    """The file that holds ``path`` (with its ``page`` query) in the output folder."""
+    page = dict(parse_qsl(query)).get("page")
+    base = path.strip("/")
+    if page and page != "1":
+        return f"{base}/page/{page}/index.html".lstrip("/")
+    if not base:
+        return "index.html"
+    if os.path.splitext(base)[1]:
+        return base
+    return f"{base}/index.html"
+
+
+def _local(url: str, site: str) -> str | None:
+    """The path (and query) of ``url`` when it belongs to the site, else None."""
+    if url.startswith(site):
+        url = url[len(site):] or "/"
+    if not url.startswith("/") or url.startswith("//"):
+        return None
+    return url
+
+
+def _wanted(path: str) -> bool:
+    plain, _, query = path.partition("?")
+    if plain.startswith(SKIPPED_PREFIXES) or ".." in plain:
+        return False
+    return not query or {k for k, _ in parse_qsl(query, keep_blank_values=True)} == {"page"}
+
+
+def crawl(app: Flask, site: str) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Every public URL's file name and bytes, and redirects found on the way."""
+    client = app.test_client()
+    host = urlsplit(site)
+    environ = {"wsgi.url_scheme": host.scheme or "http"}
+    files: dict[str, bytes] = {}
+    redirects: dict[str, str] = {}
+    queue = list(START)
+    seen = set(queue)
+    while queue:
+        url = queue.pop()
+        response = client.get(url, base_url=f"{host.scheme}://{host.netloc}",
+                              environ_overrides=environ)
+        path, _, query = url.partition("?")
+        if response.status_code in (301, 302, 308):
+            redirects[path] = response.headers["Location"]
+            continue
+        if response.status_code != 200:
+            continue
+        body = response.get_data()
+        files[file_for(path, query)] = body
+        if response.mimetype in ("text/html", "application/xml", "text/plain",
+                                 "text/markdown"):
+            text = body.decode("utf-8", "replace")
+            found = [m.group(1) for m in LINK_RE.finditer(text)]
+            found += [m.group(1) or m.group(2) for m in URL_RE.finditer(text)]
+            for link in found:
+                local = _local(link.replace("&amp;", "&"), site)
+                if local and local not in seen and _wanted(local):
+                    seen.add(local)
+                    queue.append(local)
+    missing = client.get("/-/a-page-that-does-not-exist", base_url=f"{host.scheme}://"
+                         f"{host.netloc}", environ_overrides=environ)
+    files["404.html"] = missing.get_data()
+    return files, redirects
+
+
+def old_addresses(site: str) -> dict[str, str]:
+    """Every alias of a visible post, with the slash variants the app also accepts, and
+    the Markdown copy's old name for former slugs: old path -> new path."""
+    moved: dict[str, str] = {}
+    rows = db.session.execute(select(Alias.path, Post).join(Alias.post)).all()
+    for path, post in rows:
+        if not post.is_visible:
+            continue
+        target = f"/posts/{post.slug}"
+        for variant in {path, path.rstrip("/") or "/", path.rstrip("/") + "/"}:
+            moved[variant] = target
+        if path.startswith("/posts/") and not path.endswith("/"):
+            moved[path + ".md"] = target + ".md"
+    return moved
+
+
+def refresh_page(target: str, site: str) -> bytes:
+    absolute = escape(site.rstrip("/") + target)
+    return (
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<title>Moved</title>\n<link rel=\"canonical\" href=\"{absolute}\">\n"
+        f"<meta http-equiv=\"refresh\" content=\"0; url={escape(target)}\">\n"
+        "<meta name=\"robots\" content=\"noindex\">\n</head>\n<body>\n"
+        f"<p>This page has moved to <a href=\"{escape(target)}\">{absolute}</a>.</p>\n"
+        "</body>\n</html>\n"
+    ).encode()
+
+
+def _nginx_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def redirect_files(moved: dict[str, str], root: Path) -> dict[str, bytes]:
+    longest = max((len(k) for k in moved), default=0)
+    lines = ["# Include inside http { }; nginx-server.conf goes in the server { } block.",
+             # Old addresses can be long: the map's hash buckets must hold them.
+             f"map_hash_bucket_size {max(64, 1 << (longest + 32).bit_length())};",
+             "map $uri $pressmark_redirect {", '    default "";']
+    lines += [f"    {_nginx_string(old)} {_nginx_string(new)};" for old, new in
+              sorted(moved.items())]
+    lines += ["}", "# ?page=N of a listing is the file <listing>/page/N/index.html.",
+              "map $arg_page $pressmark_page {", '    default "";',
+              '    "~^([2-9]|[1-9][0-9]+)$" "/page/$1";', "}", ""]
+    redirects = [f"{old} {new} 301" for old, new in sorted(moved.items())]
+    redirects += [f"{listing} page=:page {listing}/page/:page/ 200" for listing in
+                  ("/posts", "/topics/:slug", "/tags/:tag")]
+    return {
+        "nginx-map.conf": "\n".join(lines).encode(),
+        "nginx-server.conf": NGINX_SERVER.format(root=root).encode(),
+        "_redirects": ("\n".join(redirects) + "\n").encode(),
+    }
+
+
+def copied_assets(app: Flask) -> dict[str, Path]:
+    """Static assets, plugin assets and uploads: output name -> source file."""
+    sources = [("static", Path(app.static_folder))]
+    sources += [(f"-/static/{info.name}", info.static_dir) for info in plugin_infos(app)
+                if info.enabled and info.static_dir is not None]
+    sources.append(("uploads", Path(app.config["UPLOAD_FOLDER"])))
+    found: dict[str, Path] = {}
+    for prefix, folder in sources:
+        if folder is None or not Path(folder).is_dir():
+            continue
+        for source in sorted(Path(folder).rglob("*")):
+            if source.is_file() and not source.name.startswith("."):
+                found[f"{prefix}/{source.relative_to(folder).as_posix()}"] = source
+    return found
+
+
+def freeze(app: Flask, out: Path, *, incremental: bool = False) -> FreezeReport:
+    """Write the site into ``out`` (see the module docstring). Needs an app context."""
+    site = (app.config.get("SITE_URL") or "").rstrip("/")
+    if not site:
+        raise FreezeError("Set SITE_URL (e.g. 'https://blog.example.com'): a frozen site's "
+                          "feeds, sitemap and canonical links need its real address.")
+    out = out.resolve()
+    manifest_path = out / MANIFEST
+    if out.exists() and any(out.iterdir()) and not manifest_path.exists():
+        raise FreezeError(f"{out} is not empty and holds no earlier freeze: choose an empty "
+                          "or new folder.")
+    previous: dict[str, str] = {}
+    if manifest_path.exists():
+        previous = json.loads(manifest_path.read_text())
+        if not incremental:  # a full freeze starts from an empty folder
+            for name in previous:
+                (out / name).unlink(missing_ok=True)
+            previous = {}
+    files, found_redirects = crawl(app, site)
+    moved = old_addresses(site)
+    for old, location in found_redirects.items():
+        moved.setdefault(old, _local(location, site) or location)
+    for old, new in moved.items():
+        name = file_for(old)
+        if name not in files and not old.endswith((".md", "/")) and old not in ("/",):
+            files[name] = refresh_page(new, site)
+    files.update(redirect_files(moved, out))
+    report = FreezeReport(redirects=len(moved))
+    digests: dict[str, str] = {}
+    for name, body in files.items():
+        digest = hashlib.sha256(body).hexdigest()
+        digests[name] = digest
+        _write(out, name, digest, previous, report, lambda target, b=body: target.write_bytes(b))
+    for name, source in copied_assets(app).items():
+        digest = hashlib.sha256(source.read_bytes()).hexdigest()
+        digests[name] = digest
+        _write(out, name, digest, previous, report,
+               lambda target, s=source: shutil.copyfile(s, target))
+    for name in sorted(set(previous) - set(digests)):
+        (out / name).unlink(missing_ok=True)
+        report.deleted.append(name)
+    manifest_path.write_text(json.dumps(digests, indent=0, sort_keys=True))
+    return report
+
+
+def _write(out: Path, name: str, digest: str, previous: dict[str, str],
+           report: FreezeReport, write) -> None:
+    target = out / name
+    if previous.get(name) == digest and target.exists():
+        report.unchanged += 1
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write(target)
+    report.written.append(name)
