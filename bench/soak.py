@@ -136,7 +136,7 @@ class Author(threading.Thread):
                     self.answered.append(body)
                 else:
                     self.failures.append(f"save {count}: {answer.status}")
-            except (OSError, AttributeError) as exc:
+            except (OSError, AttributeError, http.client.HTTPException) as exc:
                 self.failures.append(f"save {count}: {type(exc).__name__}: {exc}")
             next_save += self.interval
             self.stop.wait(max(0.0, next_save - time.monotonic()))

@@ -8,6 +8,7 @@ in and posts forms with their CSRF token, the way a browser would.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import http.cookiejar
 import os
@@ -93,24 +94,56 @@ class LiveSite:
         raise AssertionError("the server did not answer:\n" + self.log_path.read_text())
 
     def kill(self) -> None:
-        """SIGKILL: no clean-up, no flushing, as when the machine loses power."""
+        """SIGKILL to every process of the server (the supervisor and its workers, one
+        process group): no clean-up, no flushing, as when the machine loses power."""
         if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+        self._wait_for_group_to_end()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+        self._wait_for_group_to_end()
+
+    def _group_pids(self) -> list[int]:
+        """The live processes of the server's process group."""
+        if self.process is None:
+            return []
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            # After the command: state, ppid, pgrp. A zombie holds no memory or socket.
+            if int(fields[2]) == self.process.pid and fields[0] != "Z":
+                pids.append(int(stat.parent.name))
+        return pids
+
+    def _wait_for_group_to_end(self, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while self._group_pids() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for pid in self._group_pids():  # a worker that outlived its supervisor
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
     def memory_kib(self) -> int:
-        """The server process's resident memory (VmRSS), in KiB."""
-        assert self.process is not None
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
+        """The resident memory (VmRSS) of every process of the server, in KiB."""
+        total = 0
+        for pid in self._group_pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            match = re.search(r"VmRSS:\s+(\d+) kB", status)
+            total += int(match.group(1)) if match else 0
+        return total
 
 
 @dataclass

@@ -225,14 +225,58 @@ class _StrayTagPreprocessor(Preprocessor):
     or ``<xmp>`` would make the HTML parser swallow everything after it. Code spans, fenced
     code (already stashed) and indented code keep their text; the HTML-level check in
     ``escape_stray_tags`` covers whatever this line-by-line pass cannot see.
+
+    An allowed block tag (``<div>``, ``<details>``...) opened at the start of a line and
+    never closed would also make the rest of the post one raw block; it is closed at the
+    end of its paragraph instead, as CommonMark ends such an HTML block at a blank line.
     """
 
     def run(self, lines: list[str]) -> list[str]:
         indented = ("    ", "\t")
-        return [
+        lines = [
             line if line.startswith(indented) else SOURCE_TAG_RE.sub(_escape_source_tag, line)
             for line in lines
         ]
+        return _close_unclosed_blocks(lines, self.md.block_level_elements)
+
+
+BLOCK_TAG_RE = re.compile(r"(?P<code>`+[^`\n]*`+)|<(?P<close>/?)(?P<name>[A-Za-z][A-Za-z0-9]*)\b")
+VOID_TAGS = {"hr", "br", "img"}
+
+
+def _close_unclosed_blocks(lines: list[str], block_level: list[str]) -> list[str]:
+    """Close each allowed block tag opened at a line's start and never closed, at the end of
+    its paragraph (before the next blank line)."""
+    watched = (ALLOWED_TAGS & set(block_level)) - VOID_TAGS
+    open_tags: dict[str, list[tuple[int, bool]]] = {}
+    for number, line in enumerate(lines):
+        if line.startswith(("    ", "\t")):
+            continue
+        for match in BLOCK_TAG_RE.finditer(line):
+            name = (match.group("name") or "").lower()
+            if match.group("code") or name not in watched:
+                continue
+            if match.group("close"):
+                if open_tags.get(name):
+                    open_tags[name].pop()
+            else:
+                at_start = not line[: match.start()].strip() and match.start() < 4
+                open_tags.setdefault(name, []).append((number, at_start))
+    closing: dict[int, list[str]] = {}
+    for name, opened in open_tags.items():
+        for number, at_start in opened:
+            if at_start:
+                end = number
+                while end + 1 < len(lines) and lines[end + 1].strip():
+                    end += 1
+                closing.setdefault(end, []).append(f"</{name}>")
+    if not closing:
+        return lines
+    result = []
+    for number, line in enumerate(lines):
+        result.append(line)
+        result.extend(reversed(closing.get(number, [])))
+    return result
 
 
 def _escape_source_tag(match: re.Match) -> str:

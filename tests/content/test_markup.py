@@ -223,3 +223,10 @@ def test_list_paragraphs_and_code_outside_lists_are_unchanged(render):
     html = render("- a\n\n  more of a\n- b\n\nAfter.\n\n    code\n").html
     assert "<li>\n<p>a</p>\n<p>more of a</p>\n</li>\n<li>\n<p>b</p>\n</li>" in html
     assert "<p>After.</p>" in html and "<code>code\n</code></pre>" in html
+
+
+def test_an_unclosed_block_tag_ends_with_its_paragraph(render):
+    text = "<details>\n<summary>More</summary>\nHidden text\n\nAfter, **bold**.\n\n## H\n"
+    html = render(text).html
+    assert "Hidden text\n</details>" in html
+    assert "<p>After, <strong>bold</strong>.</p>" in html and '<h2 id="s-h">' in html

@@ -3,6 +3,7 @@ database passes ``PRAGMA integrity_check`` and every save that was answered is t
 
 from __future__ import annotations
 
+import http.client
 import random
 import sqlite3
 import threading
@@ -34,7 +35,7 @@ class Writer(threading.Thread):
                 answer = self.client.save_post(
                     self.post_id, token, version, f"Post of writer {self.number}", body
                 )
-            except (OSError, AttributeError):  # the server is down (or died mid-answer)
+            except (OSError, AttributeError, http.client.HTTPException):  # the server is down
                 time.sleep(0.05)
                 continue
             if answer.status == 303:
