@@ -49,6 +49,7 @@ def _bump(connection: Connection | Session, **where) -> int:
         .values(
             content_generation=state.c.content_generation + 1,
             next_publication_at=_next_publication(utcnow()),
+            changed_at=utcnow(),
         )
     )
     return connection.execute(statement).rowcount
@@ -68,8 +69,14 @@ def bump(session: Session) -> None:
                 content_generation=2,
                 next_publication_at=_next_publication(utcnow()),
                 plugin_set="",
+                changed_at=utcnow(),
             )
         )
+
+
+def changed_at(session: Session) -> datetime | None:
+    """When the generation last moved (None for a site that never changed since)."""
+    return session.scalar(select(state.c.changed_at).where(state.c.id == STATE_ID))
 
 
 def read(connection: Connection) -> ContentState:
@@ -103,6 +110,7 @@ def note_plugins(connection: Connection, plugin_set: str) -> None:
             plugin_set=plugin_set,
             content_generation=state.c.content_generation + 1,
             next_publication_at=_next_publication(utcnow()),
+            changed_at=utcnow(),
         )
     ).rowcount
     if changed:

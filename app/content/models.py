@@ -176,9 +176,11 @@ class Post(db.Model):
     __tablename__ = "posts"
     __table_args__ = (
         # Every public listing filters on status and sorts by publication time.
-        Index("ix_posts_status_published_at", "status", "published_at"),
-        Index("ix_posts_topic_status_published_at", "topic_id", "status", "published_at"),
-        Index("ix_posts_featured_status_published_at", "featured", "status", "published_at"),
+        # Each covers every column its listing filters on, so counts and page lookups read
+        # the index only, never the rows (whose long bodies SQLite keeps in overflow pages).
+        Index("ix_posts_visible", "status", "is_page", "published_at", "topic_id"),
+        Index("ix_posts_topic_visible", "topic_id", "status", "is_page", "published_at"),
+        Index("ix_posts_featured_visible", "featured", "status", "is_page", "published_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -459,7 +461,8 @@ class SiteState(db.Model):
     see; each process compares it with the generation of its page cache.
     ``next_publication_at`` is the earliest scheduled post still waiting, so a process
     knows when to bump the generation for a post going live without asking the posts
-    table. ``plugin_set`` names the plugins the last process to start had enabled.
+    table. ``plugin_set`` names the plugins the last process to start had enabled;
+    ``changed_at`` is when the generation last moved.
     """
 
     __tablename__ = "site_state"
@@ -468,3 +471,6 @@ class SiteState(db.Model):
     content_generation: Mapped[int] = mapped_column(default=1)
     next_publication_at: Mapped[datetime | None] = mapped_column()
     plugin_set: Mapped[str] = mapped_column(Text, default="")
+    # When the generation last moved: the site's Last-Modified, read by primary key
+    # (a max() over the posts would read every row's overflow pages).
+    changed_at: Mapped[datetime | None] = mapped_column()

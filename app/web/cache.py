@@ -20,6 +20,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
+from pressmark.content import generation
 from pressmark.content.models import Post
 from pressmark.extensions import db
 from pressmark.web.cache_layer import CACHEABLE, GenerationWatcher, PageCacheLayer
@@ -28,7 +29,14 @@ from sqlalchemy import func, select
 
 
 def last_change() -> datetime | None:
-    """When anything readers see last changed: a save, or a scheduled post going live."""
+    """When anything readers see last changed: a save, or a scheduled post going live.
+
+    The content generation's time when known (one primary-key read), else computed from
+    the posts (a database whose generation never moved since it was migrated).
+    """
+    known = generation.changed_at(db.session)
+    if known is not None:
+        return known
     saved = db.session.scalar(select(func.max(Post.updated_at)))
     went_live = db.session.scalar(
         Post.visible().order_by(None).with_only_columns(func.max(Post.published_at))
