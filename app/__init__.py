@@ -26,16 +26,32 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path = test_config["INSTANCE_PATH"]
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
 
-    from pressmark import cli, config, migrations, security
+    from flask_wtf.csrf import CSRFError
+    from pressmark import cli, config, migrations, security, state
     from pressmark.extensions import configure_sqlite, csrf, db, login_manager, migrate
+    from pressmark.plugin_system import admin as plugin_admin
     from pressmark.plugin_system import manager as plugins
-    from pressmark.web import cache, converters, pages, public
+    from pressmark.web import (
+        assets,
+        auth,
+        author_flag,
+        cache,
+        converters,
+        navigation,
+        pages,
+        public,
+    )
+    from pressmark.web.editor import uploads
+    from pressmark.web.editor import views as editor
+    from werkzeug.exceptions import RequestEntityTooLarge
 
     config.load_config(app, test_config)
     # Private: it holds the secret key, the database and the uploads.
     os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
+    app_state = state.init_app(app)
 
-    converters.init_app(app)
+    # Extensions and services.
+    converters.init_app(app)  # before any route is added
     db.init_app(app)
     configure_sqlite(app)
     migrate.init_app(
@@ -53,28 +69,39 @@ def create_app(test_config: dict | None = None) -> Flask:
     # After the plugins: the page cache notes which are enabled (pages depend on them).
     cache.init_app(app)
     security.init_app(app)
+    auth.init_app(app)
+    author_flag.init_app(app)
+    navigation.init_app(app)
+    pages.init_app(app)
+    assets.init_app(app)
 
-    from pressmark.plugin_system import admin as plugin_cli
-    from pressmark.web import assets, auth, author_flag, navigation
-    from pressmark.web.editor import views as editor
-
+    # The URL map: every blueprint and route, the core's and then the plugins'.
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(editor.bp)
     app.register_blueprint(navigation.bp)
-    auth.init_app(app)
-    author_flag.init_app(app)
-    editor.init_app(app)
-    navigation.init_app(app)
-    plugin_cli.init_app(app)
-    for group in app.pm.hook.register_blueprints(app=app):
+    app.register_blueprint(uploads.bp)
+    app.register_blueprint(plugin_admin.bp)
+    app.add_url_rule("/-/health", "health", pages.health)
+    app.add_url_rule("/favicon.ico", "favicon", pages.favicon)
+    app.add_url_rule("/-/static/<plugin>/<path:filename>", "plugin_static", plugins.plugin_static)
+    for group in app_state.pm.hook.register_blueprints(app=app):
         for blueprint in group:
             app.register_blueprint(blueprint)
-    pages.init_app(app)
-    assets.init_app(app)
+
+    # Error pages.
+    app.register_error_handler(404, pages.not_found)
+    app.register_error_handler(500, pages.server_error)
+    app.register_error_handler(CSRFError, auth.csrf_failed)
+    app.register_error_handler(RequestEntityTooLarge, editor.too_large)
+    app.register_error_handler(403, editor.forbidden)
+
+    # Commands (``pressmark plugin new`` is on the command line itself: it needs no site).
     cli.init_app(app)
-    app.pm.hook.register_commands(cli=app.cli)
+    app.cli.add_command(auth.author_cli)
+    app.cli.add_command(plugin_admin.plugins_command)
+    app_state.pm.hook.register_commands(cli=app.cli)
 
     with app.app_context():
-        app.pm.hook.startup(app=app)
+        app_state.pm.hook.startup(app=app)
     return app

@@ -13,7 +13,8 @@ anything else in pressmark may change without notice.
   template variables and head fragments; ``absolute_url`` puts a path on the site's URL.
 - Assets: ``plugin_asset_url`` is the cache-busted URL of a file in a plugin's ``static/``.
 - Caching: ``cached_response`` answers from the page cache, with validators and 304s;
-  ``last_change`` is when anything readers see last changed.
+  ``last_change`` is when anything readers see last changed; ``plugin_cache`` is where a
+  plugin keeps what it collects once per app (its own hook's results, say).
 - Requests: ``page_number`` reads ``?page=N`` strictly (404 otherwise); ``positive_int``
   parses a number the same way without the 404.
 - Lookups: ``public_tag_or_404`` (a tag readers may see, with its visible posts),
@@ -37,6 +38,7 @@ from pressmark.plugin_system.manager import (
     plugin_asset_url,
     record_failure,
 )
+from pressmark.state import plugin_cache
 from pressmark.web.cache import cached_response, last_change
 from pressmark.web.pages import (
     absolute_url,
@@ -64,6 +66,7 @@ __all__ = [
     "last_change",
     "page_number",
     "plugin_asset_url",
+    "plugin_cache",
     "positive_int",
     "post_at_old_path",
     "post_url",

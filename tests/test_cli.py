@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pressmark.content.models import Post
 from pressmark.extensions import db
+from pressmark.state import app_state
 from sqlalchemy import func, select
 
 from tests.conftest import free_port
@@ -102,8 +103,8 @@ def test_rerender_picks_up_a_newly_installed_embed(runner, app):
         def register_embeds(self, app):
             return {"shout": lambda params: "<strong>HELLO</strong>"}
 
-    app.pm.register(Shout(), name="shout")
-    app.extensions.pop("pressmark_markdown", None)
+    app_state(app).pm.register(Shout(), name="shout")
+    app_state(app).forget_plugin_caches()
     result = runner.invoke(args=["rerender"])
     assert result.exit_code == 0 and "Rendered 1 posts." in result.output
     with app.app_context():

@@ -3,12 +3,13 @@
 import pytest
 from pressmark import create_app
 from pressmark.config import write_instance_config
+from pressmark.state import app_state
 
 
 def test_testing_flag_and_one_plugin_manager_per_app(tmp_path):
     first = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "a")})
     second = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "b")})
-    assert first.testing and first.pm is not second.pm
+    assert first.testing and app_state(first).pm is not app_state(second).pm
     assert not create_app(
         {"SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path / "c")}
     ).testing

@@ -114,6 +114,33 @@ def test_plugins_use_only_the_public_surface(folder):
     assert wrong == []
 
 
+WIRING = ("register_blueprint", "register_error_handler", "add_url_rule", "errorhandler")
+
+
+def test_create_app_wires_every_route_and_error_page_itself():
+    """create_app reads as the whole wiring diagram: no module registers a blueprint, a
+    route outside a blueprint or an error page on the app by itself."""
+    wrong = []
+    for path in sources("app", "plugins"):
+        if path == ROOT / "app" / "__init__.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in WIRING
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "app"
+            ) or (
+                isinstance(node, ast.Attribute)
+                and node.attr == "route"
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "app"
+            ):
+                wrong.append(f"{path.relative_to(ROOT)}:{node.lineno} app.{node.attr}")
+    assert wrong == []
+
+
 def test_pyproject_lists_every_package_folder():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     setuptools = config["tool"]["setuptools"]

@@ -38,6 +38,7 @@ from pressmark.plugin_system.manager import (
     plugin_name_for,
     record_failure,
 )
+from pressmark.state import app_state
 
 # Headings needed before a post gets a table of contents.
 TOC_MIN_HEADINGS = 3
@@ -376,7 +377,7 @@ def _slugify_without_embeds(value: str, separator: str) -> str:
 def _plugin_extensions(app: Flask) -> list:
     """The plugins' Markdown extensions, each tried once on its own: one that Python-Markdown
     cannot load is recorded as its plugin's failure and left out."""
-    cache = app.extensions.setdefault("pressmark_markdown", {})
+    cache = app_state(app).markdown
     if "extensions" not in cache:
         usable = []
         hook = "register_markdown_extensions"
@@ -394,7 +395,7 @@ def _plugin_extensions(app: Flask) -> list:
 
 def embed_handlers(app: Flask) -> dict[str, Callable[..., str]]:
     """Every registered embed handler by name (later plugins win on a clash)."""
-    cache = app.extensions.setdefault("pressmark_markdown", {})
+    cache = app_state(app).markdown
     if "embeds" not in cache:
         handlers: dict[str, Callable[..., str]] = {}
         for mapping in reversed(call_isolated("register_embeds", app=app)):

@@ -39,6 +39,7 @@ from pressmark.content.models import (
 from pressmark.content.postdata import PostData, data_from_post, data_from_revision
 from pressmark.extensions import db
 from pressmark.plugin_system.manager import call_isolated
+from pressmark.state import app_state
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -478,6 +479,6 @@ def content_changed() -> None:
 def _content_changed() -> None:
     """Drop this process's cached pages now; the others follow the generation bumped in
     the change's transaction (``pressmark.content.generation``)."""
-    cache = current_app.extensions.get("pressmark_page_cache")
+    cache = app_state(current_app).page_cache
     if cache is not None:
         cache.invalidate()

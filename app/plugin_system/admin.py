@@ -172,10 +172,3 @@ def new_command(name: str, directory: Path | None) -> None:
         f"\nNext:\n  cd {root}\n  pip install -e '.[test]'\n  pytest\n"
         f"Then `pressmark plugins` lists {name!r} with source 'package'."
     )
-
-
-def init_app(app: Flask) -> None:
-    """Register the plugin commands and endpoints."""
-    app.register_blueprint(bp)
-    app.cli.add_command(plugins_command)
-    app.cli.add_command(plugin_group)

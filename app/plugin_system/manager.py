@@ -38,10 +38,11 @@ from pathlib import Path
 from typing import Any
 
 import pluggy
-from flask import Flask, abort, current_app, send_from_directory, url_for
+from flask import Flask, Response, abort, current_app, send_from_directory, url_for
 from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup
 from pressmark.plugin_system import hookspecs
+from pressmark.state import app_state
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +250,8 @@ def calling_rule(app: Flask, hook_name: str) -> str:
 
 
 def app_pm(app: Flask) -> PressmarkPluginManager:
-    return app.pm
+    """The app's plugin manager."""
+    return app_state(app).pm
 
 
 def _check_hooks(pm: PressmarkPluginManager, info: PluginInfo) -> None:
@@ -268,8 +270,9 @@ def _check_hooks(pm: PressmarkPluginManager, info: PluginInfo) -> None:
             )
 
 
-def build_plugin_manager(app: Flask) -> PressmarkPluginManager:
-    """Create the app's manager, register every enabled plugin and check their hooks.
+def build_plugin_manager(app: Flask) -> tuple[PressmarkPluginManager, dict[str, PluginInfo]]:
+    """Create the app's manager, register every enabled plugin and check their hooks;
+    return the manager and every plugin's ``PluginInfo`` by name, enabled or not.
 
     Raises ``PluginError`` naming the plugin when one cannot be imported or registered,
     implements a hook that does not exist (a misspelling, with a suggestion), or shares its
@@ -310,13 +313,15 @@ def build_plugin_manager(app: Flask) -> PressmarkPluginManager:
     unknown = disabled - set(infos)
     if unknown:
         log.warning("DISABLED_PLUGINS names no known plugin: %s", ", ".join(sorted(unknown)))
-    app.extensions["pressmark_plugins"] = infos
-    return pm
+    return pm, infos
 
 
 def init_app(app: Flask) -> None:
-    """Attach the manager, plugin templates and plugin static files to ``app``."""
-    app.pm = build_plugin_manager(app)
+    """Give ``app`` its plugin manager and the plugins' templates.
+
+    ``create_app`` routes ``/-/static/<plugin>/<path>`` to ``plugin_static``."""
+    state = app_state(app)
+    state.pm, state.plugins = build_plugin_manager(app)
     infos = plugin_infos(app)
     template_dirs = [str(i.templates_dir) for i in infos if i.enabled and i.templates_dir]
     if template_dirs:
@@ -324,12 +329,14 @@ def init_app(app: Flask) -> None:
             [app.jinja_loader, *(FileSystemLoader(d) for d in template_dirs)]
         )
 
-    @app.route("/-/static/<plugin>/<path:filename>", endpoint="plugin_static")
-    def plugin_static(plugin: str, filename: str):
-        info = current_app.extensions["pressmark_plugins"].get(plugin)
-        if info is None or not info.enabled or info.static_dir is None:
-            abort(404)
-        return send_from_directory(info.static_dir, filename, max_age=31536000)
+
+def plugin_static(plugin: str, filename: str) -> Response:
+    """A file from an enabled plugin's ``static/`` folder, cacheable for a year (its URL
+    carries the content's hash: ``plugin_asset_url``)."""
+    info = app_state(current_app).plugins.get(plugin)
+    if info is None or not info.enabled or info.static_dir is None:
+        abort(404)
+    return send_from_directory(info.static_dir, filename, max_age=31536000)
 
 
 def plugin_asset_url(plugin_name: str, filename: str) -> str:
@@ -343,12 +350,10 @@ def plugin_asset_url(plugin_name: str, filename: str) -> str:
     ``OSError`` when the file cannot be read.
     """
     app = current_app._get_current_object()
-    versions: dict[tuple[str, str], str] = app.extensions.setdefault(
-        "pressmark_asset_versions", {}
-    )
+    versions = app_state(app).asset_versions
     key = (plugin_name, filename)
     if key not in versions:
-        info = app.extensions["pressmark_plugins"].get(plugin_name)
+        info = app_state(app).plugins.get(plugin_name)
         static_dir = info.static_dir if info is not None and info.enabled else None
         if static_dir is None:
             raise LookupError(f"no enabled plugin {plugin_name!r} with a static/ folder")
@@ -359,7 +364,7 @@ def plugin_asset_url(plugin_name: str, filename: str) -> str:
 
 def plugin_infos(app: Flask) -> list[PluginInfo]:
     """Every plugin the app knows, enabled or not, in registration order."""
-    return list(app.extensions["pressmark_plugins"].values())
+    return list(app_state(app).plugins.values())
 
 
 # --- failures -----------------------------------------------------------------------------
@@ -368,7 +373,7 @@ def plugin_infos(app: Flask) -> list[PluginInfo]:
 def plugin_name_for(app: Flask, name: str) -> str:
     """The plugin name for ``name``, which may already be one or may be a module name
     (``handler.__module__`` of an embed handler, possibly a submodule of the plugin)."""
-    infos = app.extensions.get("pressmark_plugins", {})
+    infos = app_state(app).plugins
     if name in infos:
         return name
     for info in infos.values():
@@ -463,7 +468,7 @@ def call_isolated_by_plugin(
     (so a caller can report a bad result under that plugin's name)."""
     app = app or current_app._get_current_object()
     kwargs["app"] = app
-    caller = getattr(app.pm.hook, hook_name)
+    caller = getattr(app_pm(app).hook, hook_name)
     rule = calling_rule(app, hook_name)
     # Hooks also run while an error page is rendered; that request's exception is not the
     # plugin's business and would bury its traceback, so it is cut from the chain.

@@ -15,6 +15,7 @@ import mimetypes
 import os
 
 from flask import Flask, Response, abort, current_app, request
+from pressmark.state import app_state
 from pressmark.web.cache import offer
 from werkzeug.security import safe_join
 
@@ -24,7 +25,7 @@ IMMUTABLE = f"public, max-age={ONE_YEAR}, immutable"
 
 def asset_version(app: Flask, filename: str) -> str | None:
     """A short hash of the static file's content, or None if there is no such file."""
-    versions: dict[str, str | None] = app.extensions.setdefault("pressmark_static_versions", {})
+    versions = app_state(app).static_versions
     if filename not in versions:
         path = safe_join(app.static_folder, filename)
         try:

@@ -468,13 +468,11 @@ def unlock_command(username: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Wire sign-in into the app (login view, CSRF error page, author commands)."""
+    """Configure sign-in: the user loader, the login view, failed-login throttling."""
     throttle.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
-    app.register_error_handler(CSRFError, csrf_failed)
-    app.cli.add_command(author_cli)
 

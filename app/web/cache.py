@@ -23,6 +23,7 @@ from flask import Flask, Response, current_app, request
 from pressmark.content import generation
 from pressmark.content.models import Post
 from pressmark.extensions import db
+from pressmark.state import app_state
 from pressmark.web.cache_layer import CACHEABLE, GenerationWatcher, PageCacheLayer
 from pressmark.web.page_store import PageStore
 from sqlalchemy import func, select
@@ -94,7 +95,10 @@ def cached_response(
 
 
 def page_layer(app: Flask) -> PageCacheLayer:
-    return app.extensions["pressmark_page_layer"]
+    layer = app_state(app).page_layer
+    if layer is None:
+        raise RuntimeError("the page cache is not set up (pressmark.web.cache.init_app)")
+    return layer
 
 
 def trusted_hosts(config) -> list[str]:
@@ -113,7 +117,8 @@ def set_trusted_hosts(app: Flask, hosts: list[str]) -> None:
 
 
 def plugin_set(app: Flask) -> str:
-    names = sorted(name for name, plugin in app.pm.list_name_plugin() if plugin is not None)
+    pm = app_state(app).pm
+    names = sorted(name for name, plugin in pm.list_name_plugin() if plugin is not None)
     return ",".join(names)
 
 
@@ -138,9 +143,10 @@ def init_app(app: Flask) -> None:
     if layer.trusted_hosts:
         config["TRUSTED_HOSTS"] = layer.trusted_hosts
     app.wsgi_app = layer
-    app.extensions["pressmark_page_layer"] = layer
+    state = app_state(app)
+    state.page_layer = layer
     # What content changes call (pressmark.content.store): an object with invalidate().
-    app.extensions["pressmark_page_cache"] = watcher
+    state.page_cache = watcher
 
 
 def forget_pages(app: Flask) -> None:

@@ -202,16 +202,14 @@ def canonical_url() -> str:
     return absolute_url(request.path + query)
 
 
+def favicon():
+    """Browsers ask for /favicon.ico; the icon is an SVG among the static files."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 def init_app(app: Flask) -> None:
-    """Error pages, /-/health, the favicon, and the template helpers every page uses."""
-    app.add_url_rule("/-/health", "health", health)
-    app.add_url_rule(
-        "/favicon.ico",
-        "favicon",
-        lambda: redirect(url_for("static", filename="favicon.svg"), code=301),
-    )
-    app.register_error_handler(404, not_found)
-    app.register_error_handler(500, server_error)
+    """The template helpers every page uses. (``create_app`` routes ``/-/health`` and
+    ``/favicon.ico`` here and registers the error pages.)"""
     app.jinja_env.globals.update(
         slot=slot, canonical_url=canonical_url, absolute_url=absolute_url, post_url=post_url,
         json_ld_authors=json_ld_authors,

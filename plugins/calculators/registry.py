@@ -5,7 +5,7 @@ not a ``Calculator``, is logged with its plugin's name (``record_failure``) and 
 and the others still work. Like embed handlers (``app/markup.py``), calculators are
 collected once per app, on first use (the plugin's ``startup`` hook), and kept for the
 app's life: a plugin registered on a built app is seen only once the app's cache entry
-(``app.extensions[CACHE_KEY]``) is dropped.
+(``plugin_cache``, emptied by ``forget_plugin_caches``) is dropped.
 """
 
 from __future__ import annotations
@@ -14,19 +14,20 @@ import logging
 from typing import Any
 
 from flask import Flask
-from pressmark.api import call_isolated_by_plugin, record_failure
+from pressmark.api import call_isolated_by_plugin, plugin_cache, record_failure
 from pressmark.plugins.calculators.base import Calculator
 
 log = logging.getLogger(__name__)
 HOOK = "register_calculators"
-CACHE_KEY = "pressmark_calculators"
+PLUGIN_NAME = "calculators"
 
 
 def _registry(app: Flask) -> dict[str, dict[str, Any]]:
     """``{"calculators": {name: Calculator}, "owners": {name: plugin name}}``, collected on
     the first call and kept for the app's life."""
-    if CACHE_KEY in app.extensions:
-        return app.extensions[CACHE_KEY]
+    cache = plugin_cache(app, PLUGIN_NAME)
+    if "registry" in cache:
+        return cache["registry"]
     found: dict[str, Calculator] = {}
     owners: dict[str, str] = {}
     # In pluggy's order, last-registered plugin first: the first to claim a name keeps it.
@@ -46,8 +47,8 @@ def _registry(app: Flask) -> dict[str, dict[str, Any]]:
             else:
                 found[item.name] = item
                 owners[item.name] = plugin
-    app.extensions[CACHE_KEY] = {"calculators": found, "owners": owners}
-    return app.extensions[CACHE_KEY]
+    cache["registry"] = {"calculators": found, "owners": owners}
+    return cache["registry"]
 
 
 def calculators(app: Flask) -> dict[str, Calculator]:

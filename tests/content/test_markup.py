@@ -5,6 +5,7 @@ import re
 import pytest
 from pressmark import hookimpl
 from pressmark.content.markup import parse_embed_args, render_markdown
+from pressmark.state import app_state
 
 
 @pytest.fixture
@@ -81,8 +82,8 @@ class EchoEmbed:
 
 
 def test_plugin_embed_output_survives_sanitising_but_not_inside_code(app, tmp_path):
-    app.pm.register(EchoEmbed(), name="echo-embed")
-    app.extensions.pop("pressmark_markdown", None)
+    app_state(app).pm.register(EchoEmbed(), name="echo-embed")
+    app_state(app).forget_plugin_caches()
     with app.app_context():
         html = render_markdown(
             "{{< echo x=1 >}}\n\n```text\n{{< echo x=2 >}}\n```\n\n`{{< echo x=3 >}}`\n"
@@ -95,8 +96,8 @@ def test_plugin_embed_output_survives_sanitising_but_not_inside_code(app, tmp_pa
 def test_failing_embed_is_a_notice_and_is_recorded(app):
     from pressmark.plugin_system.manager import recent_failures
 
-    app.pm.register(EchoEmbed(), name="echo-embed")
-    app.extensions.pop("pressmark_markdown", None)
+    app_state(app).pm.register(EchoEmbed(), name="echo-embed")
+    app_state(app).forget_plugin_caches()
     with app.app_context():
         html = render_markdown("{{< boom >}}\n").html
     assert "failed to render" in html
@@ -118,8 +119,8 @@ def test_parse_embed_args():
 
 
 def test_an_embed_inside_an_attribute_is_dropped_not_injected(app):
-    app.pm.register(EchoEmbed(), name="echo-embed")
-    app.extensions.pop("pressmark_markdown", None)
+    app_state(app).pm.register(EchoEmbed(), name="echo-embed")
+    app_state(app).forget_plugin_caches()
     with app.app_context():
         html = render_markdown('[x](http://example.com "{{< echo x=1 >}}")\n').html
     assert "<form" not in html
@@ -165,8 +166,8 @@ def test_allowed_tags_and_code_keep_working(render):
 
 
 def test_twelve_embeds_each_render_their_own_fragment(app):
-    app.pm.register(EchoEmbed(), name="echo-embed")
-    app.extensions.pop("pressmark_markdown", None)
+    app_state(app).pm.register(EchoEmbed(), name="echo-embed")
+    app_state(app).forget_plugin_caches()
     text = "\n\n".join(f"{{{{< echo x={n} >}}}}" for n in range(12)) + "\n"
     with app.app_context():
         html = render_markdown(text).html
@@ -184,8 +185,8 @@ def test_twelve_calculator_embeds_have_distinct_ids(app):
 
 
 def test_an_embed_in_a_heading_follows_it_and_stays_out_of_the_toc(app):
-    app.pm.register(EchoEmbed(), name="echo-embed")
-    app.extensions.pop("pressmark_markdown", None)
+    app_state(app).pm.register(EchoEmbed(), name="echo-embed")
+    app_state(app).forget_plugin_caches()
     text = "## Try it {{< echo x=7 >}}\n\n## Two\n\n## Three\n"
     with app.app_context():
         first, second = render_markdown(text), render_markdown(text)

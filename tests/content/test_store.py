@@ -32,6 +32,7 @@ from pressmark.content.store import (
 )
 from pressmark.extensions import db
 from pressmark.plugin_system.manager import recent_failures
+from pressmark.state import app_state
 from sqlalchemy import func, select, text
 
 
@@ -159,8 +160,8 @@ class Exploding:
 
 def test_events_fire_in_order_and_a_failing_plugin_is_isolated(ctx):
     recorder = Recorder()
-    ctx.pm.register(recorder, name="recorder")
-    ctx.pm.register(Exploding(), name="exploding")
+    app_state(ctx).pm.register(recorder, name="recorder")
+    app_state(ctx).pm.register(Exploding(), name="exploding")
     post = save_post(PostData(title="Evented"))
     post = set_status(post, PUBLISHED)
     post = set_status(post, DRAFT)

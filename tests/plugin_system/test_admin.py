@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from pressmark.cli import main
 from pressmark.content.models import User
 from pressmark.extensions import db
 
@@ -191,7 +192,7 @@ def test_failures_page_without_failures(tmp_path):
     ],
 )
 def test_plugin_new_refuses_bad_names(runner, tmp_path, name, message):
-    result = runner.invoke(args=["plugin", "new", name, str(tmp_path / "project")])
+    result = runner.invoke(main, ["plugin", "new", name, str(tmp_path / "project")])
     assert result.exit_code == 2
     assert message in result.output
     assert not (tmp_path / "project").exists()
@@ -200,7 +201,7 @@ def test_plugin_new_refuses_bad_names(runner, tmp_path, name, message):
 def test_plugin_new_refuses_an_existing_folder(runner, tmp_path):
     (tmp_path / "project").mkdir()
     (tmp_path / "project" / "notes.txt").write_text("mine")
-    result = runner.invoke(args=["plugin", "new", "reading-time", str(tmp_path / "project")])
+    result = runner.invoke(main, ["plugin", "new", "reading-time", str(tmp_path / "project")])
     assert result.exit_code == 2
     assert "already exists and is not empty" in result.output
     assert [p.name for p in (tmp_path / "project").iterdir()] == ["notes.txt"]
@@ -208,7 +209,7 @@ def test_plugin_new_refuses_an_existing_folder(runner, tmp_path):
 
 def test_plugin_new_writes_a_package(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = runner.invoke(args=["plugin", "new", "reading-time"])
+    result = runner.invoke(main, ["plugin", "new", "reading-time"])
     assert result.exit_code == 0, result.output
     root = tmp_path / "pressmark-reading-time"
     files = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
@@ -338,7 +339,7 @@ def test_installed_package_plugin(tmp_path, installed_probe):
 def test_scaffolded_plugin_installs_and_passes_its_own_tests(runner, tmp_path):
     name = f"scaffold-{uuid.uuid4().hex[:8]}"
     project = tmp_path / "project"
-    result = runner.invoke(args=["plugin", "new", name, str(project)])
+    result = runner.invoke(main, ["plugin", "new", name, str(project)])
     assert result.exit_code == 0, result.output
     pip_install(project)
     try:

@@ -36,6 +36,7 @@ from pressmark.plugin_system.manager import (
     recent_failures,
     record_failure,
 )
+from pressmark.state import app_state
 from sqlalchemy import select
 
 from tests.conftest import make_test_app
@@ -206,10 +207,10 @@ def test_a_wrapper_on_a_hook_a_plugin_added_is_refused(tmp_path):
 def test_hook_register_calculators(everything_app):
     from tests.fixture_plugins import calculator_probe
 
-    everything_app.pm.register(calculator_probe, name="calculator-probe")
-    found = everything_app.pm.hook.register_calculators(app=everything_app)
+    app_state(everything_app).pm.register(calculator_probe, name="calculator-probe")
+    found = app_state(everything_app).pm.hook.register_calculators(app=everything_app)
     assert [calculator_probe.MARKER] in found
-    impls = everything_app.pm.hook.register_calculators.get_hookimpls()
+    impls = app_state(everything_app).pm.hook.register_calculators.get_hookimpls()
     assert "calculator-probe" in [impl.plugin_name for impl in impls]
 
 
@@ -439,7 +440,7 @@ def test_plugin_that_fails_to_import_stops_the_app_unless_disabled(tmp_path):
         build_app(tmp_path, "import_error")
     # Disabling it by name rescues the site: a disabled plugin is never imported.
     app = build_app(tmp_path, DISABLED_PLUGINS=["import_error"])
-    info = app.extensions["pressmark_plugins"]["import_error"]
+    info = app_state(app).plugins["import_error"]
     assert (info.source, info.enabled) == ("directory", False)
     assert get_page(app, "/")
 
@@ -457,13 +458,13 @@ def test_disabling_built_in_plugins_by_name(tmp_path, demo_copy):
     enabled = build_app(tmp_path / "on", database=demo_copy)
     disabled = build_app(tmp_path / "off", database=demo_copy, DISABLED_PLUGINS=names)
     for name in names:
-        assert disabled.pm.is_blocked(name)
-        assert disabled.pm.get_plugin(name) is None
-        assert not disabled.extensions["pressmark_plugins"][name].enabled
+        assert app_state(disabled).pm.is_blocked(name)
+        assert app_state(disabled).pm.get_plugin(name) is None
+        assert not app_state(disabled).plugins[name].enabled
     # A built-in's static files are served while it is enabled, and gone (404) when not;
     # no page links them any more.
     pages = [get_page(disabled, path) for path in ("/", "/archive", f"/posts/{POST_SLUG}")]
-    for info in enabled.extensions["pressmark_plugins"].values():
+    for info in app_state(enabled).plugins.values():
         if info.source != "built-in" or not info.static_dir:
             continue
         url = info.as_dict()["static"] + next(info.static_dir.iterdir()).name
@@ -486,7 +487,7 @@ def test_disabling_a_directory_plugin_from_the_environment(tmp_path, demo_copy, 
 def test_disabled_plugins_as_a_comma_separated_string(tmp_path, monkeypatch):
     monkeypatch.setenv("PRESSMARK_DISABLED_PLUGINS", "everything, broken")
     app = build_app(tmp_path, "everything", "broken")
-    infos = app.extensions["pressmark_plugins"]
+    infos = app_state(app).plugins
     assert not infos["everything"].enabled and not infos["broken"].enabled
     assert infos["feeds"].enabled
 
@@ -497,11 +498,12 @@ def test_unknown_disabled_name_is_logged(tmp_path, plugin_log):
 
 
 def test_plugin_list_reports_versions_sources_and_hooks(everything_app):
-    infos = everything_app.extensions["pressmark_plugins"]
+    infos = app_state(everything_app).plugins
     assert list(infos)[: len(DEFAULT_PLUGINS)] == [name for name, _ in DEFAULT_PLUGINS]
     info = infos["everything"]
     assert (info.source, info.version, info.enabled) == ("directory", "1.2.3", True)
-    specs = {n for n in dir(hookspecs) if everything_app.pm.parse_hookspec_opts(hookspecs, n)}
+    pm = app_state(everything_app).pm
+    specs = {n for n in dir(hookspecs) if pm.parse_hookspec_opts(hookspecs, n)}
     # Every core hook but the importer's (tested with its own fixtures), and its own hook.
     assert set(info.hooks) == specs - {"register_import_converters"} | {"everything_shout"}
     assert json.loads(json.dumps(info.as_dict()))["hooks"] == info.hooks

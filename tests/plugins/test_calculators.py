@@ -23,8 +23,9 @@ from pressmark.plugin_system.manager import recent_failures
 from pressmark.plugins.calculators import Calculator, Input, Preset, PresetGroup, Result, evaluate
 from pressmark.plugins.calculators.base import format_number
 from pressmark.plugins.calculators.builtins import BUILTIN_CALCULATORS
-from pressmark.plugins.calculators.registry import CACHE_KEY, owner
+from pressmark.plugins.calculators.registry import owner
 from pressmark.plugins.calculators.specs import GPUS
+from pressmark.state import app_state
 
 from tests.conftest import make_test_app
 
@@ -504,8 +505,8 @@ def register(app, module: types.ModuleType, name: str) -> None:
     Calculators are collected once per app (at start-up), so the collection is dropped
     for the next request to see the new plugin.
     """
-    app.pm.register(module, name=name)
-    app.extensions.pop(CACHE_KEY, None)
+    app_state(app).pm.register(module, name=name)
+    app_state(app).forget_plugin_caches()
 
 
 DOUBLER = Calculator(
@@ -574,10 +575,10 @@ def test_a_plugin_whose_hook_raises_does_not_hide_the_built_ins(app):
 
 def test_calculators_are_collected_once_per_app(app):
     # The same rule as embed handlers: collected at start-up, kept for the app's life.
-    app.pm.register(contributed_plugin(DOUBLER), name="test-late")
+    app_state(app).pm.register(contributed_plugin(DOUBLER), name="test-late")
     client = app.test_client()
     assert get_json(client, "doubler").status_code == 404
-    app.extensions.pop(CACHE_KEY)
+    app_state(app).forget_plugin_caches()
     assert get_json(client, "doubler").status_code == 200
     assert owner(app, "doubler") == "test-late"
     assert owner(app, "kv-cache") == "calculators"
@@ -627,6 +628,7 @@ def test_the_plugin_exports_what_the_hookspec_names():
 CONTRIBUTOR = '''
 from pressmark.api import hookimpl
 from pressmark.plugins.calculators import Calculator, Input, Result
+from pressmark.state import app_state
 
 
 @hookimpl(optionalhook=True)
@@ -646,12 +648,12 @@ def contributor_app(tmp_path, **config):
 
 def test_the_calculators_plugin_adds_its_hook_and_contributors_use_it(tmp_path):
     app = contributor_app(tmp_path)
-    assert app.pm.calling_rules["register_calculators"] == "isolated"
+    assert app_state(app).pm.calling_rules["register_calculators"] == "isolated"
     with app.app_context():
         assert owner(app, "halve") == "halving"
 
 
 def test_a_contributor_still_loads_when_the_calculators_are_disabled(tmp_path):
     app = contributor_app(tmp_path, DISABLED_PLUGINS=["calculators"])
-    assert "register_calculators" not in app.pm.calling_rules
-    assert app.extensions["pressmark_plugins"]["halving"].enabled  # the site starts with it
+    assert "register_calculators" not in app_state(app).pm.calling_rules
+    assert app_state(app).plugins["halving"].enabled  # the site starts with it

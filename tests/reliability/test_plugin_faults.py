@@ -20,6 +20,7 @@ from pressmark.plugin_system.manager import (
     calling_rule,
     recent_failures,
 )
+from pressmark.state import app_state
 
 from tests.conftest import AuthActions
 from tests.live_server import LiveSite, WebClient
@@ -75,7 +76,7 @@ def test_garbage_from_every_hook_is_left_out_and_recorded(tmp_path, demo_copy):
 def test_a_hanging_plugin_costs_one_time_limit_and_is_then_skipped(tmp_path, demo_copy):
     app = build_app(tmp_path, "everything", "hanging", database=demo_copy,
                     PLUGIN_HOOK_TIMEOUT=0.3)
-    hanging = app.extensions["pressmark_plugins"]["hanging"].module
+    hanging = app_state(app).plugins["hanging"].module
     try:
         started = time.monotonic()
         html = get_page(app, "/posts/kv-caching?first")

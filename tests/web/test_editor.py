@@ -17,6 +17,7 @@ from pressmark.content.models import DRAFT, PUBLISHED, TRASHED, Post, Revision, 
 from pressmark.content.store import PostData, save_post
 from pressmark.extensions import db
 from pressmark.plugin_system.manager import recent_failures
+from pressmark.state import app_state
 from pressmark.web.cache import forget_pages
 from sqlalchemy import func, select, text
 
@@ -656,7 +657,7 @@ class FailingPlugin:
 
 
 def test_a_failing_plugin_event_does_not_stop_the_save(author):
-    author.app.pm.register(FailingPlugin(), name="failing-test-plugin")
+    app_state(author.app).pm.register(FailingPlugin(), name="failing-test-plugin")
     post_id = author.create(title="Resilient", body="Saved anyway.")
     post = author.post(post_id)
     assert post.body == "Saved anyway." and len(author.revisions(post_id)) == 1

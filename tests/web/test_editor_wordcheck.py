@@ -5,6 +5,7 @@ import pytest
 from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
 from pressmark import hookimpl
+from pressmark.state import app_state
 
 from tests.web.test_editor import flashes, start_writing
 
@@ -32,8 +33,8 @@ BODY = "The start is kept. CUT Everything after the marker vanishes without a tr
 
 @pytest.fixture
 def author(app, client):
-    app.pm.register(CuttingPlugin(), name="cutting")
-    app.extensions.pop("pressmark_markdown", None)
+    app_state(app).pm.register(CuttingPlugin(), name="cutting")
+    app_state(app).forget_plugin_caches()
     return start_writing(app, client)
 
 

@@ -24,7 +24,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
     abort,
     current_app,
@@ -706,9 +705,3 @@ def too_large(error: RequestEntityTooLarge):
         return jsonify(error=message), 413
     return render_page("editor/error.html", heading="Too large", message=message), 413
 
-
-def init_app(app: Flask) -> None:
-    """Wire the editor into the app: image serving and the 413 page."""
-    app.register_blueprint(uploads.bp)
-    app.register_error_handler(RequestEntityTooLarge, too_large)
-    app.register_error_handler(403, forbidden)

@@ -6,6 +6,7 @@ from pressmark.content.importers import SourceError, detect_format, import_sourc
 from pressmark.content.importers.permalinks import AliasError, normalise_alias
 from pressmark.content.models import Post
 from pressmark.extensions import db
+from pressmark.state import app_state
 from sqlalchemy import func, select
 
 from tests.content.importers.conftest import aliases, write
@@ -119,7 +120,7 @@ class ShoutConverter:
 
 
 def test_hook_register_import_converters(app, run_import):
-    app.pm.register(ShoutConverter(), name="shout-converter")
+    app_state(app).pm.register(ShoutConverter(), name="shout-converter")
     report, posts = run_import({
         "hugo.toml": 'baseURL = "https://x/"\n',
         "content/a.md": "---\ntitle: A\ndate: 2020-01-01\n---\n"
