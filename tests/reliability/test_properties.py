@@ -233,8 +233,10 @@ def table_counts() -> dict[str, int]:
 
 @given(post_files())
 def test_import_never_half_imports_a_file(app, tmp_path_factory, text):
-    from pressmark.content.importer import import_directory, split_front_matter
+    from pressmark.content.importer import import_directory
+    from pressmark.content.importers.frontmatter import split
     from pressmark.content.models import Post
+    from pressmark.content.postdata import normalise_newlines
     from pressmark.extensions import db
     from sqlalchemy import delete, select
 
@@ -247,7 +249,10 @@ def test_import_never_half_imports_a_file(app, tmp_path_factory, text):
             after = table_counts()
             if report.imported:
                 post = db.session.scalar(select(Post))
-                assert post is not None and post.body == split_front_matter(text)[1]
+                assert post is not None
+                body = normalise_newlines(split(text)[1])
+                if "{{" not in body and "{%" not in body:  # else shortcodes were converted
+                    assert post.body == body
                 assert after["posts"] == before["posts"] + 1
             else:
                 assert [name for name, _ in report.errors] == ["post.md"], report
