@@ -232,13 +232,29 @@ class BodyConverter:
         return notice(self.kind, original) + self.convert(inner) + notice(self.kind, closing)
 
     def convert(self, text: str) -> str:
+        """Tags outside fenced code are converted; inside, code stays code (only Liquid's
+        ``raw`` markers and Hugo's ``{{</* */>}}`` escapes, which were there for the
+        generator, are removed)."""
+        out = []
+        for is_code, segment in split_fences(text):
+            if is_code:
+                out.append(self._code(segment))
+            elif self.source == "hugo":
+                out.append(self._hugo(segment))
+            elif self.source == "wordpress":
+                out.append(self._wordpress(segment))
+            elif self.source in ("jekyll", "eleventy", "zola"):
+                out.append(self._liquid(segment))
+            else:
+                out.append(segment)
+        return "".join(out)
+
+    def _code(self, code: str) -> str:
         if self.source == "hugo":
-            return self._hugo(text)
-        if self.source == "wordpress":
-            return self._wordpress(text)
-        if self.source in ("jekyll", "eleventy", "zola"):
-            return self._liquid(text)
-        return text
+            return re.sub(r"\{\{([<%])/\*(.*?)\*/([>%])\}\}", r"{{\1\2\3}}", code, flags=re.S)
+        if self.source in ("jekyll", "eleventy"):
+            return re.sub(r"\{%-?\s*(?:end)?raw\s*-?%\}", "", code)
+        return code
 
     def _hugo(self, text: str) -> str:
         out, pos = [], 0
@@ -341,6 +357,23 @@ class BodyConverter:
                                                 "playlist", "contact-form"})
         pattern = re.compile(WP_RE.pattern.replace(r"[a-z][\w-]*", f"(?:{known})"), re.S)
         return pattern.sub(replace, text)
+
+
+FENCE_RE = re.compile(r"^( {0,3})(`{3,}|~{3,})[^\n]*\n(?:.*?\n)?\1?\2[`~]*[ \t]*(?:\n|$)",
+                      re.M | re.S)
+
+
+def split_fences(text: str) -> list[tuple[bool, str]]:
+    """``text`` cut into (is fenced code, segment) pieces, in order."""
+    pieces, pos = [], 0
+    for match in FENCE_RE.finditer(text):
+        if match.start() > pos:
+            pieces.append((False, text[pos : match.start()]))
+        pieces.append((True, match.group(0)))
+        pos = match.end()
+    if pos < len(text):
+        pieces.append((False, text[pos:]))
+    return pieces
 
 
 def _opens_again(text: str, start: int, end: int, name: str) -> bool:

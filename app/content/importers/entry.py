@@ -34,7 +34,17 @@ from pressmark.content.models import DRAFT, PUBLISHED, SLUG_RE, TRASHED, slugify
 from pressmark.content.postdata import PostData
 
 FILE_DATE_RE = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})[-_](?P<rest>.+)$")
-LANG_SUFFIX_RE = re.compile(r"^(?P<stem>.+)\.(?P<lang>[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?)$")
+LANG_SUFFIX_RE = re.compile(r"^(?P<stem>.+)\.(?P<lang>[a-z]{2}(?:[-_][A-Za-z]{2,4})?)$")
+# ISO 639-1 codes: "post.fr.md" is a translation, "why-node.js.md" is not.
+_ISO_639_1 = """
+aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy
+da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu
+hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb
+lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om
+or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw
+ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
+"""
+LANGUAGES = frozenset(_ISO_639_1.split())
 TRUE_WORDS = {"true", "yes", "on", "1", "y"}
 FALSE_WORDS = {"false", "no", "off", "0", "n", ""}
 
@@ -156,10 +166,12 @@ def parse_file_name(path: Path, *, bundle: bool = False, date_prefix: bool = Tru
     lang = ""
     if not bundle:
         match = LANG_SUFFIX_RE.match(stem)
-        if match and match.group("lang") not in ("min", "md"):
+        if match and match.group("lang")[:2].lower() in LANGUAGES:
             stem, lang = match.group("stem"), match.group("lang").replace("_", "-")
-    elif (suffix := LANG_SUFFIX_RE.match(path.name.rsplit(".", 1)[0])) is not None:
-        lang = suffix.group("lang")
+    elif (suffix := LANG_SUFFIX_RE.match(path.name.rsplit(".", 1)[0])) is not None and (
+        suffix.group("lang")[:2].lower() in LANGUAGES
+    ):
+        lang = suffix.group("lang").replace("_", "-")
     file_date = None
     rest = stem
     match = FILE_DATE_RE.match(stem) if date_prefix else None

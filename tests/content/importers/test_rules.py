@@ -154,3 +154,28 @@ def test_a_body_keeps_its_leading_blank_lines_through_export_and_import(app, tmp
         db.session.commit()
         import_source(tmp_path / "out")
         assert db.session.scalar(select(Post.body)) == "\n\nText.\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "slug", "lang"),
+    [("post.fr.md", "post", "fr"), ("post.pt_BR.md", "post", "pt-BR"),
+     ("why-node.js.md", "why-node-js", ""), ("2019-02-03-hello.md", "hello", "")],
+)
+def test_a_language_suffix_is_a_language(name, slug, lang):
+    from pathlib import Path
+
+    from pressmark.content.importers.entry import parse_file_name
+
+    parsed = parse_file_name(Path(name))
+    assert (parsed.slug, parsed.lang) == (slug, lang)
+
+
+def test_code_blocks_stay_code(run_import):
+    body = ("```go\n{{ .Title }} {% include x %}\n```\n\n"
+            "```\n{% raw %}{{ page.title }}{% endraw %}\n```\n\n{{ page.title }}\n")
+    report, posts = run_import({"_config.yml": "title: x\n",
+                                "_posts/2020-01-01-code.md": "---\ntitle: C\n---\n" + body})
+    converted = posts["code"].body
+    assert converted.startswith(
+        "```go\n{{ .Title }} {% include x %}\n```\n\n```\n{{ page.title }}\n```")
+    assert converted.rstrip().endswith("-->")  # the tag outside code is kept for the author
