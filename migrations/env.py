@@ -96,14 +96,28 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        # SQLite changes a table's constraints by copying it into a new table and dropping
+        # the old one (alembic's batch mode). With foreign keys on, that DROP deletes every
+        # row that references the table (ON DELETE CASCADE): a post's tags, aliases and
+        # revisions would vanish. So they are off while migrating; the pragma only takes
+        # effect outside a transaction, hence before it begins.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            connection.commit()  # end the autobegun transaction: alembic begins its own
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

@@ -51,3 +51,39 @@ def test_tags_of_an_older_database_keep_their_names_as_slugs(tmp_path):
         with db.engine.connect() as connection:
             rows = connection.execute(text("SELECT name, slug FROM tags ORDER BY id")).all()
         assert [tuple(r) for r in rows] == [("kv-cache", "kv-cache"), ("gpu", "gpu")]
+
+
+OLDEST_ROWS = [
+    "INSERT INTO topics (id, slug, name, description, position) VALUES (1, 't', 'T', '', 0)",
+    "INSERT INTO posts (id, slug, title, summary, body, body_html, toc_html, topic_id, featured,"
+    " status, created_at, updated_at, word_count, version, published_at) VALUES (1, 'p', 'P',"
+    " '', 'b', 'b', '', 1, 0, 'published', '2020-01-01', '2020-01-01', 1, 1, '2020-01-01')",
+    "INSERT INTO tags (id, name) VALUES (1, 'gpu')",
+    "INSERT INTO post_tags (post_id, tag_id, position) VALUES (1, 1, 0)",
+    "INSERT INTO aliases (id, path, post_id) VALUES (1, '/2019/old-address', 1)",
+    "INSERT INTO revisions (id, post_id, created_at, kind, version, title, slug, summary, body,"
+    " tags, featured, status) VALUES (1, 1, '2020-01-01', 'save', 1, 'P', 'p', '', 'b', 'gpu',"
+    " 0, 'published')",
+]
+
+
+def test_upgrading_a_database_with_posts_keeps_their_tags_aliases_and_revisions(tmp_path):
+    """SQLite rebuilds a table to change its constraints; with foreign keys on, dropping
+    the old posts or tags table would cascade to every row that points at it."""
+    from sqlalchemy import text
+
+    app = make_test_app(tmp_path, database=tmp_path / "old.sqlite")
+    with app.app_context():
+        upgrade(revision="0001")
+        with db.engine.begin() as connection:
+            for statement in OLDEST_ROWS:
+                connection.execute(text(statement))
+        upgrade()
+        with db.engine.connect() as connection:
+            counts = {
+                table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+                for table in ("posts", "post_tags", "aliases", "revisions")
+            }
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert counts == {"posts": 1, "post_tags": 1, "aliases": 1, "revisions": 1}
+        db.engine.dispose()
