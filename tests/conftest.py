@@ -174,3 +174,51 @@ def signed_in_as(client, **kwargs) -> str | None:
     html = client.get("/auth/login", **kwargs).get_data(as_text=True)
     match = re.search(r"You are signed in as <strong>[^<]*</strong> \(([^)]+)\)", html)
     return match.group(1) if match else None
+
+
+# --- the page types beyond posts: a page, a series, authors ------------------------------
+
+SAMPLE_PAGE_PATHS = {
+    "page": "/about",
+    "series": "/series/serving-llms",
+    "author": "/authors/ada-lovelace",
+    "post-in-series": "/posts/kv-caching",
+}
+
+
+def add_page_series_and_authors(app) -> dict[str, str]:
+    """Give a demo-content app a published page (/about), a two-part series and two authors
+    on its posts (kv-caching is part 1 of 2, written by Ada Lovelace and Bo Builder).
+
+    Returns ``SAMPLE_PAGE_PATHS``. The accounts' password is ``PASSWORD``.
+    """
+    from pressmark.content.models import CONTRIBUTOR, OWNER, Post
+    from pressmark.content.postdata import data_from_post
+    from pressmark.content.store import PostData, save_post
+
+    with app.app_context():
+        for username, name, role in (("ada", "Ada Lovelace", OWNER),
+                                     ("bo", "Bo Builder", CONTRIBUTOR)):
+            if db.session.scalar(select(User).where(User.username == username)) is None:
+                db.session.add(User(username=username, display_name=name, role=role,
+                                    bio=f"{name} writes about inference.",
+                                    password_hash=password_hash(PASSWORD)))
+        db.session.commit()
+        first = db.session.scalar(select(Post).where(Post.slug == "kv-caching"))
+        second = db.session.scalar(
+            Post.visible().where(Post.id != first.id, Post.published_at > first.published_at)
+            .order_by(None).order_by(Post.published_at)
+        )
+        for part, post in enumerate((first, second), start=1):
+            data = data_from_post(post)
+            data.series, data.series_position, data.authors = "Serving LLMs", part, ["ada", "bo"]
+            save_post(data, post)
+        if db.session.scalar(select(Post).where(Post.slug == "about")) is None:
+            save_post(PostData(
+                title="About", is_page=True, status="published",
+                summary="Who writes here, and why.",
+                body="## Who\n\nWe write about **inference**.\n\n## Why\n\nTo learn.\n\n"
+                     "## Contact\n\nBy mail.",
+            ))
+        db.engine.dispose()
+    return SAMPLE_PAGE_PATHS

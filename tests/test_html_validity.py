@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pressmark.extensions import db
 
-from tests.conftest import make_test_app
+from tests.conftest import add_page_series_and_authors, make_test_app
 
 PAGES = {
     "home": ("/", 200),
@@ -26,6 +26,10 @@ PAGES = {
     "posts-page-2": ("/posts?page=2", 200),
     "archive": ("/archive", 200),
     "not-found": ("/no/such/page", 404),
+    # The page types beyond posts (added by add_page_series_and_authors).
+    "page": ("/about", 200),
+    "series": ("/series/serving-llms", 200),
+    "author": ("/authors/ada-lovelace", 200),
 }
 # A document the checker must reject: proves the checker really ran.
 CANARY = (
@@ -62,6 +66,7 @@ def messages(tmp_path_factory, demo_database) -> dict[str, list[dict]]:
     database = folder / "demo.sqlite"
     shutil.copy(demo_database, database)
     app = make_test_app(folder, database=database)
+    add_page_series_and_authors(app)
     client = app.test_client()
     files = {}
     for name, (path, status) in PAGES.items():

@@ -17,6 +17,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from pressmark.content import pygments_css
+from pressmark.content.models import Post
+from pressmark.extensions import db
+from sqlalchemy import select
+
+from tests.conftest import PASSWORD, add_page_series_and_authors
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -30,7 +35,14 @@ PAGES = [
     "/posts?page=2",
     "/archive",
     "/no/such/page",
+    # The page types beyond posts (the live_server below adds them to the demo content).
+    "/about",
+    "/series/serving-llms",
+    "/authors/ada-lovelace",
 ]
+# The author's pages, signed in (the redesigned post form in a series, a page's form,
+# the navigation, the dashboard).
+EDITOR_PAGES = ["/editor/", "/editor/new", "/editor/pages/new", "/editor/navigation/"]
 # theme name -> (the system's colour scheme, the reader's stored choice or None)
 THEMES = {
     "light": ("light", None),
@@ -54,6 +66,29 @@ RUN_AXE = """async (tags) => {
 # since resources the browser had cached report no size).
 LOADED = """() => [...performance.getEntriesByType("navigation"),
                  ...performance.getEntriesByType("resource")].map(e => e.name)"""
+
+
+@pytest.fixture
+def live_server(live_server):
+    """The demo site with a page, a series and two authors."""
+    add_page_series_and_authors(live_server.app)
+    return live_server
+
+
+def sign_in(page, url: str) -> None:
+    page.goto(url + "/auth/login")
+    page.fill("#username", "ada")
+    page.fill("#password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(url + "/editor/")
+
+
+def axe_failures(page, axe_source: str, label: str) -> list[str]:
+    page.evaluate(axe_source)  # through DevTools: the page's CSP does not apply
+    return [
+        f"{label} [{v['impact']}] {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"])
+        for v in page.evaluate(RUN_AXE, WCAG_TAGS)
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -93,6 +128,25 @@ def test_pages_have_no_wcag_violations(live_server, browser, axe_source, theme):
                     f"{path} [{violation['impact']}] {violation['id']}: {violation['help']}\n    "
                     + "\n    ".join(violation["nodes"])
                 )
+    finally:
+        context.close()
+    assert not failures, f"{theme} theme:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("theme", SYSTEM_THEMES)
+def test_editor_pages_have_no_wcag_violations(live_server, browser, axe_source, theme):
+    with live_server.app.app_context():
+        post_id = db.session.scalar(select(Post.id).where(Post.slug == "kv-caching"))
+    context, page = themed_page(browser, theme)
+    failures = []
+    try:
+        sign_in(page, live_server.url)
+        for path in [*EDITOR_PAGES, f"/editor/{post_id}"]:
+            page.goto(live_server.url + path)
+            failures += axe_failures(page, axe_source, path)
+        page.locator("label[for=focus-mode]").click()  # focus mode: only the text is left
+        assert page.locator(".settings-panel").is_hidden()
+        failures += axe_failures(page, axe_source, "focus mode")
     finally:
         context.close()
     assert not failures, f"{theme} theme:\n" + "\n".join(failures)

@@ -734,6 +734,11 @@ def test_every_editor_page_is_valid_html5(app, author, tmp_path):
                                  body="| a | b |\n|---|---|\n| 1 | 2 |").get_data(True),
         "revisions": author.page(f"/editor/{post_id}/revisions"),
         "compare": author.page(f"/editor/{post_id}/revisions/compare"),
+        "new-page": author.page("/editor/pages/new"),
+        "navigation": author.page("/editor/navigation/"),
+        "navigation-errors": author.client.post("/editor/navigation/", data={
+            "csrf_token": author.token(), "rows": "1", "item-0-target": "link",
+            "item-0-url": "nowhere", "item-0-label": "Bad"}).get_data(True),
     }
     autosave(author, post_id, body="autosaved text")
     pages["autosave-notice"] = author.page(f"/editor/{post_id}")
