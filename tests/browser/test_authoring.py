@@ -200,3 +200,15 @@ def test_a_contributor_drafts_but_is_refused_publishing_pages_and_live_posts(sit
     assert response.status == 403
     expect(page.locator("main")).to_contain_text("only an owner or an editor")
     assert not page.js_errors
+
+
+def test_the_dashboard_rows_draw_their_borders_at_one_height(site, page):
+    """The Actions cell used to be a flex box itself, so its border sat higher than the
+    rest of its row's."""
+    sign_in(page, site.url, "ada")
+    rows = page.locator(".post-table tbody tr")
+    assert rows.count() > 10
+    bottoms = rows.evaluate_all("""rows => rows.slice(0, 10).map(row =>
+        [...row.cells].map(cell => Math.round(cell.getBoundingClientRect().bottom)))""")
+    for cells in bottoms:
+        assert len(set(cells)) == 1, cells

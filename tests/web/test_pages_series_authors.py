@@ -193,6 +193,8 @@ def test_a_series_has_a_feed_that_parses(writer, reader):
     assert sorted(e.title for e in feed.entries) == ["One", "Two"]
     html = reader.get("/series/serving-llms").get_data(as_text=True)
     assert 'href="/series/serving-llms/feed.xml"' in html  # autodiscovery and footer
+    sitemap = reader.get("/sitemap.xml").get_data(as_text=True)
+    assert "/series/serving-llms</loc>" in sitemap and "/authors/ada-author</loc>" in sitemap
     assert reader.get("/series/none/feed.json").status_code == 404
 
 
