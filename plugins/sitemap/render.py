@@ -38,6 +38,18 @@ def sitemap_xml(urls: Iterable[tuple[str, datetime | None]]) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
+def sitemap_index_xml(sitemaps: Iterable[tuple[str, datetime | None]]) -> bytes:
+    """A sitemaps.org ``sitemapindex`` of (absolute sitemap URL, last modified or None)."""
+    root = ET.Element("sitemapindex", {"xmlns": SITEMAP_NS})
+    for loc, lastmod in sitemaps:
+        entry = ET.SubElement(root, "sitemap")
+        ET.SubElement(entry, "loc").text = loc
+        if lastmod is not None:
+            ET.SubElement(entry, "lastmod").text = isoformat_utc(lastmod)
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
 def robots_txt(disallowed: Iterable[str], sitemap_url: str) -> str:
     """Allow every crawler everything but ``disallowed`` path prefixes."""
     lines = ["User-agent: *", "Allow: /"]

@@ -33,12 +33,46 @@ def visible_posts() -> list[Post]:
     return list(db.session.scalars(query))
 
 
+# The sitemaps protocol's limit per file; past it /sitemap.xml becomes a sitemap index.
+MAX_URLS = 50_000
+
+
 @bp.route("/sitemap.xml")
 def sitemap() -> Response:
     return cached_response(_sitemap, "application/xml")
 
 
+@bp.route("/sitemap-<int:number>.xml")
+def sitemap_part(number: int) -> Response:
+    """Part ``number`` (from 1) of a sitemap too long for one file; 404 otherwise."""
+    parts = _parts(sitemap_urls())
+    if len(parts) < 2 or not 1 <= number <= len(parts):
+        abort(404)
+    return cached_response(lambda: _urlset(parts[number - 1]), "application/xml")
+
+
+def _parts(urls: list[tuple[str, datetime | None]]) -> list[list[tuple[str, datetime | None]]]:
+    size = int(current_app.config.get("SITEMAP_MAX_URLS") or MAX_URLS)
+    return [urls[i:i + size] for i in range(0, len(urls), size)] or [[]]
+
+
+def _urlset(urls: list[tuple[str, datetime | None]]) -> bytes:
+    return render.sitemap_xml((absolute_url(path), lastmod) for path, lastmod in urls)
+
+
 def _sitemap() -> bytes:
+    parts = _parts(sitemap_urls())
+    if len(parts) == 1:
+        return _urlset(parts[0])
+    return render.sitemap_index_xml(
+        (absolute_url(url_for("sitemap.sitemap_part", number=n)),
+         max((m for _, m in part if m is not None), default=None))
+        for n, part in enumerate(parts, start=1)
+    )
+
+
+def sitemap_urls() -> list[tuple[str, datetime | None]]:
+    """Every public URL (path) with its last change, home first, posts last."""
     posts = visible_posts()
     newest = max((p.modified_at for p in posts), default=None)
     urls: list[tuple[str, datetime | None]] = [(url_for("public.home"), newest)]
@@ -66,7 +100,7 @@ def _sitemap() -> bytes:
         Post.visible_pages().options(load_only(Post.slug, Post.updated_at, Post.published_at))
     )
     urls += [(url_for("public.page", slug=p.slug), p.modified_at) for p in pages]
-    return render.sitemap_xml((absolute_url(path), lastmod) for path, lastmod in urls)
+    return urls
 
 
 def _series_and_author_urls() -> list[tuple[str, datetime | None]]:

@@ -283,3 +283,32 @@ def test_post_pages_point_to_their_markdown_copy(demo_client):
     ]
     home = html5lib.parse(demo_client.get("/").data, namespaceHTMLElements=False)
     assert home.findall("./head/link[@type='text/markdown']") == []
+
+
+def test_past_the_url_limit_the_sitemap_becomes_an_index(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from pressmark.content.generated import generate_posts
+
+    from tests.conftest import make_test_app
+
+    app = make_test_app(tmp_path, SITEMAP_MAX_URLS=10)
+    with app.app_context():
+        db.create_all()
+        generate_posts(25, rendered=3)
+    client = app.test_client()
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    index = ET.fromstring(client.get("/sitemap.xml").data)
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    parts = [loc.text for loc in index.findall("s:sitemap/s:loc", ns)]
+    assert parts[0] == "http://localhost/sitemap-1.xml" and len(parts) >= 4
+    assert len(index.findall("s:sitemap/s:lastmod", ns)) == len(parts)
+    urls = []
+    for part in parts:
+        urlset = ET.fromstring(client.get(part.removeprefix("http://localhost")).data)
+        found = [loc.text for loc in urlset.findall("s:url/s:loc", ns)]
+        assert 0 < len(found) <= 10
+        urls += found
+    assert len(urls) == len(set(urls))
+    assert sum("/posts/" in u and "?" not in u for u in urls) == 25
+    assert client.get(f"/sitemap-{len(parts) + 1}.xml").status_code == 404
