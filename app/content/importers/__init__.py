@@ -38,7 +38,7 @@ from pressmark.content.importers import (
     zola,
 )
 from pressmark.content.importers.convert import converters
-from pressmark.content.importers.entry import Entry
+from pressmark.content.importers.entry import Entry, failed
 from pressmark.content.importers.permalinks import AliasError, normalise_alias
 from pressmark.content.importers.report import FAILED, IMPORTED, SKIPPED, UPDATED, ImportReport
 from pressmark.content.importers.topics import TOPICS_FILE, import_topics
@@ -113,7 +113,10 @@ def entries(path: Path, source_format: str, permalink: str | None) -> Iterator[E
         raise SourceError(f"a {source_format} import reads a folder")
     source = FOLDER_SOURCES[source_format](path, converters=table, permalink=permalink)
     for file in source.files():
-        yield source.read(file)
+        try:
+            yield source.read(file)
+        except Exception as exc:  # noqa: BLE001 - one odd file never stops the others
+            yield failed(source.display_name(file), f"could not be read: {exc!r}")
 
 
 def import_source(
@@ -154,8 +157,12 @@ def import_source(
             if image.is_file() and not image.name.startswith("."):
                 store_image(image)
     for entry in entries(path, source_format, permalink):
-        _import_entry(entry, report, dry_run=dry_run, on_conflict=on_conflict,
-                      store_image=store_image, history=history)
+        try:
+            _import_entry(entry, report, dry_run=dry_run, on_conflict=on_conflict,
+                          store_image=store_image, history=history)
+        except Exception as exc:  # noqa: BLE001 - one odd post never stops the others
+            db.session.rollback()
+            report.add(entry.name, FAILED, f"could not be imported: {exc!r}", entry.notes)
     return report
 
 

@@ -179,6 +179,9 @@ class WordPressSource:
             updated_at=_date(f.get("wp:post_modified_gmt", "")) or published_at,
             language="",
         )
+        comments = sum(1 for child in item if _local(child.tag)[1] == "comment")
+        if comments:
+            notes.append(f"{comments} comment(s) not imported: pressmark has no comments")
         entry = Entry(name=name, data=data, notes=notes, topic_name=categories[0] if categories
                       else None, authors=[f["dc:creator"]] if f.get("dc:creator") else [],
                       is_page=f.get("wp:post_type") == "page")

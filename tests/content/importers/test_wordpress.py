@@ -43,6 +43,8 @@ WXR = """<?xml version="1.0" encoding="UTF-8" ?>
     <category domain="category" nicename="news"><![CDATA[News]]></category>
     <category domain="category" nicename="uncategorized"><![CDATA[Uncategorized]]></category>
     <category domain="post_tag" nicename="c-2"><![CDATA[C++]]></category>
+    <wp:comment><wp:comment_id>5</wp:comment_id>
+      <wp:comment_content><![CDATA[Nice post]]></wp:comment_content></wp:comment>
   </item>
   <item>
     <title>Привет мир</title>
@@ -127,6 +129,7 @@ def test_wordpress_export_every_field_old_url_and_report(app, run_import, tmp_pa
     line = report.line_for("export.xml#post-1")
     assert line.detail == "/posts/hello-world (old URLs: /2019/02/03/hello-world/)"
     assert any("still at the old address" in n for n in line.notes)
+    assert "1 comment(s) not imported: pressmark has no comments" in line.notes
 
     draft = posts["privet-mir"]  # no slug yet: transliterated from the title
     assert draft.status == "draft" and draft.published_at is None and aliases(draft) == []
