@@ -84,7 +84,8 @@ class HugoSource(FileSource):
             url = expand(pattern, ctx)
         else:
             last = str(meta.get("slug") or "").strip() or name.stem
-            url = "/" + "/".join([*ctx.sections, last]) + "/"
+            # Hugo lowercases paths (disablePathToLower is off by default), spaces as hyphens.
+            url = ("/" + "/".join([*self.sections(path), last]) + "/").lower().replace(" ", "-")
         if url and ctx.lang:
             url = f"/{ctx.lang}{url}"
         return url

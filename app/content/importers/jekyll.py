@@ -10,6 +10,7 @@ are skipped with that reason.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -25,6 +26,12 @@ STYLES = {
     "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
     "none": "/:categories/:title:output_ext",
 }
+
+
+def pretty_slug(text: str) -> str:
+    """Jekyll's ``:title``: the file name with its case kept, runs of characters other than
+    letters, digits and ``._~!$&'()+,;=@`` made one hyphen (Jekyll's "pretty" slugify)."""
+    return re.sub(r"[^\w.~!$&'()+,;=@]+", "-", text).strip("-")
 
 
 def read_config(root: Path) -> dict:
@@ -82,7 +89,7 @@ class JekyllSource(FileSource):
 
     def old_url(self, path: Path, entry: Entry, name: FileName, meta: dict) -> str | None:
         ctx = self.context(path, entry, name, meta)
-        ctx.title_slug = str(meta.get("slug") or "").strip() or name.slug
+        ctx.title_slug = pretty_slug(str(meta.get("slug") or "").strip() or name.stem)
         categories = self.folder_categories(path, meta)
         from pressmark.content.importers.entry import as_list
 

@@ -112,3 +112,9 @@ def test_hugo_permalinks_setting_gives_the_old_urls(run_import):
     }
     report, posts = run_import(site)
     assert aliases(posts["my-file"]) == ["/2019/06/hello-world/"]
+
+
+def test_hugo_urls_are_lowercase(run_import):
+    _, posts = run_import({"hugo.toml": 'baseURL = "https://x/"\n',
+                           "content/Blog/My Post.md": "---\ntitle: T\ndate: 2020-01-01\n---\nx\n"})
+    assert aliases(posts["my-post"]) == ["/blog/my-post/"]

@@ -74,3 +74,9 @@ def test_jekyll_pretty_permalink_style(run_import):
     _, posts = run_import({"_config.yml": "permalink: pretty\n",
                            "_posts/2021-07-08-a-b.md": "---\ntitle: T\n---\nx\n"})
     assert aliases(posts["a-b"]) == ["/2021/07/08/a-b/"]
+
+
+def test_jekyll_titles_in_urls_keep_the_file_names_case(run_import):
+    _, posts = run_import({"_config.yml": "title: x\n",
+                           "_posts/2021-07-08-Hello-World.md": "---\ntitle: T\n---\nx\n"})
+    assert aliases(posts["hello-world"]) == ["/2021/07/08/Hello-World.html"]
