@@ -2,8 +2,9 @@
 data files, Liquid or Nunjucks tags in the Markdown.
 
 Old URLs follow Eleventy's default, the file's path without its extension as a folder
-(``posts/hello.md`` -> ``/posts/hello/``, ``posts/index.md`` -> ``/posts/``, a date prefix
-dropped from the name), or a plain ``permalink``. ``permalink: false`` (never written
+(``posts/hello.md`` -> ``/posts/hello/``, ``posts/index.md`` and ``posts/posts.md`` ->
+``/posts/``; a date prefix stays in the URL, though it gives the date), or a plain
+``permalink``. ``permalink: false`` (never written
 out) imports a draft. The collection tags ``post``/``posts``/``all`` are not topics and are
 left out, noted. Folder data files (``posts/posts.json``, ``posts.11tydata.json``) give
 defaults such as ``tags`` and ``permalink``.
@@ -93,7 +94,8 @@ class EleventySource(FileSource):
         if self.permalink:  # the user's pattern replaces the generator's rule
             return self.user_url(path, entry, name, meta)
         relative = path.relative_to(self.input).parent.parts
+        # The whole file name, a date prefix included (only page.fileSlug drops it).
         stem = path.name.rsplit(".", 1)[0]
-        stem = re.sub(r"^\d{4}-\d{2}-\d{2}-", "", stem)
-        parts = [*relative] if stem == "index" else [*relative, stem]
+        same_as_folder = bool(relative) and stem == relative[-1]
+        parts = [*relative] if stem == "index" or same_as_folder else [*relative, stem]
         return "/" + "/".join(parts) + "/" if parts else None

@@ -36,11 +36,11 @@ def test_eleventy_site_every_field_old_url_and_report(app, run_import):
     assert first.title == "First note" and first.summary == "About notes."
     assert first.published_at == datetime(2023, 4, 5)
     assert [t.name for t in first.tags] == ["notes", "eleventy"]  # "posts" is a collection
-    assert aliases(first) == ["/posts/first-note/"]
+    assert aliases(first) == ["/posts/2023-04-05-first-note/"]  # Eleventy keeps the date
     assert "[Video on YouTube](https://www.youtube.com/watch?v=abc123)" in first.body
     assert "<li>a<ul>\n<li>b</li>" in first.body_html
     line = report.line_for("src/posts/2023-04-05-first-note.md")
-    assert line.detail == "/posts/first-note (old URLs: /posts/first-note/)"
+    assert line.detail == "/posts/first-note (old URLs: /posts/2023-04-05-first-note/)"
     json_post = posts["json"]
     assert json_post.title == "JSON matter" and [t.name for t in json_post.tags] == ["solo"]
     assert aliases(json_post) == ["/posts/json/"]
