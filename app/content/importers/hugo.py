@@ -73,13 +73,17 @@ class HugoSource(FileSource):
         ctx = self.context(path, entry, name, meta)
         # Hugo's :title is the title, :slug the slug or else the title, :filename the file's.
         ctx.title_slug = slugify(entry.data.title) or name.slug
+        own_slug = str(meta.get("slug") or "").strip()
+        # Hugo's :slug is the front matter's slug, else the title's.
+        ctx.slug = own_slug or ctx.title_slug
         if self.permalink:  # the user's pattern replaces the generator's rule
             return self.user_url(path, entry, name, meta)
         section = ctx.sections[0] if ctx.sections else ""
         pattern = self.permalinks.get(section)
         if pattern:
-            pattern = (pattern.replace(":slugorfilename", ":slug")
-                       .replace(":slugorcontentbasename", ":slug")
+            slug_or_file = own_slug or name.stem
+            pattern = (pattern.replace(":slugorfilename", slug_or_file)
+                       .replace(":slugorcontentbasename", slug_or_file)
                        .replace(":contentbasename", ":filename"))
             url = expand(pattern, ctx)
         else:

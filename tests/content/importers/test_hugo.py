@@ -118,3 +118,17 @@ def test_hugo_urls_are_lowercase(run_import):
     _, posts = run_import({"hugo.toml": 'baseURL = "https://x/"\n',
                            "content/Blog/My Post.md": "---\ntitle: T\ndate: 2020-01-01\n---\nx\n"})
     assert aliases(posts["my-post"]) == ["/blog/my-post/"]
+
+
+def test_hugo_permalink_tokens_follow_hugo(run_import):
+    site = {
+        "hugo.toml": 'baseURL = "https://x/"\n[permalinks]\nposts = "/:slug/"\n'
+                     'notes = "/n/:slugorfilename/"\n',
+        "content/posts/file-a.md": "---\ntitle: Title A\ndate: 2020-01-01\n---\nx\n",
+        "content/posts/file-b.md": "---\ntitle: B\nslug: own-b\ndate: 2020-01-01\n---\nx\n",
+        "content/notes/file-c.md": "---\ntitle: C\ndate: 2020-01-01\n---\nx\n",
+    }
+    _, posts = run_import(site)
+    assert aliases(posts["file-a"]) == ["/title-a/"]  # no slug: the title's
+    assert aliases(posts["own-b"]) == ["/own-b/"]
+    assert aliases(posts["file-c"]) == ["/n/file-c/"]
