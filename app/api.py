@@ -9,6 +9,7 @@ anything else in pressmark may change without notice.
   ``pluggy.HookimplMarker("pressmark")``, which is the same marker). A plugin that adds
   hooks of its own (``addhooks``) declares them with ``hookspec`` and marks each with its
   calling rule, ``isolated`` or ``event``.
+- Settings: ``Setting(name, default, help)``, what ``register_settings`` returns.
 - Pages: ``render_page`` renders a template that extends ``base.html`` with every plugin's
   template variables and head fragments; ``absolute_url`` puts a path on the site's URL.
 - Assets: ``plugin_asset_url`` is the cache-busted URL of a file in a plugin's ``static/``.
@@ -38,6 +39,7 @@ from pressmark.plugin_system.manager import (
     plugin_asset_url,
     record_failure,
 )
+from pressmark.plugin_system.settings import Setting
 from pressmark.state import plugin_cache
 from pressmark.web.cache import cached_response, last_change
 from pressmark.web.pages import (
@@ -54,6 +56,7 @@ from pressmark.web.pages import (
 
 __all__ = [
     "PROJECT_NAME",
+    "Setting",
     "absolute_url",
     "cached_response",
     "call_isolated",

@@ -7,7 +7,6 @@ refuses to start, except in testing. ``pressmark serve`` writes one on first sta
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 from datetime import timedelta
@@ -55,15 +54,8 @@ class DefaultConfig:
     CACHE_S_MAXAGE: int | None = None
     CACHE_STALE_WHILE_REVALIDATE: int | None = None
     SQLALCHEMY_TRACK_MODIFICATIONS = False
-    # Plugins named here are registered but blocked (pluggy's set_blocked).
-    DISABLED_PLUGINS: list[str] = []
-    # Seconds a plugin's page fragment, asset list, template variables, registry or embed
-    # may take before it is left out and recorded as a failure (0: no limit).
-    PLUGIN_HOOK_TIMEOUT = 2.0
-    # Serve /-/plugins.json to anyone (otherwise only to signed-in authors).
-    PLUGIN_LIST_PUBLIC = False
-    # Load plugins installed as packages (entry-point group "pressmark").
-    LOAD_ENTRYPOINT_PLUGINS = True
+    # The plugin system's settings and each plugin's are in one catalogue with their
+    # defaults and help text: pressmark.plugin_system.settings (`pressmark plugins`).
     # The largest post body (UTF-8 bytes) that can be saved, by the editor and the importer
     # alike: the one size rule for posts. The request limits below are raised to fit it.
     MAX_POST_BYTES = 4 * 1024 * 1024
@@ -97,15 +89,6 @@ class DefaultConfig:
     LOGIN_FAILURE_DELAY_MAX = 2.0
 
 
-def _parse_env_value(raw: str):
-    """Environment values are JSON when they parse as JSON (numbers, booleans, lists),
-    otherwise plain strings, so ``PRESSMARK_DISABLED_PLUGINS='["feeds"]'`` works."""
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
-
-
 def load_config(app: Flask, test_config: dict | None) -> None:
     """Apply the configuration layers to ``app.config`` in order of precedence."""
     app.config.from_object(DefaultConfig)
@@ -115,9 +98,11 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config["UPLOAD_FOLDER"] = os.path.join(app.instance_path, "uploads")
     app.config["PLUGINS_DIR"] = os.path.join(app.instance_path, "plugins")
     app.config.from_pyfile("config.py", silent=True)
-    for key, raw in os.environ.items():
-        if key.startswith(ENV_PREFIX) and key != ENV_PREFIX + "INSTANCE_PATH":
-            app.config[key[len(ENV_PREFIX) :]] = _parse_env_value(raw)
+    # Values are JSON when they parse as JSON (numbers, booleans, lists), otherwise plain
+    # strings, so PRESSMARK_DISABLED_PLUGINS='["feeds"]' works; PRESSMARK_A__B sets
+    # config["A"]["B"]. The instance folder is chosen before any of this is read.
+    app.config.from_prefixed_env(ENV_PREFIX.rstrip("_"))
+    app.config.pop("INSTANCE_PATH", None)
     if test_config:
         app.config.update(test_config)
     fit_request_limits_to_posts(app.config)

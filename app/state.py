@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from flask import Flask
     from pressmark.plugin_system.manager import PluginInfo, PressmarkPluginManager
+    from pressmark.plugin_system.settings import Setting
     from pressmark.web.cache_layer import GenerationWatcher, PageCacheLayer
 
 EXTENSION_KEY = "pressmark"
@@ -27,6 +28,8 @@ class AppState:
 
     pm: PressmarkPluginManager = field(init=False)
     plugins: dict[str, PluginInfo] = field(default_factory=dict)  # by name, in load order
+    # The settings catalogue: (declaring plugin, setting), the plugin system's first.
+    settings: list[tuple[str, Setting]] = field(default_factory=list)
     # The WSGI layer in front of Flask, and what content changes tell to drop pages.
     page_layer: PageCacheLayer | None = None
     page_cache: GenerationWatcher | None = None

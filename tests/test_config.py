@@ -65,3 +65,14 @@ def test_secure_cookie_defaults(tmp_path):
 def test_a_new_instance_folder_is_private(tmp_path):
     create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "new")})
     assert (tmp_path / "new").stat().st_mode & 0o777 == 0o700
+
+
+def test_environment_values_nest_and_plugin_settings_take_them(tmp_path, monkeypatch):
+    monkeypatch.setenv("PRESSMARK_FEED_LIMIT", "5")
+    monkeypatch.setenv("PRESSMARK_SQLALCHEMY_ENGINE_OPTIONS__pool_pre_ping", "true")
+    monkeypatch.setenv("PRESSMARK_INSTANCE_PATH", str(tmp_path / "elsewhere"))
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path)})
+    assert app.config["FEED_LIMIT"] == 5  # a plugin's setting, from the environment
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
+    assert app.config["FEED_TAG_AUTHORITY"] == ""  # unset: the declared default
+    assert app.instance_path == str(tmp_path)  # the test's folder over the environment's

@@ -20,16 +20,20 @@ from flask import Blueprint, Flask, abort, current_app, jsonify
 from flask.cli import with_appcontext
 from flask_login import current_user, login_required
 from pressmark.plugin_system.manager import plugin_infos, recent_failures
+from pressmark.plugin_system.settings import catalogue
 
 bp = Blueprint("plugins", __name__)
 
 
 def plugin_report(app: Flask) -> list[dict[str, Any]]:
-    """Every plugin's public description plus its recent failures, newest first."""
+    """Every plugin's public description plus its settings (name, value, default, help)
+    and its recent failures, newest first."""
     failures = recent_failures(app)
+    declared = catalogue(app)
     report = []
     for info in plugin_infos(app):
         entry = info.as_dict()
+        entry["settings"] = [d.as_dict() for d in declared if d.plugin == info.name]
         entry["failures"] = [f for f in failures if f.get("plugin") == info.name]
         report.append(entry)
     return report
@@ -113,7 +117,7 @@ def plugins_command(as_json: bool, tracebacks: bool) -> None:
     app = current_app._get_current_object()
     report = plugin_report(app)
     if as_json:
-        click.echo(json.dumps(report, indent=2))
+        click.echo(json.dumps(report, indent=2, default=str))
         return
     rows = [
         [
@@ -127,6 +131,13 @@ def plugins_command(as_json: bool, tracebacks: bool) -> None:
         for p in report
     ]
     click.echo(_table(rows, ["NAME", "VERSION", "SOURCE", "STATUS", "FAILURES", "HOOKS"]))
+    click.echo("\nSettings (instance/config.py, or PRESSMARK_<NAME> in the environment):")
+    for declared in catalogue(app):
+        value = json.dumps(declared.value, default=str)
+        default = json.dumps(declared.setting.default, default=str)
+        shown = value if value == default else f"{value} (default {default})"
+        click.echo(f"  {declared.setting.name} = {shown}  [{declared.plugin}]")
+        click.echo(f"      {declared.setting.help}")
     failures = recent_failures(app)
     if not failures:
         click.echo("\nNo recent plugin failures.")

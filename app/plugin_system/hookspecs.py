@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from flask import Blueprint, Flask, Request
     from markdown.extensions import Extension
     from pressmark.content.models import Post
+    from pressmark.plugin_system.settings import Setting
 
 PROJECT_NAME = "pressmark"
 
@@ -100,6 +101,17 @@ def addhooks(pluginmanager: pluggy.PluginManager) -> None:
     ``pressmark.api.call_isolated``. A plugin implementing a hook that another plugin adds
     should use ``@hookimpl(optionalhook=True)``, so that it still loads when that plugin is
     disabled.
+    """
+
+
+@hookspec
+def register_settings() -> list[Setting]:
+    """Return this plugin's settings, each a ``pressmark.api.Setting(name, default, help)``.
+
+    Called once as the app is built, before ``startup``: a setting the site leaves unset
+    gets its default, and ``pressmark plugins`` lists every setting with its value and help.
+    Read values from ``app.config[name]``. Names are upper-case config keys, unique across
+    plugins; prefix them with the plugin's name (``FEED_LIMIT``). A clash stops start-up.
     """
 
 

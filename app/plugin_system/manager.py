@@ -41,7 +41,7 @@ import pluggy
 from flask import Flask, Response, abort, current_app, send_from_directory, url_for
 from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup
-from pressmark.plugin_system import hookspecs
+from pressmark.plugin_system import hookspecs, settings
 from pressmark.state import app_state
 
 log = logging.getLogger(__name__)
@@ -321,13 +321,49 @@ def init_app(app: Flask) -> None:
 
     ``create_app`` routes ``/-/static/<plugin>/<path>`` to ``plugin_static``."""
     state = app_state(app)
+    settings.apply_defaults(app, settings.PLUGIN_SYSTEM_SETTINGS)
     state.pm, state.plugins = build_plugin_manager(app)
+    state.settings = collect_settings(state.pm, state.plugins)
+    settings.apply_defaults(app, [setting for _, setting in state.settings])
     infos = plugin_infos(app)
     template_dirs = [str(i.templates_dir) for i in infos if i.enabled and i.templates_dir]
     if template_dirs:
         app.jinja_loader = ChoiceLoader(
             [app.jinja_loader, *(FileSystemLoader(d) for d in template_dirs)]
         )
+
+
+def collect_settings(
+    pm: PressmarkPluginManager, infos: dict[str, PluginInfo]
+) -> list[tuple[str, settings.Setting]]:
+    """The settings catalogue: the plugin system's, then each plugin's
+    (``register_settings``), in registration order.
+
+    Raises ``PluginError`` naming the plugin whose hook raises, returns something other
+    than settings, or declares a name that is already taken.
+    """
+    found: list[tuple[str, settings.Setting]] = [
+        (settings.CORE, s) for s in settings.PLUGIN_SYSTEM_SETTINGS
+    ]
+    owners = {s.name: settings.CORE for s in settings.PLUGIN_SYSTEM_SETTINGS}
+    for impl in pm.hook.register_settings.get_hookimpls():  # in registration order
+        info = infos.get(impl.plugin_name) or PluginInfo(impl.plugin_name, "?", None, True)
+        try:
+            declared = impl.function()
+        except Exception as exc:
+            problem = f"failed in register_settings: {type(exc).__name__}: {exc}"
+            raise _refuse(info, problem) from exc
+        for item in declared or ():
+            if not isinstance(item, settings.Setting):
+                raise _refuse(info, f"register_settings returned {item!r}, not a Setting.")
+            if item.name in owners:
+                raise _refuse(
+                    info, f"declares the setting {item.name}, which {owners[item.name]} "
+                    "declares already; setting names must be unique."
+                )
+            owners[item.name] = impl.plugin_name
+            found.append((impl.plugin_name, item))
+    return found
 
 
 def plugin_static(plugin: str, filename: str) -> Response:

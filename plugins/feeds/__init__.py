@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Request, current_app, url_for
 from markupsafe import Markup
-from pressmark.api import hookimpl
+from pressmark.api import Setting, hookimpl
 from pressmark.plugins.feeds.build import FORMATS
 
 DEFAULT_LIMIT = 20
@@ -36,11 +36,23 @@ def register_blueprints(app: Flask) -> list[Blueprint]:
 
 
 @hookimpl
+def register_settings() -> list[Setting]:
+    return [
+        Setting("FEED_LIMIT", DEFAULT_LIMIT, f"Entries per feed, 1 to {MAX_LIMIT}."),
+        Setting(
+            "FEED_TAG_AUTHORITY",
+            "",
+            "The domain inside entry ids (default: the host of SITE_URL). Pin it before "
+            "moving the site to a new domain, or readers see every post again.",
+        ),
+    ]
+
+
+@hookimpl
 def startup(app: Flask) -> None:
-    limit = app.config.setdefault("FEED_LIMIT", DEFAULT_LIMIT)
+    limit = app.config["FEED_LIMIT"]
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"FEED_LIMIT must be a whole number from 1 to {MAX_LIMIT}, not {limit!r}.")
-    app.config.setdefault("FEED_TAG_AUTHORITY", "")
 
 
 def _feeds_for(request: Request, context: Mapping[str, Any]) -> list[tuple[str, str, dict]]:

@@ -13,7 +13,7 @@ from flask import Blueprint, current_app
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markupsafe import escape
-from pressmark.api import hookimpl, hookspec, isolated
+from pressmark.api import Setting, hookimpl, hookspec, isolated
 
 __version__ = "1.2.3"
 
@@ -40,6 +40,11 @@ def addhooks(pluginmanager):
 @hookimpl
 def everything_shout(text):
     return text.upper()
+
+
+@hookimpl
+def register_settings():
+    return [Setting("EVERYTHING_GREETING", "hello", "What the everything plugin says.")]
 
 
 @hookimpl

@@ -141,7 +141,9 @@ def test_calling_rules_are_derived_from_the_marks_on_the_specs():
     # Past-tense content events are events; the start-up and wiring hooks are direct.
     assert {n for n in core if n.startswith("post_")} == hookspecs.EVENT_HOOKS
     direct = {n for n in core if marked[n] == hookspecs.DIRECT}
-    assert direct == {"startup", "addhooks", "register_blueprints", "register_commands"}
+    assert direct == {
+        "startup", "addhooks", "register_settings", "register_blueprints", "register_commands"
+    }
 
 
 def test_the_core_names_no_plugins_hook():

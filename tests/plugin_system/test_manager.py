@@ -521,7 +521,9 @@ def test_isolated_hooks_are_every_hook_but_the_start_up_ones():
     # What docs/plugins.md promises: only start-up and wiring hooks may stop the site.
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     specs = {n for n in dir(hookspecs) if pm.parse_hookspec_opts(hookspecs, n)}
-    start_up = {"startup", "addhooks", "register_blueprints", "register_commands"}
+    start_up = {
+        "startup", "addhooks", "register_settings", "register_blueprints", "register_commands"
+    }
     assert specs - start_up == ISOLATED_HOOKS
     assert {n for n in specs if n.startswith("post_")} == EVENT_HOOKS
 
