@@ -356,8 +356,35 @@ def freeze_command(outdir: Path, incremental: bool) -> None:
     )
 
 
+@click.group("uploads")
+def uploads_group() -> None:
+    """Where uploaded images are kept: files under instance/uploads, or the database."""
+
+
+@uploads_group.command("migrate")
+@with_appcontext
+@click.option("--to", "to", type=click.Choice(["database", "files"]), default=None,
+              help="Where to copy every upload (default: where UPLOAD_STORAGE keeps them).")
+def uploads_migrate_command(to: str | None) -> None:
+    """Copy every upload into the database or into files, checking each by its hash.
+
+    Set UPLOAD_STORAGE to match (the default is the database on PostgreSQL, files
+    otherwise). The source copies are left in place.
+    """
+    from pressmark.content import upload_store
+    from pressmark.web.editor.uploads import MEDIA_TYPES
+
+    target = to or upload_store.storage()
+    copied, kept = upload_store.migrate(
+        target, lambda name: MEDIA_TYPES[name.rsplit(".", 1)[1]]
+    )
+    where = "the database" if target == upload_store.DATABASE else upload_store.folder()
+    click.echo(f"Copied {copied} uploads into {where} ({kept} were already there).")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_group)
+    app.cli.add_command(uploads_group)
     app.cli.add_command(freeze_command)
     for command in (import_command, export_command, init_command, rerender_command,
                     backup_command, restore_command):

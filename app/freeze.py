@@ -31,6 +31,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import Flask
+from pressmark.content import upload_store
 from pressmark.content.models import Alias, Post
 from pressmark.extensions import db
 from pressmark.plugin_system.manager import plugin_infos
@@ -193,7 +194,8 @@ def copied_assets(app: Flask) -> dict[str, Path]:
     sources = [("static", Path(app.static_folder))]
     sources += [(f"-/static/{info.name}", info.static_dir) for info in plugin_infos(app)
                 if info.enabled and info.static_dir is not None]
-    sources.append(("uploads", Path(app.config["UPLOAD_FOLDER"])))
+    if upload_store.storage() == upload_store.FILES:
+        sources.append(("uploads", Path(app.config["UPLOAD_FOLDER"])))
     found: dict[str, Path] = {}
     for prefix, folder in sources:
         if folder is None or not Path(folder).is_dir():
@@ -231,6 +233,9 @@ def freeze(app: Flask, out: Path, *, incremental: bool = False) -> FreezeReport:
         if name not in files and not old.endswith((".md", "/")) and old not in ("/",):
             files[name] = refresh_page(new, site)
     files.update(redirect_files(moved, out))
+    if upload_store.storage() == upload_store.DATABASE:
+        for name in upload_store.names(upload_store.DATABASE):
+            files[f"uploads/{name}"] = upload_store.read(name, upload_store.DATABASE)
     report = FreezeReport(redirects=len(moved))
     digests: dict[str, str] = {}
     for name, body in files.items():

@@ -21,7 +21,18 @@ from datetime import UTC, datetime
 from flask_login import UserMixin
 from pressmark.extensions import db
 from slugify import slugify as _transliterating_slugify
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, event, select
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    event,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -474,3 +485,16 @@ class SiteState(db.Model):
     # When the generation last moved: the site's Last-Modified, read by primary key
     # (a max() over the posts would read every row's overflow pages).
     changed_at: Mapped[datetime | None] = mapped_column()
+
+
+class Upload(db.Model):
+    """An uploaded image kept in the database (``UPLOAD_STORAGE = "database"``, the default
+    on PostgreSQL), so that every app machine can serve it. Named by its content hash."""
+
+    __tablename__ = "uploads"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)

@@ -3,21 +3,29 @@
 An upload is accepted only when its first bytes are those of a PNG, JPEG, GIF or WebP
 image; the file name and the browser's Content-Type are ignored because both are the
 sender's claim. SVG is refused: it is a document that can carry scripts.
-Files are stored as ``UPLOAD_FOLDER/<sha256>.<ext>``, so the same image uploaded twice is
-stored once, and a name never changes meaning, which is why it may be cached forever.
+Uploads are named ``<sha256>.<ext>`` and kept as files in ``UPLOAD_FOLDER`` or, on
+PostgreSQL, in the database (``pressmark.content.upload_store``), so the same image uploaded
+twice is stored once, and a name never changes meaning, which is why it may be cached
+forever.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from flask import Blueprint, Response, abort, current_app, send_from_directory
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    send_from_directory,
+    stream_with_context,
+)
+from pressmark.content import upload_store
 
 bp = Blueprint("uploads", __name__, url_prefix="/uploads")
 
@@ -83,9 +91,9 @@ def store_upload(
     """Check and store the image read from ``stream``; raise ``UploadError`` to refuse it.
 
     At most ``limit`` + 1 bytes are read (``UPLOAD_MAX_BYTES`` by default), so an oversized
-    file is refused without being held in memory.
+    file is refused without being held in memory. The image is kept where the site keeps
+    uploads (``pressmark.content.upload_store``), or as a file in ``folder`` when given.
     """
-    folder = folder or current_app.config["UPLOAD_FOLDER"]
     limit = int(limit if limit is not None else current_app.config["UPLOAD_MAX_BYTES"])
     data = bytearray()
     while len(data) <= limit:
@@ -105,20 +113,7 @@ def store_upload(
         raise UploadError(_refusal(bytes(data[:512])))
     ext, media = detected
     name = f"{hashlib.sha256(data).hexdigest()}.{ext}"
-    os.makedirs(folder, exist_ok=True)
-    target = os.path.join(folder, name)
-    if not os.path.exists(target):
-        # Write aside then rename, so a reader never sees half a file.
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+    upload_store.save(name, media, bytes(data), into=folder)
     return StoredUpload(name=name, size=len(data))
 
 
@@ -128,9 +123,23 @@ def serve(name: str) -> Response:
     if not NAME_RE.match(name):
         abort(404)
     ext = name.rsplit(".", 1)[1]
-    response = send_from_directory(
-        current_app.config["UPLOAD_FOLDER"], name, mimetype=MEDIA_TYPES[ext], max_age=31536000
-    )
+    if upload_store.storage() == upload_store.DATABASE:
+        size = upload_store.size_in_database(name)
+        if size is None:
+            abort(404)
+        # Streamed a chunk at a time: a large image is never held whole in memory.
+        response = Response(
+            stream_with_context(upload_store.chunks_from_database(name, size)),
+            mimetype=MEDIA_TYPES[ext],
+            direct_passthrough=True,
+        )
+        response.content_length = size
+        response.set_etag(name.split(".", 1)[0])
+    else:
+        response = send_from_directory(
+            current_app.config["UPLOAD_FOLDER"], name, mimetype=MEDIA_TYPES[ext],
+            max_age=31536000,
+        )
     response.headers["Cache-Control"] = CACHE_FOREVER
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
