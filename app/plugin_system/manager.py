@@ -26,11 +26,12 @@ import importlib.util
 import json
 import logging
 import os
+import queue
 import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -550,6 +551,45 @@ def _describe(value: Any) -> str:
     return f"a {type(value).__name__} ({text})"
 
 
+class _DaemonPool:
+    """A few daemon threads running submitted calls, each answered through a ``Future``.
+
+    Not ``ThreadPoolExecutor``: its threads are joined when the interpreter exits, so one
+    plugin call that never returns would keep the server from shutting down.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.calls: queue.SimpleQueue = queue.SimpleQueue()
+        self.lock = threading.Lock()
+        self.threads = 0
+        self.idle = 0
+
+    def submit(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        self.calls.put((future, function, args, kwargs))
+        with self.lock:
+            if self.calls.qsize() > self.idle and self.threads < self.size:
+                self.threads += 1
+                name = f"pressmark-plugin-{self.threads}"
+                threading.Thread(target=self._work, name=name, daemon=True).start()
+        return future
+
+    def _work(self) -> None:
+        while True:
+            with self.lock:
+                self.idle += 1
+            future, function, args, kwargs = self.calls.get()
+            with self.lock:
+                self.idle -= 1
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(function(*args, **kwargs))
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+                future.set_exception(exc)
+
+
 class _Deadlines:
     """Worker threads for plugin calls with a deadline, and the calls now overdue.
 
@@ -558,9 +598,7 @@ class _Deadlines:
     """
 
     def __init__(self) -> None:
-        self.pool = ThreadPoolExecutor(
-            max_workers=MAX_OVERDUE_CALLS + 8, thread_name_prefix="pressmark-plugin"
-        )
+        self.pool = _DaemonPool(MAX_OVERDUE_CALLS + 8)
         self.lock = threading.Lock()
         self.overdue: set[Any] = set()  # functions still running past their deadline
 
