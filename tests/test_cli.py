@@ -23,7 +23,7 @@ def test_serve_sets_up_a_new_site_and_answers_over_http(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRESSMARK_")}
     env["PRESSMARK_INSTANCE_PATH"] = str(instance)
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--threads", "2"],
+        [sys.executable, "-m", "pressmark.cli", "serve", "--port", str(port), "--threads", "2"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -36,7 +36,8 @@ def module_name(path: Path) -> str:
 def imports(path: Path) -> Iterator[tuple[int, str]]:
     """(line, module) for every import in ``path``, function-level ones included, with
     relative imports resolved and ``from package import name`` reported as
-    ``package.name`` (the name may be a submodule)."""
+    ``package.name`` (the name may be a submodule); also modules run as ``-m module`` and
+    loaded with ``import_module("module")``."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     package = module_name(path)
     if path.name != "__init__.py":
@@ -53,6 +54,15 @@ def imports(path: Path) -> Iterator[tuple[int, str]]:
                 base = ".".join([*anchor, base] if base else anchor)
             for alias in node.names:
                 yield node.lineno, f"{base}.{alias.name}"
+        elif isinstance(node, ast.List | ast.Tuple):  # [sys.executable, "-m", "module"]
+            for flag, target in zip(node.elts, node.elts[1:], strict=False):
+                if (
+                    isinstance(flag, ast.Constant)
+                    and flag.value == "-m"
+                    and isinstance(target, ast.Constant)
+                    and isinstance(target.value, str)
+                ):
+                    yield target.lineno, target.value
         elif (
             isinstance(node, ast.Call)
             and getattr(node.func, "attr", getattr(node.func, "id", "")) == "import_module"

@@ -30,7 +30,6 @@ import pluggy
 if TYPE_CHECKING:
     import click
     from flask import Blueprint, Flask, Request
-    from markdown.extensions import Extension
     from pressmark.content.models import Post
     from pressmark.plugin_system.settings import Setting
 
@@ -133,7 +132,7 @@ def register_commands(cli: click.Group) -> None:
 
 @hookspec
 @isolated
-def register_markdown_extensions(app: Flask) -> list[Extension | str]:
+def register_markdown_extensions(app: Flask) -> list[Any]:
     """Return Python-Markdown extensions (instances or dotted names) to add to the pipeline.
 
     They run when a post is saved, after the built-in extensions are configured. Their HTML

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import json
 import re
@@ -227,7 +228,20 @@ def test_plugin_new_writes_a_package(runner, tmp_path, monkeypatch):
     assert config["project"]["entry-points"]["pressmark"] == {
         "reading-time": "pressmark_reading_time"
     }
-    assert config["project"]["dependencies"][0].startswith("pressmark")
+    # Only pluggy: the plugin never pulls in a package by another name; its tests name
+    # the real distribution.
+    assert config["project"]["dependencies"] == ["pluggy>=1.5"]
+    test_deps = config["project"]["optional-dependencies"]["test"]
+    assert any(d.startswith("pressmark>=") for d in test_deps)
+    module = (root / "pressmark_reading_time" / "__init__.py").read_text()
+    assert 'hookimpl = pluggy.HookimplMarker("pressmark")' in module
+    imported = {
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(ast.parse(module))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert not any(name and name.startswith("pressmark") for name in imported), imported
     assert "$" not in "".join(p.read_text() for p in root.rglob("*") if p.is_file())
     assert f"created {root / 'pyproject.toml'}" in result.output
     assert "pip install -e '.[test]'" in result.output
