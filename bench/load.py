@@ -158,6 +158,7 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    detail: str = ""
 
     def row(self, label: str) -> str:
         return (f"  {label:<44}{self.rate:>10.0f} req/s   p50 {self.p50_ms:>7.2f} ms"
@@ -171,7 +172,10 @@ def _ms(text: str) -> float:
 
 def wrk(port: int, path: str, seconds: float, *, connections: int = WRK_CONNECTIONS,
         headers: dict[str, str] | None = None, script: Path | None = None) -> Result:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
+    # A 10 s timeout: on a busy shared machine a slow answer is slow, not lost (wrk's
+    # default of 2 s counts it as a socket error).
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
+               "--timeout", "10s"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
     if script is not None:
@@ -190,6 +194,7 @@ def wrk(port: int, path: str, seconds: float, *, connections: int = WRK_CONNECTI
         p50_ms=_ms(re.search(r"^\s+50%\s+(\S+)\s*$", output, re.M).group(1)),
         p99_ms=_ms(re.search(r"^\s+99%\s+(\S+)\s*$", output, re.M).group(1)),
         errors=errors,
+        detail="; ".join(m.group(0) for m in (bad, socket_errors) if m),
     )
 
 
@@ -218,7 +223,8 @@ class Run:
         result = wrk(port, path, options.pop("seconds", self.seconds), **options)
         print(result.row(label), flush=True)
         if result.errors:
-            self.errors.append(f"{label}: {result.errors} errors or non-2xx/3xx answers")
+            self.errors.append(f"{label}: {result.errors} errors or non-2xx/3xx answers "
+                               f"({result.detail})")
         return result
 
     def ratio(self, number: int, name: str, value: float, target: str) -> None:

@@ -53,6 +53,8 @@ class Server:
     def __init__(self, env: dict[str, str], *args: str, wait: float = 120):
         if "--workers" not in args:  # one process unless a test is about several
             args = (*args, "--workers", "1")
+        if "--pin" not in args:  # many test servers share this machine's first CPU otherwise
+            args = (*args, "--no-pin")
         self.port = free_port()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pressmark.cli", "serve", "--port", str(self.port), *args],

@@ -15,8 +15,9 @@ Cached pages stay until the content generation in the database moves on
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
@@ -92,6 +93,29 @@ def cached_response(
     ``params`` names the query parameters the body depends on (see ``offer``).
     """
     return offer(Response(render_body(), mimetype=mimetype), params=params, dated=dated)
+
+
+def per_generation(key: Hashable, compute: Callable[[], Any]) -> Any:
+    """``compute()``, remembered in this process until the content generation moves.
+
+    For values that only content changes can change and that cost a scan, such as the
+    number of posts a listing counts: a site of 10,000 posts then counts once per change,
+    not on every page rendered. Keys must come from a small, content-bounded set.
+    """
+    layer = page_layer(current_app)
+    generation = layer.store.generation
+    if generation <= 0:  # not known yet (or just invalidated): nothing to remember against
+        return compute()
+    memo = layer.memo
+    if memo.get(_GENERATION) != generation:
+        memo.clear()
+        memo[_GENERATION] = generation
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+_GENERATION = object()
 
 
 def page_layer(app: Flask) -> PageCacheLayer:

@@ -91,6 +91,8 @@ class PageCacheLayer:
         self.watcher = watcher
         self.pinned = pinned
         self.trusted_hosts = trusted_hosts
+        # Values computed once per content generation (``cache.per_generation``).
+        self.memo: dict = {}
 
     def __call__(self, environ, start_response):
         host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")

@@ -14,7 +14,7 @@ from itertools import groupby
 from flask import Blueprint, Response, abort, current_app, g, request, session
 from pressmark.content.models import Post, Topic
 from pressmark.extensions import db
-from pressmark.web.cache import offer
+from pressmark.web.cache import offer, per_generation
 from pressmark.web.pages import (
     paginate,
     public_author_or_404,
@@ -64,8 +64,12 @@ def home():
     notes_query = Post.visible().where(
         not_in_topic(archive), Post.id.not_in([p.id for p in recent])
     )
-    notes_count = db.session.scalar(
-        select(func.count()).select_from(notes_query.order_by(None).subquery())
+    # A scan of every visible post: counted once per content change, not per render.
+    notes_count = per_generation(
+        ("home notes", archive.id if archive else None, tuple(p.id for p in recent)),
+        lambda: db.session.scalar(
+            select(func.count()).select_from(notes_query.order_by(None).subquery())
+        ),
     )
     notes = db.session.scalars(
         with_listing_data(notes_query).limit(config["LATEST_NOTES_LIMIT"])

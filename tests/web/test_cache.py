@@ -185,3 +185,16 @@ def test_cache_control_follows_the_config(tmp_path):
     publish(app, "Edge")
     rules = app.test_client().get("/posts/edge").headers["Cache-Control"]
     assert rules == "public, max-age=30, s-maxage=600, stale-while-revalidate=86400"
+
+
+def test_the_home_pages_count_is_kept_per_generation_and_follows_saves(tmp_path):
+    app = make_test_app(tmp_path, CACHE_MAX_BYTES=0)  # every request renders
+    with app.app_context():
+        db.create_all()
+    for n in range(25):
+        publish(app, f"Note {n}")
+    client = app.test_client()
+    first = client.get("/").get_data(as_text=True)
+    assert "5 more posts" in first and "5 more posts" in client.get("/").get_data(as_text=True)
+    publish(app, "One more")
+    assert "6 more posts" in client.get("/").get_data(as_text=True)
