@@ -388,8 +388,9 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "pages": (OWNER, EDITOR),  # pages and the header navigation
     "delete": (OWNER, EDITOR),  # delete forever
     "plugins": (OWNER,),  # the plugin report and failures
-    "accounts": (OWNER,),
 }
+# Accounts (creating them, changing roles) are managed with `pressmark author ...` on the
+# server, which only the site's operator can run.
 
 
 class NavItem(db.Model):
