@@ -48,7 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.load_config(app, test_config)
     # Private: it holds the secret key, the database and the uploads.
     os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
-    app_state = state.init_app(app)
+    state.init_app(app)
 
     # Extensions and services.
     converters.init_app(app)  # before any route is added
@@ -85,7 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.add_url_rule("/-/health", "health", pages.health)
     app.add_url_rule("/favicon.ico", "favicon", pages.favicon)
     app.add_url_rule("/-/static/<plugin>/<path:filename>", "plugin_static", plugins.plugin_static)
-    for group in app_state.pm.hook.register_blueprints(app=app):
+    for group in plugins.call_startup_hook(app, "register_blueprints", app=app):
         for blueprint in group:
             app.register_blueprint(blueprint)
 
@@ -100,8 +100,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     app.cli.add_command(auth.author_cli)
     app.cli.add_command(plugin_admin.plugins_command)
-    app_state.pm.hook.register_commands(cli=app.cli)
+    plugins.call_startup_hook(app, "register_commands", cli=app.cli)
 
     with app.app_context():
-        app_state.pm.hook.startup(app=app)
+        plugins.call_startup_hook(app, "startup", app=app)
     return app

@@ -7,34 +7,71 @@ database and serves the site with waitress.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import traceback
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
+from flask.helpers import get_debug_flag
 from pressmark import create_app
 from pressmark.config import write_instance_config
 from pressmark.content.importers import CONFLICT_POLICIES, FORMATS
+from pressmark.logs import FORMATS as LOG_FORMATS
+from pressmark.logs import AccessLog, configure_logging
 from pressmark.plugin_system.admin import plugin_group
+from pressmark.plugin_system.manager import PluginError
 from pressmark.workers import PIN_DEFAULT, Supervisor, default_worker_count, listen_socket
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+
+# Named, not __name__: run as `python -m pressmark.cli` the module is __main__.
+log = logging.getLogger("pressmark.cli")
 
 
 def _instance_path() -> str:
     return os.environ.get("PRESSMARK_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")
 
 
+STARTUP_ERROR_LOG = "startup-error.log"
+
+
+class StartupError(click.ClickException):
+    """The site cannot start because of a plugin: one paragraph, no traceback."""
+
+
 def make_app() -> Flask:
-    """The CLI's app: ensures the instance config (and its secret key) exists first."""
+    """The CLI's app: ensures the instance config (and its secret key) exists first, and
+    configures logging (``pressmark.logs``) from the site's settings.
+
+    A plugin that stops start-up is reported in one paragraph naming it and how to disable
+    it; the traceback goes to ``instance/startup-error.log``, and to stderr with ``--debug``.
+    """
     # Files the CLI and the server create (database, uploads, logs) are the owner's only.
     os.umask(0o077)
     instance = _instance_path()
     os.environ.setdefault("PRESSMARK_INSTANCE_PATH", instance)
     if not os.environ.get("PRESSMARK_SECRET_KEY"):
         write_instance_config(instance)
-    return create_app()
+    configure_logging({"LOG_FORMAT": os.environ.get("PRESSMARK_LOG_FORMAT") or "combined"})
+    try:
+        app = create_app()
+    except PluginError as exc:
+        details = "".join(traceback.format_exception(exc))
+        log_path = Path(instance) / STARTUP_ERROR_LOG
+        where = ""
+        try:
+            log_path.write_text(details, encoding="utf-8")
+            where = f" The traceback is in {log_path}; run with --debug to print it."
+        except OSError:
+            pass
+        if get_debug_flag():
+            click.echo(details, err=True)
+        raise StartupError(f"{exc}{where}") from None
+    configure_logging(app.config)
+    return app
 
 
 @click.group(cls=FlaskGroup, create_app=make_app, add_version_option=True)
@@ -45,7 +82,7 @@ def main() -> None:
 main.add_command(plugin_group)
 
 
-@main.command("serve")
+@main.command("serve", with_appcontext=False)  # it loads the app after --log-format
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option(
@@ -74,6 +111,13 @@ main.add_command(plugin_group)
     help="Bind each worker process to one CPU.",
 )
 @click.option("--no-demo", is_flag=True, help="Do not load demo content into an empty site.")
+@click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS),
+    default=None,
+    help="Access log and messages as combined-format lines (the default, LOG_FORMAT) "
+    "or as JSON objects, one per line.",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -85,6 +129,7 @@ def serve(
     workers: int | None,
     pin: bool,
     no_demo: bool,
+    log_format: str | None,
 ) -> None:
     """Set up the site if needed and serve it with waitress, in one process per CPU.
 
@@ -95,7 +140,10 @@ def serve(
     import waitress
     from pressmark.serving import ProxyConfigError, listen_options, proxy_options
 
+    if log_format:
+        os.environ["PRESSMARK_LOG_FORMAT"] = log_format  # read as LOG_FORMAT by the app
     app = ctx.ensure_object(ScriptInfo).load_app()
+    served = AccessLog(app) if app.config.get("ACCESS_LOG", True) else app
     try:
         proxy = proxy_options(app.config, unix_socket=bool(unix_socket))
     except ProxyConfigError as exc:
@@ -119,7 +167,7 @@ def serve(
         if pin and hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
         waitress.serve(
-            app,
+            served,
             threads=threads,
             ident="pressmark",
             **listen_options(host, port, unix_socket, unix_socket_perms),
@@ -127,11 +175,11 @@ def serve(
         )
         return
     serve_workers(app, workers, pin, threads, proxy,
-                  listen_socket(host, port, unix_socket, unix_socket_perms))
+                  listen_socket(host, port, unix_socket, unix_socket_perms), served)
 
 
 def serve_workers(app: Flask, count: int, pin: bool, threads: int, proxy: dict,
-                  sock) -> None:
+                  sock, served=None) -> None:
     """Run ``count`` waitress processes on ``sock`` until SIGTERM or SIGINT."""
     import waitress
     from pressmark.extensions import db
@@ -143,7 +191,7 @@ def serve_workers(app: Flask, count: int, pin: bool, threads: int, proxy: dict,
         with app.app_context():
             db.engine.dispose(close=False)
         server = waitress.create_server(
-            app, sockets=[sock], threads=threads, ident="pressmark", **proxy
+            served or app, sockets=[sock], threads=threads, ident="pressmark", **proxy
         )
         server.run()
 
@@ -184,6 +232,9 @@ def prepare_site(load_demo: bool = True) -> None:
     from pressmark.extensions import db
 
     upgrade()
+    revision = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    log.info("database %s is at schema revision %s", db.engine.url.render_as_string(
+        hide_password=True), revision)
     if load_demo and not db.session.scalar(select(func.count(Post.id))):
         report = load_demo_content()
         click.echo(f"Loaded {len(report.imported)} demo posts.")

@@ -54,6 +54,13 @@ class DefaultConfig:
     CACHE_S_MAXAGE: int | None = None
     CACHE_STALE_WHILE_REVALIDATE: int | None = None
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Logging, set up by the `pressmark` command (pressmark.logs): pressmark's loggers at
+    # LOG_LEVEL on stderr; `pressmark serve`'s access log on stdout (ACCESS_LOG); lines as
+    # text with access lines in the combined format, or LOG_FORMAT = "json". A complete
+    # logging.config.dictConfig dict in LOGGING replaces all of it.
+    LOG_LEVEL = "INFO"
+    LOG_FORMAT = "combined"
+    ACCESS_LOG = True
     # The plugin system's settings and each plugin's are in one catalogue with their
     # defaults and help text: pressmark.plugin_system.settings (`pressmark plugins`).
     # The largest post body (UTF-8 bytes) that can be saved, by the editor and the importer

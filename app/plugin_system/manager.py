@@ -118,7 +118,12 @@ class PluginTimeoutError(TimeoutError):
 
 
 class PluginError(RuntimeError):
-    """A plugin cannot be loaded; raised by ``create_app`` so the site does not start."""
+    """A plugin cannot be loaded; raised by ``create_app`` so the site does not start.
+
+    Its message is one paragraph naming the plugin and saying how to disable it.
+    """
+
+    plugin_name: str = ""
 
 
 @dataclass
@@ -221,11 +226,17 @@ def disabled_plugin_names(app: Flask) -> set[str]:
 
 
 def _refuse(info: PluginInfo, problem: str) -> PluginError:
-    return PluginError(
-        f"Plugin {info.name!r} ({info.source}: {info.origin}) {problem}\n"
+    """One paragraph: which plugin, where it came from, what went wrong, how to disable it."""
+    problem = problem.strip()
+    if not problem.endswith((".", "?", "!")):
+        problem += "."
+    error = PluginError(
+        f"Plugin {info.name!r} ({info.source}: {info.origin}) {problem} "
         f"Fix the plugin, or disable it with DISABLED_PLUGINS = [{info.name!r}] in "
         f"instance/config.py (or PRESSMARK_DISABLED_PLUGINS='[\"{info.name}\"]')."
     )
+    error.plugin_name = info.name
+    return error
 
 
 class PressmarkPluginManager(pluggy.PluginManager):
@@ -265,9 +276,11 @@ def _check_hooks(pm: PressmarkPluginManager, info: PluginInfo) -> None:
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise _refuse(info, f"implements {caller.name!r}, which is not a hook.{hint}")
         rule = pm.calling_rules.get(caller.name, hookspecs.DIRECT)
-        if rule != hookspecs.DIRECT and any(i.wrapper or i.hookwrapper for i in impls):
+        one_by_one = rule != hookspecs.DIRECT or caller.name in STARTUP_HOOKS
+        if one_by_one and any(i.wrapper or i.hookwrapper for i in impls):
             raise _refuse(
-                info, f"wraps {caller.name!r}; wrappers are not supported on isolated hooks."
+                info, f"wraps {caller.name!r}; wrappers are not supported on isolated or "
+                "start-up hooks."
             )
 
 
@@ -365,6 +378,32 @@ def collect_settings(
             owners[item.name] = impl.plugin_name
             found.append((impl.plugin_name, item))
     return found
+
+
+STARTUP_HOOKS = ("startup", "register_blueprints", "register_commands")
+
+
+def call_startup_hook(app: Flask, hook_name: str, /, **kwargs: Any) -> list[Any]:
+    """Call one of ``STARTUP_HOOKS`` implementation by implementation, in pluggy's order,
+    and return the results that are not ``None``.
+
+    The first implementation that raises stops start-up: ``PluginError`` names its plugin
+    and says how to disable it (the original exception is its ``__cause__``).
+    """
+    state_pm = app_pm(app)
+    results = []
+    for impl in reversed(getattr(state_pm.hook, hook_name).get_hookimpls()):
+        args = {name: kwargs[name] for name in impl.argnames if name in kwargs}
+        try:
+            result = impl.function(**args)
+        except Exception as exc:
+            info = app_state(app).plugins.get(impl.plugin_name) or PluginInfo(
+                impl.plugin_name, "registered", None, True, origin=str(impl.plugin)
+            )
+            raise _refuse(info, f"failed in {hook_name}: {type(exc).__name__}: {exc}") from exc
+        if result is not None:
+            results.append(result)
+    return results
 
 
 def plugin_static(plugin: str, filename: str) -> Response:

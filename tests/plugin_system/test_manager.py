@@ -144,8 +144,11 @@ def failures_of(app, plugin: str) -> list[dict]:
 def test_hook_startup(everything_app, tmp_path_factory):
     assert everything_app.extensions["everything"]["started"] is True
     # Raising in startup stops the app from starting.
-    with pytest.raises(ValueError, match="STARTUP_FAILS_SETTING must be set"):
+    with pytest.raises(
+        PluginError, match="'startup_fails' .*failed in startup: ValueError: STARTUP_FAILS_SETT"
+    ) as raised:
         build_app(tmp_path_factory.mktemp("startup"), "startup_fails")
+    assert isinstance(raised.value.__cause__, ValueError)
 
 
 def test_hook_register_blueprints(everything_app):
