@@ -408,8 +408,9 @@ def test_the_static_export_has_no_drafts_or_scheduled_posts(site, tmp_path):
     if not re.search(r"^\s+freeze\b", commands, re.M):
         pytest.skip("this version has no static export (pressmark freeze)")
     out = tmp_path / "static"
+    env = {**site.env, "PRESSMARK_SITE_URL": "https://blog.example.com"}
     result = subprocess.run([sys.executable, "-m", "pressmark.cli", "freeze", str(out)],
-                            env=site.env, capture_output=True, text=True, timeout=300)
+                            env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     leaks = []
     for root, _dirs, files in os.walk(out):
@@ -419,6 +420,7 @@ def test_the_static_export_has_no_drafts_or_scheduled_posts(site, tmp_path):
             if SECRET.encode() in text or SCHEDULED.encode() in text:
                 leaks.append(os.path.join(root, name))
     assert not leaks, leaks
+    assert (out / "posts" / "attack").exists() or any(out.rglob("attack*")), "nothing frozen"
 
 
 # --- brute force behind a proxy ----------------------------------------------------------------
