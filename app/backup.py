@@ -6,7 +6,9 @@ An archive is a gzipped tar file holding ``manifest.json``, the database and the
   consistent snapshot even while the site is being written to;
 - PostgreSQL: ``database.pgdump``, made by ``pg_dump --format=custom`` (one consistent
   snapshot by PostgreSQL's own rules), restored with ``pg_restore --clean``;
-- ``uploads/<name>``: every uploaded image. The database is copied first, then the uploads:
+- ``uploads/<name>``: every uploaded image kept as a file (``UPLOAD_STORAGE = "files"``, the
+  default on SQLite; images kept in the database, the default on PostgreSQL, are in the
+  database copy already). The database is copied first, then the upload files:
   uploads are named by their content and written before any post refers to them, so every
   image the copied database refers to is in the archive.
 

@@ -355,7 +355,7 @@ def backup_command(file: str) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
-        f"Backed up the {summary.database} database and {summary.uploads} uploads to {file} "
+        f"Backed up the {summary.database} database and {summary.uploads} upload files to {file} "
         f"({summary.size:,} bytes)."
     )
 
@@ -383,7 +383,7 @@ def restore_command(file: str, yes: bool) -> None:
         summary = restore_backup(current_app._get_current_object(), file)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Restored the {summary.database} database and {summary.uploads} uploads "
+    click.echo(f"Restored the {summary.database} database and {summary.uploads} upload files "
                f"from {file}.")
 
 
