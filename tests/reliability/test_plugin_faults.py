@@ -83,12 +83,15 @@ def test_a_hanging_plugin_costs_one_time_limit_and_is_then_skipped(tmp_path, dem
         first = time.monotonic() - started
         parse(html)
         assert 'data-slot="footer"' in html
-        # Each hanging hook waited once, 0.3 s; the calls still running are not waited for
-        # again, so the next page is not slow.
-        assert first < len(PAGE_HOOKS) * 0.3 + 3
-        started = time.monotonic()
-        get_page(app, "/posts/kv-caching?second")
-        assert time.monotonic() - started < 1.0
+        # Each hanging hook was waited for once, 0.3 s, not for the 30 s it hangs...
+        assert first < hanging.HANG_SECONDS / 2
+        # ...and the calls still running are not waited for again: the next page refuses
+        # them at once. (Counted, not timed, so a busy machine cannot fail the test.)
+        already = len(failures_of(app, "hanging"))
+        get_page(app, "/archive")  # another page: not from the page cache
+        refused = failures_of(app, "hanging")[: len(failures_of(app, "hanging")) - already]
+        assert refused and all("still running from an earlier call" in f["error"]
+                               for f in refused if f["hook"] in PAGE_HOOKS)
         body_html = save(app, "{{< slow >}}\n\nThe rest.\n")
         assert 'class="embed-error"' in body_html and "The rest." in body_html
         failures = failures_of(app, "hanging")
