@@ -91,22 +91,24 @@ def site(tmp_path_factory):
     server = LiveServer(folder, database, PROXY_COUNT=1, LOGIN_MAX_FAILURES=3,
                         SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False)
     server.start()
-    author = server.client()
-    assert author.login().status == 303
-    future = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%S")
-    server.attack_post = publish(
-        author, title="Attack " + XSS[0] + XSS[1] + XSS[5], summary="Summary " + ALL_XSS,
-        body=ALL_XSS + "\n\n" + MARKDOWN_XSS, tags="xss, " + XSS[1] + ", " + XSS[2],
-        slug="attack",
-    )
-    publish(author, title="Plain neighbour", body="A post readers may see.", tags="xss")
-    publish(author, title=f"Draft {SECRET}", body=f"Draft body {SECRET}", tags=f"xss, {SECRET}",
-            slug=f"draft-{SECRET}", action="save")
-    publish(author, title=f"Scheduled {SCHEDULED}", body=f"Scheduled body {SCHEDULED}",
-            tags=f"xss, {SCHEDULED}", slug=f"scheduled-{SCHEDULED}", published_at=future)
-    server.author = author
-    yield server
-    server.stop()
+    try:
+        author = server.client()
+        assert author.login().status == 303
+        future = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%S")
+        server.attack_post = publish(
+            author, title="Attack " + XSS[0] + XSS[1] + XSS[5], summary="Summary " + ALL_XSS,
+            body=ALL_XSS + "\n\n" + MARKDOWN_XSS, tags="xss, " + XSS[1] + ", " + XSS[2],
+            slug="attack",
+        )
+        publish(author, title="Plain neighbour", body="A post readers may see.", tags="xss")
+        publish(author, title=f"Draft {SECRET}", body=f"Draft body {SECRET}", tags=f"xss, {SECRET}",
+                slug=f"draft-{SECRET}", action="save")
+        publish(author, title=f"Scheduled {SCHEDULED}", body=f"Scheduled body {SCHEDULED}",
+                tags=f"xss, {SCHEDULED}", slug=f"scheduled-{SCHEDULED}", published_at=future)
+        server.author = author
+        yield server
+    finally:
+        server.stop()
 
 
 # --- stored XSS, in Chromium -----------------------------------------------------------------

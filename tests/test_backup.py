@@ -103,13 +103,17 @@ def round_trip(tmp_path, env: dict[str, str], restored_env: dict[str, str], *,
     restored.cli("init", "--no-demo")
     assert "Restored the" in restored.cli("restore", str(archive), "--yes")
     restored.start()
-    reader = WebClient(restored)
-    for slug in before:
-        assert reader.get(f"/posts/{slug}").status == 200, slug
-    with urllib.request.urlopen(restored.base_url + image_url) as served:
-        assert served.read() == image
-    # The accounts came back too: the author signs in with the same password.
-    WebClient(restored).login()
+    try:
+        reader = WebClient(restored)
+        for slug in before:
+            assert reader.get(f"/posts/{slug}").status == 200, slug
+        with urllib.request.urlopen(restored.base_url + image_url) as served:
+            assert served.read() == image
+        # The accounts came back too: the author signs in with the same password.
+        WebClient(restored).login()
+    except BaseException:
+        restored.stop()
+        raise
     return restored
 
 
