@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         navigation,
         pages,
         public,
+        social,
     )
     from pressmark.web.editor import uploads
     from pressmark.web.editor import views as editor
@@ -74,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     navigation.init_app(app)
     pages.init_app(app)
     assets.init_app(app)
+    social.init_app(app)
 
     # The URL map: every blueprint and route, the core's and then the plugins'.
     app.register_blueprint(public.bp)
@@ -83,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(uploads.bp)
     app.register_blueprint(plugin_admin.bp)
     app.add_url_rule("/-/health", "health", pages.health)
+    app.add_url_rule("/-/card.png", "site_card", social.site_card)
     app.add_url_rule("/favicon.ico", "favicon", pages.favicon)
     app.add_url_rule("/-/static/<plugin>/<path:filename>", "plugin_static", plugins.plugin_static)
     for group in plugins.call_startup_hook(app, "register_blueprints", app=app):

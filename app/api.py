@@ -24,6 +24,8 @@ anything else in pressmark may change without notice.
   a post or a page) and ``post_at_old_path`` (the visible post a legacy URL or former slug
   addressed).
 - Embeds: ``embed_notice`` is the visible, harmless notice for an embed that failed.
+- Security: ``allow_sources("frame-src" or "img-src", *hosts)`` adds hosts to the current
+  page's Content-Security-Policy (call it while the page renders, from ``extra_head``).
 - Failures: ``record_failure`` logs a failure under a plugin's name and shows it to the
   author; ``call_isolated`` and ``call_isolated_by_plugin`` call a hook (a plugin's own,
   say) implementation by implementation, recording failures instead of raising.
@@ -40,6 +42,7 @@ from pressmark.plugin_system.manager import (
     record_failure,
 )
 from pressmark.plugin_system.settings import Setting
+from pressmark.security import allow_sources
 from pressmark.state import plugin_cache
 from pressmark.web.cache import cached_response, last_change
 from pressmark.web.pages import (
@@ -58,6 +61,7 @@ __all__ = [
     "PROJECT_NAME",
     "Setting",
     "absolute_url",
+    "allow_sources",
     "cached_response",
     "call_isolated",
     "call_isolated_by_plugin",

@@ -423,7 +423,7 @@ def uploads_migrate_command(to: str | None) -> None:
     otherwise). The source copies are left in place.
     """
     from pressmark.content import upload_store
-    from pressmark.web.editor.uploads import MEDIA_TYPES
+    from pressmark.content.images import MEDIA_TYPES
 
     target = to or upload_store.storage()
     copied, kept = upload_store.migrate(

@@ -70,6 +70,13 @@ class DefaultConfig:
     # Werkzeug's 500 KB default per form field is too small for a long post body.
     MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+    # Larger images are refused before they are decoded (a small file can hold a huge
+    # image that would fill the memory: a "decompression bomb"). 50 million pixels.
+    UPLOAD_MAX_PIXELS = 50_000_000
+    # Other hosts that images in posts may come from, and that may be framed, e.g.
+    # ["https://images.example.com"] (the Content-Security-Policy allows only this host).
+    CSP_IMG_SOURCES: list[str] = []
+    CSP_FRAME_SOURCES: list[str] = []
     # Cookies: Secure is on unless explicitly turned off for plain-HTTP development.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -38,6 +38,8 @@ class AppState:
     plugin_caches: dict[str, Any] = field(default_factory=dict)  # a plugin's own, by name
     asset_versions: dict[tuple[str, str], str] = field(default_factory=dict)  # plugin files
     static_versions: dict[str, str | None] = field(default_factory=dict)  # core static files
+    # The site's generated social card (PNG), by the (title, tagline) it shows.
+    site_card: dict[tuple[str, str], bytes] = field(default_factory=dict)
 
     def forget_plugin_caches(self) -> None:
         """Drop everything collected from plugins' hooks (Markdown extensions, embed

@@ -7,6 +7,7 @@ single JVM run; each page then gets its own test so a failure names the page.
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from pathlib import Path
@@ -20,6 +21,7 @@ PAGES = {
     "home": ("/", 200),
     "post": ("/posts/kv-caching", 200),  # code, a table, footnotes and a table of contents
     "post-math": ("/posts/speculative-decoding", 200),  # MathML, inline and displayed
+    "post-authored": ("/posts/authored", 200),  # a cover, a <picture> figure, a video card
     "topic": ("/topics/llm-internals", 200),
     "tag": ("/tags/kv-cache", 200),
     "posts": ("/posts", 200),
@@ -59,6 +61,29 @@ def run_checker(files: list[Path]) -> list[dict]:
         pytest.fail(f"the checker did not answer in JSON:\n{stderr}")
 
 
+def add_authored_post() -> None:
+    """A post with a cover, a titled figure from an upload and a video embed."""
+    from PIL import Image
+    from pressmark.content.models import PUBLISHED
+    from pressmark.content.postdata import PostData
+    from pressmark.content.store import save_post
+    from pressmark.web.editor.uploads import store_upload
+
+    def upload(colour):
+        out = io.BytesIO()
+        Image.new("RGB", (1400, 800), colour).save(out, "JPEG")
+        out.seek(0)
+        return store_upload(out).url
+
+    figure, cover = upload((20, 80, 160)), upload((160, 40, 20))
+    save_post(PostData(
+        title="Authored", slug="authored", status=PUBLISHED, cover_image=cover,
+        cover_alt="A red square", summary="Cover, figure, video.",
+        body=f'Text.\n\n![A blue chart]({figure} "Figure 1: blue")\n\n'
+        '{{< youtube dQw4w9WgXcQ title="A talk" >}}\n',
+    ))
+
+
 @pytest.fixture(scope="module")
 def messages(tmp_path_factory, demo_database) -> dict[str, list[dict]]:
     """The checker's messages per page name, plus the canary's."""
@@ -67,6 +92,8 @@ def messages(tmp_path_factory, demo_database) -> dict[str, list[dict]]:
     shutil.copy(demo_database, database)
     app = make_test_app(folder, database=database)
     add_page_series_and_authors(app)
+    with app.app_context():
+        add_authored_post()
     client = app.test_client()
     files = {}
     for name, (path, status) in PAGES.items():

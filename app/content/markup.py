@@ -22,6 +22,7 @@ from flask import Flask, current_app
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markupsafe import escape
+from pressmark.content.images import enhance_images
 from pressmark.content.list_indent import CommonMarkListIndentExtension
 from pressmark.content.math import (
     MATHML_ALLOWED_ATTRIBUTES,
@@ -29,7 +30,7 @@ from pressmark.content.math import (
     MathExtension,
     MathRenderer,
 )
-from pressmark.content.models import reading_minutes
+from pressmark.content.models import Image, reading_minutes
 from pressmark.content.wordcheck import describe_loss, lost_words
 from pressmark.plugin_system.manager import (
     call_isolated,
@@ -447,7 +448,9 @@ def _render(text: str, app: Flask, plugin_extensions: list) -> Rendered:
         ],
         output_format="html",
     )
-    html = renderer.restore(sanitize(md.convert(text)))
+    # Images become responsive markup after sanitising (the allowlist has no <picture> or
+    # srcset an author could misuse) and before the embeds' trusted HTML is put back.
+    html = renderer.restore(enhance_images(sanitize(md.convert(text)), Image.info_for))
     headings = _count_headings(md.toc_tokens)
     # Python-Markdown wraps the list in <div class="toc">; the page supplies its own <nav>.
     toc_html = ""

@@ -19,6 +19,7 @@ import re
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
+from pressmark.content.images import ImageInfo
 from pressmark.extensions import db
 from slugify import slugify as _transliterating_slugify
 from sqlalchemy import (
@@ -203,6 +204,10 @@ class Post(db.Model):
     toc_html: Mapped[str] = mapped_column(Text, default="")
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
     featured: Mapped[bool] = mapped_column(default=False)
+    # The cover: an uploaded image's URL ("/uploads/<sha256>.<ext>") and its alt text. It
+    # heads the post and, cropped to 1200x630, is the social card (og:image).
+    cover_image: Mapped[str] = mapped_column(String(300), default="")
+    cover_alt: Mapped[str] = mapped_column(String(300), default="")
     # A standalone page at /<slug> rather than a dated post (see the module docstring).
     is_page: Mapped[bool] = mapped_column(default=False)
     series_id: Mapped[int | None] = mapped_column(
@@ -444,6 +449,8 @@ class Revision(db.Model):
     topic_slug: Mapped[str | None] = mapped_column(String(80))
     tags: Mapped[str] = mapped_column(Text, default="")  # comma-separated display names
     featured: Mapped[bool] = mapped_column(default=False)
+    cover_image: Mapped[str] = mapped_column(String(300), default="")
+    cover_alt: Mapped[str] = mapped_column(String(300), default="")
     status: Mapped[str] = mapped_column(String(20), default=DRAFT)
     published_at: Mapped[datetime | None] = mapped_column()
     authors: Mapped[str] = mapped_column(Text, default="")  # comma-separated usernames
@@ -452,6 +459,38 @@ class Revision(db.Model):
 
     post: Mapped[Post] = relationship(back_populates="revisions")
     user: Mapped[User | None] = relationship()
+
+
+class Image(db.Model):
+    """An uploaded image as stored: its size and which renditions exist (see
+    ``content/images.py``). Files live in ``UPLOAD_FOLDER`` under ``name`` and
+    ``<sha>-<width>w.<format>``."""
+
+    __tablename__ = "images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)  # "<sha256>.<ext>"
+    width: Mapped[int] = mapped_column()
+    height: Mapped[int] = mapped_column()
+    widths: Mapped[str] = mapped_column(String(200), default="")  # "480,800,1024"
+    formats: Mapped[str] = mapped_column(String(40), default="")  # "avif,webp"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @classmethod
+    def info_for(cls, name: str) -> ImageInfo | None:
+        """The stored image called ``name`` ("<sha256>.<ext>"), or None."""
+        image = db.session.scalar(select(cls).where(cls.name == name))
+        return image.info if image is not None else None
+
+    @property
+    def info(self) -> ImageInfo:
+        return ImageInfo(
+            name=self.name,
+            width=self.width,
+            height=self.height,
+            widths=tuple(int(w) for w in self.widths.split(",") if w),
+            formats=tuple(f for f in self.formats.split(",") if f),
+        )
 
 
 class LoginFailure(db.Model):

@@ -537,6 +537,8 @@ class PostData:
     series: str = _field(SeriesRef("Series", max_length=200), default="")  # the title
     series_position: int | None = _field(Part("Part", front_matter="series_part"), default=None)
     featured: bool = _field(Flag("Featured"), default=False)
+    cover_image: str = _field(PostField("Cover image", max_length=300), default="")
+    cover_alt: str = _field(PostField("Cover alt text", max_length=300), default="")
     status: str = _field(Choice("Status", authored=False, in_form=False), default=DRAFT)
     published_at: datetime | None = _field(
         Moment("Publish date (UTC)", authored=False, front_matter="date"), default=None

@@ -25,6 +25,7 @@ from pressmark.content.models import (
     STATUSES,
     TRASHED,
     Alias,
+    Image,
     Post,
     Revision,
     User,
@@ -126,6 +127,23 @@ def size_problem(body: str) -> str | None:
     )
 
 
+def cover_errors(data: PostData) -> dict[str, str]:
+    """Problems with the cover: it must be an image uploaded here, with alt text."""
+    if not data.cover_image:
+        return {"cover_alt": "A cover alt text needs a cover image."} if data.cover_alt else {}
+    name = data.cover_image.removeprefix("/uploads/")
+    if not data.cover_image.startswith("/uploads/") or Image.info_for(name) is None:
+        return {"cover_image": (
+            "The cover is an image uploaded here: upload it, then give its address "
+            "(/uploads/…)."
+        )}
+    if not data.cover_alt:
+        return {"cover_alt": "Describe the cover image for readers who cannot see it."}
+    if len(data.cover_alt) > 300:
+        return {"cover_alt": "A cover alt text can be at most 300 characters."}
+    return {}
+
+
 def validate(data: PostData, post: Post | None) -> PostData:
     """Check and normalise ``data``; raise ``ValidationError`` with every problem found."""
     errors: dict[str, str] = {}
@@ -161,6 +179,7 @@ def validate(data: PostData, post: Post | None) -> PostData:
         errors["topic"] = "A topic is given by its slug."
     _validate_authors(data, errors)
     _validate_series(data, post, errors)
+    errors.update(cover_errors(data))
     for path in data.aliases:
         if not path.startswith("/"):
             errors["aliases"] = f"An alias is a path starting with “/”: {path!r}."

@@ -26,7 +26,12 @@ from sqlalchemy import func, select
 
 DATABASE, FILES = "database", "files"
 CHUNK = 256 * 1024
-NAME_RE = re.compile(r"^[0-9a-f]{64}\.(?:png|jpg|gif|webp)$")
+# An original (named by the hash of its bytes), or what is made from one: renditions
+# ``<sha>-<width>w.<format>`` and the social card ``<sha>-card.jpg``.
+NAME_RE = re.compile(
+    r"^[0-9a-f]{64}(?:\.(?:png|jpg|gif|webp)|-[0-9]{1,5}w\.(?:webp|avif)|-card\.jpg)$"
+)
+ORIGINAL_RE = re.compile(r"^[0-9a-f]{64}\.(?:png|jpg|gif|webp)$")
 
 
 def storage() -> str:
@@ -111,7 +116,8 @@ def migrate(to: str, media_type_of) -> tuple[int, int]:
             kept += 1
             continue
         data = read(name, source)
-        if hashlib.sha256(data).hexdigest() != name.split(".", 1)[0]:
+        # An original must match its name; a rendition or card is made from one.
+        if ORIGINAL_RE.match(name) and hashlib.sha256(data).hexdigest() != name.split(".", 1)[0]:
             raise ValueError(f"upload {name} does not match its name; it was not copied")
         save(name, media_type_of(name), data, where=to)
         copied += 1

@@ -20,6 +20,7 @@ Each docstring is the hook's contract. Conventions (see docs/plugins.md):
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Mapping
 from types import ModuleType
@@ -127,6 +128,19 @@ def register_commands(cli: click.Group) -> None:
     """Add Click commands to the ``pressmark`` command line by decorating ``cli``.
 
     ``cli`` is the app's command group; commands run inside an application context.
+    """
+
+
+@hookspec
+def register_theme_templates(app: Flask) -> list[str | os.PathLike[str]]:
+    """Return template folders that override the core templates: this plugin is a theme.
+
+    Called once, at start-up. A template in one of these folders is used instead of the
+    core template of the same name (``base.html``, ``post.html``, ``editor/edit.html``...);
+    a site's own ``instance/templates/`` folder overrides both. The core templates stay
+    reachable under the prefix ``core/``, so a theme's ``base.html`` can start with
+    ``{% extends "core/base.html" %}`` and replace only the blocks it changes (see
+    ``docs/themes.md``). When several themes are enabled, the one registered later wins.
     """
 
 

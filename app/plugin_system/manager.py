@@ -40,7 +40,7 @@ from typing import Any
 
 import pluggy
 from flask import Flask, Response, abort, current_app, send_from_directory, url_for
-from jinja2 import ChoiceLoader, FileSystemLoader
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from markupsafe import Markup
 from pressmark.plugin_system import hookspecs, settings
 from pressmark.state import app_state
@@ -53,6 +53,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("archive-focus", "pressmark.plugins.archive_focus"),
     ("calculators", "pressmark.plugins.calculators"),
     ("search", "pressmark.plugins.search"),
+    ("video", "pressmark.plugins.video"),
 )
 ENTRYPOINT_GROUP = hookspecs.PROJECT_NAME
 DIRECTORY_MODULE_PREFIX = "pressmark_instance_plugins"
@@ -331,7 +332,7 @@ def build_plugin_manager(app: Flask) -> tuple[PressmarkPluginManager, dict[str, 
 
 
 def init_app(app: Flask) -> None:
-    """Give ``app`` its plugin manager and the plugins' templates.
+    """Give ``app`` its plugin manager and the templates' loader (``template_loader``).
 
     ``create_app`` routes ``/-/static/<plugin>/<path>`` to ``plugin_static``."""
     state = app_state(app)
@@ -339,12 +340,7 @@ def init_app(app: Flask) -> None:
     state.pm, state.plugins = build_plugin_manager(app)
     state.settings = collect_settings(state.pm, state.plugins)
     settings.apply_defaults(app, [setting for _, setting in state.settings])
-    infos = plugin_infos(app)
-    template_dirs = [str(i.templates_dir) for i in infos if i.enabled and i.templates_dir]
-    if template_dirs:
-        app.jinja_loader = ChoiceLoader(
-            [app.jinja_loader, *(FileSystemLoader(d) for d in template_dirs)]
-        )
+    app.jinja_loader = template_loader(app)
 
 
 def collect_settings(
@@ -413,6 +409,33 @@ def plugin_static(plugin: str, filename: str) -> Response:
     if info is None or not info.enabled or info.static_dir is None:
         abort(404)
     return send_from_directory(info.static_dir, filename, max_age=31536000)
+
+
+def template_loader(app: Flask) -> ChoiceLoader:
+    """Where templates are looked up, first match wins:
+
+    1. the site's own ``instance/templates/``;
+    2. the themes' folders (``register_theme_templates``; the last-registered theme first);
+    3. the core templates (``app/templates/``);
+    4. every enabled plugin's ``templates/`` folder (plugins add templates, only a theme
+       replaces core ones).
+
+    The core templates are also reachable as ``core/<name>``, so an override can extend the
+    template it replaces.
+    """
+    core = app.jinja_loader
+    themes = [
+        FileSystemLoader(str(folder))
+        for folders in app_state(app).pm.hook.register_theme_templates(app=app)
+        for folder in folders or ()
+    ]
+    plugins = [
+        FileSystemLoader(str(info.templates_dir))
+        for info in plugin_infos(app)
+        if info.enabled and info.templates_dir
+    ]
+    site = FileSystemLoader(os.path.join(app.instance_path, "templates"))
+    return ChoiceLoader([site, *themes, core, PrefixLoader({"core": core}), *plugins])
 
 
 def plugin_asset_url(plugin_name: str, filename: str) -> str:

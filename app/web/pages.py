@@ -63,6 +63,10 @@ def render_page(template_name: str, **context: Any) -> str:
     found = call_isolated("extra_template_vars", template_name=template_name, request=request)
     for extra in reversed(found):
         context.update(extra)
+    if "social" not in context:
+        from pressmark.web.social import default_social
+
+        context["social"] = default_social(context)
     context["plugin_head"] = render_fragments("extra_head", request=request, context=context)
     return render_template(template_name, **context)
 
@@ -173,7 +177,7 @@ def not_found(error):
         target = post_url(moved)
         query = request.query_string.decode("latin-1")
         return redirect(f"{target}?{query}" if query else target, code=301)
-    return render_page("404.html"), 404
+    return render_page("404.html", social=None), 404
 
 
 def health():

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from flask import Blueprint, Response, abort, current_app, g, request, session
+from flask import Blueprint, Response, abort, current_app, g, request, session, url_for
 from pressmark.content.models import Post, Topic
 from pressmark.extensions import db
 from pressmark.web.cache import offer, per_generation
 from pressmark.web.pages import (
+    canonical_url,
     paginate,
     public_author_or_404,
     public_series_or_404,
@@ -23,6 +24,7 @@ from pressmark.web.pages import (
     render_page,
     series_parts,
 )
+from pressmark.web.social import page_social, post_social
 from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
@@ -87,13 +89,15 @@ def home():
         notes_count=notes_count,
         archive=archive,
         archive_posts=archive_posts,
+        social=page_social(config["SITE_TITLE"], [], canonical_url(), schema_type="Blog"),
     )
 
 
 @bp.route("/posts")
 def posts():
     pagination = paginate(with_listing_data(Post.visible()))
-    return render_page("list.html", pagination=pagination, heading="All posts")
+    social = page_social("All posts", [("Posts", url_for("public.posts"))], canonical_url())
+    return render_page("list.html", pagination=pagination, heading="All posts", social=social)
 
 
 @bp.route("/posts/<slug>")
@@ -112,20 +116,38 @@ def post(slug: str):
     )
     older = db.session.scalar(Post.visible().where(here < position))
     parts = series_parts(post.series) if post.series is not None else []
-    return render_page("post.html", post=post, newer=newer, older=older, parts=parts)
+    crumbs = [("Posts", url_for("public.posts"))]
+    if post.series is not None:
+        crumbs = [(post.series.title, url_for("public.series", slug=post.series.slug))]
+    elif post.topic is not None:
+        crumbs = [(post.topic.name, url_for("public.topic", slug=post.topic.slug))]
+    crumbs.append((post.title, url_for("public.post", slug=post.slug)))
+    social = post_social(post, canonical_url(), crumbs)
+    return render_page(
+        "post.html", post=post, newer=newer, older=older, parts=parts, social=social
+    )
 
 
 @bp.route("/series/<slug>")
 def series(slug: str):
     series, parts = public_series_or_404(slug)
-    return render_page("series.html", series=series, parts=parts)
+    social = page_social(
+        series.title, [(series.title, url_for("public.series", slug=series.slug))],
+        canonical_url(), description=getattr(series, "description", "") or "",
+    )
+    return render_page("series.html", series=series, parts=parts, social=social)
 
 
 @bp.route("/authors/<slug>")
 def author(slug: str):
     user, query = public_author_or_404(slug)
     pagination = paginate(with_listing_data(query))
-    return render_page("author.html", author=user, pagination=pagination)
+    social = page_social(
+        user.name, [(user.name, url_for("public.author", slug=user.slug))], canonical_url(),
+        description=user.bio, schema_type="ProfilePage",
+        main_entity={"@type": "Person", "name": user.name, "description": user.bio},
+    )
+    return render_page("author.html", author=user, pagination=pagination, social=social)
 
 
 @bp.route("/topics/<slug>")
@@ -134,23 +156,31 @@ def topic(slug: str):
     if topic is None:
         abort(404)
     pagination = paginate(with_listing_data(Post.visible()).where(Post.topic_id == topic.id))
-    return render_page("list.html", pagination=pagination, topic=topic, heading=topic.name)
+    social = page_social(
+        topic.name, [(topic.name, url_for("public.topic", slug=topic.slug))], canonical_url(),
+        description=topic.description,
+    )
+    return render_page(
+        "list.html", pagination=pagination, topic=topic, heading=topic.name, social=social
+    )
 
 
 @bp.route("/tags/<name>")
 def tag(name: str):
     tag, query = public_tag_or_404(name)
     pagination = paginate(with_listing_data(query))
-    return render_page(
-        "list.html", pagination=pagination, tag=tag, heading=f"Tagged “{tag.name}”"
-    )
+    heading = f"Tagged “{tag.name}”"
+    crumbs = [(heading, url_for("public.tag", name=tag.slug))]
+    social = page_social(heading, crumbs, canonical_url())
+    return render_page("list.html", pagination=pagination, tag=tag, heading=heading, social=social)
 
 
 @bp.route("/archive")
 def archive():
     posts = db.session.scalars(Post.visible()).all()
     years = [(year, list(items)) for year, items in groupby(posts, lambda p: p.published_at.year)]
-    return render_page("archive.html", years=years, total=len(posts))
+    social = page_social("Archive", [("Archive", url_for("public.archive"))], canonical_url())
+    return render_page("archive.html", years=years, total=len(posts), social=social)
 
 
 @bp.route("/<slug>")
@@ -160,7 +190,11 @@ def page(slug: str):
     page = db.session.scalar(Post.visible_pages().where(Post.slug == slug))
     if page is None:
         abort(404)
-    return render_page("page.html", page=page)
+    social = post_social(
+        page, canonical_url(), [(page.title, url_for("public.page", slug=page.slug))],
+        schema_type="WebPage",
+    )
+    return render_page("page.html", page=page, social=social)
 
 
 # --- caching ------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from pressmark.plugins.feeds.html import xml_safe
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 GENERATOR = "pressmark"
 
@@ -31,6 +32,17 @@ class Author:
 
     name: str
     url: str = ""
+
+
+@dataclass(frozen=True)
+class EntryImage:
+    """A post's cover image: absolute URL, media type, size and alt text."""
+
+    url: str
+    media_type: str
+    width: int
+    height: int
+    alt: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,7 @@ class Entry:
     tags: tuple[str, ...] = ()
     # Empty: the feed's own author (the site's) stands for the entry's.
     authors: tuple[Author, ...] = ()
+    image: EntryImage | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +104,8 @@ def rss(feed: Feed) -> bytes:
     # ET.register_namespace, which would change a registry shared by the whole process.
     root = ET.Element(
         "rss",
-        {"version": "2.0", "xmlns:atom": ATOM_NS, "xmlns:content": CONTENT_NS, "xmlns:dc": DC_NS},
+        {"version": "2.0", "xmlns:atom": ATOM_NS, "xmlns:content": CONTENT_NS, "xmlns:dc": DC_NS,
+         "xmlns:media": MEDIA_NS},
     )
     channel = _add(root, "channel")
     # Feed readers render an RSS title as HTML, so a title that mentions <b> or "Q&A" is
@@ -118,6 +132,18 @@ def rss(feed: Feed) -> bytes:
         _add(item, "content:encoded", entry.content_html)
         for tag in entry.tags:
             _add(item, "category", tag)
+        if entry.image is not None:
+            # Media RSS: the cover, with its size and alt text (an <enclosure> would need
+            # the file's length, and readers treat enclosures as podcast downloads).
+            media = _add(
+                item, "media:content", url=entry.image.url, medium="image",
+                type=entry.image.media_type, width=str(entry.image.width),
+                height=str(entry.image.height),
+            )
+            if entry.image.alt:
+                _add(media, "media:description", entry.image.alt, type="plain")
+            _add(item, "media:thumbnail", url=entry.image.url, width=str(entry.image.width),
+                 height=str(entry.image.height))
     return _xml_bytes(root)
 
 
@@ -150,6 +176,9 @@ def atom(feed: Feed) -> bytes:
             _add(element, "category", term=tag)
         if entry.summary:
             _add(element, "summary", entry.summary, type="text")
+        if entry.image is not None:
+            _add(element, "link", rel="enclosure", type=entry.image.media_type,
+                 href=entry.image.url)
         _add(element, "content", entry.content_html, type="html")
     return _xml_bytes(root)
 
@@ -179,6 +208,7 @@ def json_feed(feed: Feed) -> bytes:
                     if entry.authors
                     else {}
                 ),
+                **({"image": entry.image.url} if entry.image else {}),
             }
             for entry in feed.entries
         ],

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-# Attributes that hold one URL. (srcset holds several; the sanitiser does not allow it.)
+# Attributes that hold one URL, and srcset, which holds "URL width, URL width" (the
+# sanitiser does not allow it; responsive images of uploads carry it).
 URL_ATTRIBUTES = ("href", "src", "action", "poster", "cite")
+SRCSET = "srcset"
 
 # A whole start tag, quoted values included, so a ">" inside a value does not end it.
 # Stored HTML is serialised by the sanitiser: text never holds a raw "<", only tags do.
@@ -41,7 +43,7 @@ def absolutize_urls(html: str, base_url: str) -> str:
 
     def fix_attribute(match: re.Match) -> str:
         name = match.group("name")
-        if name is None or name.lower() not in URL_ATTRIBUTES:
+        if name is None or name.lower() not in (*URL_ATTRIBUTES, SRCSET):
             return match.group(0)
         if match.group("dq") is not None:
             value, quote = match.group("dq"), '"'
@@ -50,7 +52,14 @@ def absolutize_urls(html: str, base_url: str) -> str:
         else:
             value, quote = match.group("bare"), '"'
         # Entities such as &amp; are left as they are: joining only adds a prefix.
-        return f"{match.group('lead')}{quote}{urljoin(base_url, value.strip())}{quote}"
+        if name.lower() == SRCSET:
+            fixed = ", ".join(
+                " ".join([urljoin(base_url, url), *rest])
+                for url, *rest in (c.split() for c in value.split(",") if c.strip())
+            )
+        else:
+            fixed = urljoin(base_url, value.strip())
+        return f"{match.group('lead')}{quote}{fixed}{quote}"
 
     return _TAG_RE.sub(lambda tag: _ATTR_RE.sub(fix_attribute, tag.group(0)), html)
 

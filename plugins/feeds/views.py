@@ -22,9 +22,9 @@ from pressmark.api import (
     public_series_or_404,
     public_tag_or_404,
 )
-from pressmark.content.models import Post, Topic
+from pressmark.content.models import Image, Post, Topic
 from pressmark.extensions import db
-from pressmark.plugins.feeds.build import FORMATS, Author, Entry, Feed
+from pressmark.plugins.feeds.build import FORMATS, Author, Entry, EntryImage, Feed
 from pressmark.plugins.feeds.html import absolutize_urls
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -131,9 +131,21 @@ def entry_id(post: Post) -> str:
     return f"tag:{tag_authority()},{post.created_at:%Y-%m-%d}:post-{post.id}"
 
 
+def cover_of(post: Post) -> EntryImage | None:
+    """The post's cover image as feeds describe it, or None."""
+    info = Image.info_for(post.cover_image.removeprefix("/uploads/")) if post.cover_image else None
+    if info is None:
+        return None
+    return EntryImage(
+        url=absolute_url(info.url), media_type=info.media_type,
+        width=info.width, height=info.height, alt=post.cover_alt,
+    )
+
+
 def post_entry(post: Post) -> Entry:
     url = absolute_url(url_for("public.post", slug=post.slug))
     return Entry(
+        image=cover_of(post),
         id=entry_id(post),
         title=post.title,
         url=url,

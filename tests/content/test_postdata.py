@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from pressmark.content import postdata
 from pressmark.content.importer import post_data_from_file, post_to_file
-from pressmark.content.models import PUBLISHED, Post, Revision, User
+from pressmark.content.models import PUBLISHED, Image, Post, Revision, User
 from pressmark.content.postdata import FIELDS, PostData, of_data, of_post, of_revision
 from pressmark.content.store import save_post
 from pressmark.extensions import db
@@ -22,10 +22,18 @@ REVISION_BOOKKEEPING = {"id", "post_id", "user_id", "created_at", "kind", "versi
 UNDECLARED: set[str] = set()
 
 
+COVER = "/uploads/" + "c" * 64 + ".jpg"
+
+
 @pytest.fixture
 def post(app):
     with app.app_context():
+        # A cover must be an image on record (the file itself is not needed here).
+        db.session.add(Image(name=COVER.removeprefix("/uploads/"), width=800, height=600))
+        db.session.commit()
         data = PostData(
+            cover_image=COVER,
+            cover_alt="A rack of GPUs",
             title="Every field",
             slug="every-field",
             summary="All of them.",

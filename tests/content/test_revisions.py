@@ -21,6 +21,7 @@ def snapshot(**fields):
         "title": "T", "slug": "t", "summary": "", "topic": "", "tags": "", "featured": False,
         "authors": "", "series": "", "series_position": "",
         "status": "draft", "published_at": None, "body": "",
+        "cover_image": "", "cover_alt": "",
     }
     return base | fields
 

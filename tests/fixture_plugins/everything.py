@@ -88,6 +88,11 @@ class InsertedExtension(Extension):
 
 
 @hookimpl
+def register_theme_templates(app):
+    return []  # a theme that replaces no template: the site looks the same
+
+
+@hookimpl
 def register_markdown_extensions(app):
     return [InsertedExtension()]
 

@@ -142,7 +142,8 @@ def test_calling_rules_are_derived_from_the_marks_on_the_specs():
     assert {n for n in core if n.startswith("post_")} == hookspecs.EVENT_HOOKS
     direct = {n for n in core if marked[n] == hookspecs.DIRECT}
     assert direct == {
-        "startup", "addhooks", "register_settings", "register_blueprints", "register_commands"
+        "startup", "addhooks", "register_settings", "register_blueprints", "register_commands",
+        "register_theme_templates",
     }
 
 

@@ -525,7 +525,8 @@ def test_isolated_hooks_are_every_hook_but_the_start_up_ones():
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     specs = {n for n in dir(hookspecs) if pm.parse_hookspec_opts(hookspecs, n)}
     start_up = {
-        "startup", "addhooks", "register_settings", "register_blueprints", "register_commands"
+        "startup", "addhooks", "register_settings", "register_blueprints", "register_commands",
+        "register_theme_templates",
     }
     assert specs - start_up == ISOLATED_HOOKS
     assert {n for n in specs if n.startswith("post_")} == EVENT_HOOKS
@@ -536,7 +537,7 @@ def test_call_isolated_by_plugin_names_each_result_in_hook_order(everything_app)
         pairs = call_isolated_by_plugin("register_embeds", app=everything_app)
         assert [result for _, result in pairs] == call_isolated("register_embeds")
     # The directory plugin was registered after the built-ins, so pluggy calls it first.
-    assert [name for name, _ in pairs] == ["everything", "calculators"]
+    assert [name for name, _ in pairs] == ["everything", "video", "calculators"]
 
 
 def test_plugin_asset_url_carries_a_hash_of_the_file(app):

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import yaml
 from flask import current_app
+from pressmark.content.images import UPLOAD_NAME_RE
 from pressmark.content.importers import (
     eleventy,
     ghost,
@@ -154,7 +155,8 @@ def import_source(
     if source_format == "markdown" and store_image is not None and not dry_run:
         # pressmark's export: uploads/ keeps their content-hash names, so links stay valid.
         for image in sorted((path / UPLOADS_DIR).glob("*")) if path.is_dir() else []:
-            if image.is_file() and not image.name.startswith("."):
+            # Renditions (<sha>-800w.webp...) in an older export are made again, not stored.
+            if image.is_file() and UPLOAD_NAME_RE.match(image.name):
                 store_image(image)
     for entry in entries(path, source_format, permalink):
         try:

@@ -8,7 +8,8 @@
   ``status``, ``status_before_trash``, ``page``, ``series``, ``authors`` (user names),
   ``language`` and ``aliases``; the body follows the closing ``---`` line byte for byte;
 - ``_topics.yaml``: the topics, in order, with names and descriptions;
-- ``uploads/``: every uploaded image, under its content-hash name (links stay valid);
+- ``uploads/``: every uploaded image, under its content-hash name (links stay valid; the
+  resized renditions are not exported, the import makes them again);
 - with ``--with-history``, ``history.jsonl``: one JSON object per line for every revision,
   oldest first: ``post`` (the post's slug), ``created_at``, ``kind``, ``version``, ``user``
   (user name or null) and the revision's fields (``title``, ``slug``, ``summary``, ``body``,
@@ -28,6 +29,7 @@ from pathlib import Path
 import yaml
 from flask import current_app
 from pressmark.content import postdata
+from pressmark.content.images import UPLOAD_NAME_RE
 from pressmark.content.models import Post, Revision, Topic
 from pressmark.extensions import db
 from sqlalchemy import select
@@ -98,7 +100,8 @@ def export_directory(directory: str | Path, *, with_history: bool = False) -> in
     if uploads.is_dir():
         target = directory / UPLOADS_DIR
         for file in sorted(uploads.iterdir()):
-            if file.is_file() and not file.name.startswith("."):
+            # Originals only: renditions and cards are made again when they are imported.
+            if file.is_file() and UPLOAD_NAME_RE.match(file.name):
                 target.mkdir(exist_ok=True)
                 shutil.copy2(file, target / file.name)
     if with_history:

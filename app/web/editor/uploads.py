@@ -1,12 +1,17 @@
-"""Image uploads: checked by their bytes, stored by content hash, served forever.
+"""Image uploads: checked by their bytes, cleaned, resized, stored by content hash, served
+forever.
 
 An upload is accepted only when its first bytes are those of a PNG, JPEG, GIF or WebP
 image; the file name and the browser's Content-Type are ignored because both are the
-sender's claim. SVG is refused: it is a document that can carry scripts.
-Uploads are named ``<sha256>.<ext>`` and kept as files in ``UPLOAD_FOLDER`` or, on
-PostgreSQL, in the database (``pressmark.content.upload_store``), so the same image uploaded
-twice is stored once, and a name never changes meaning, which is why it may be cached
-forever.
+sender's claim. SVG is refused: it is a document that can carry scripts. The image is then
+decoded, turned upright, stripped of all metadata and resized (``content/images.py``); a
+damaged file or a decompression bomb is refused.
+Uploads are named ``<sha256>.<ext>`` (the hash of the bytes kept) with renditions
+``<sha256>-<width>w.<webp|avif>`` and a social card ``<sha256>-card.jpg`` beside them, and
+kept as files in ``UPLOAD_FOLDER`` or, on PostgreSQL, in the database
+(``pressmark.content.upload_store``), so the same image uploaded twice is stored once, and
+a name never changes meaning, which is why it may be cached forever. Each image has a row
+in ``images`` with its width, height and renditions.
 """
 
 from __future__ import annotations
@@ -26,6 +31,11 @@ from flask import (
     stream_with_context,
 )
 from pressmark.content import upload_store
+from pressmark.content.images import MEDIA_TYPES as ALL_MEDIA_TYPES
+from pressmark.content.images import ImageError, crop_card, process_image
+from pressmark.content.models import Image
+from pressmark.extensions import db
+from sqlalchemy import select
 
 bp = Blueprint("uploads", __name__, url_prefix="/uploads")
 
@@ -37,7 +47,9 @@ IMAGE_TYPES: tuple[tuple[str, str, Callable[[bytes], bool]], ...] = (
     ("webp", "image/webp", lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP"),
 )
 MEDIA_TYPES = {ext: media for ext, media, _ in IMAGE_TYPES}
-NAME_RE = re.compile(r"^[0-9a-f]{64}\.(?:png|jpg|gif|webp)$")
+# An original, a rendition or a social card (see the module docstring).
+NAME_RE = upload_store.NAME_RE
+CARD_SUFFIX = "-card.jpg"
 CACHE_FOREVER = "public, max-age=31536000, immutable"
 CHUNK = 64 * 1024
 ACCEPTED = "PNG, JPEG, GIF or WebP"
@@ -51,6 +63,8 @@ class UploadError(ValueError):
 class StoredUpload:
     name: str
     size: int
+    width: int = 0
+    height: int = 0
 
     @property
     def url(self) -> str:
@@ -112,9 +126,55 @@ def store_upload(
     if detected is None:
         raise UploadError(_refusal(bytes(data[:512])))
     ext, media = detected
-    name = f"{hashlib.sha256(data).hexdigest()}.{ext}"
-    upload_store.save(name, media, bytes(data), into=folder)
-    return StoredUpload(name=name, size=len(data))
+    try:
+        processed = process_image(
+            bytes(data), ext, int(current_app.config["UPLOAD_MAX_PIXELS"])
+        )
+    except ImageError as exc:
+        raise UploadError(str(exc)) from exc
+    sha = hashlib.sha256(processed.original).hexdigest()
+    name = f"{sha}.{ext}"
+    # Renditions first, the original last: a name on record always has all its files.
+    for suffix, content in processed.renditions.items():
+        rendition = f"{sha}{suffix}"
+        upload_store.save(rendition, ALL_MEDIA_TYPES[rendition.rsplit(".", 1)[1]], content,
+                          into=folder)
+    upload_store.save(name, media, processed.original, into=folder)
+    if db.session.scalar(select(Image).where(Image.name == name)) is None:
+        db.session.add(Image(
+            name=name, width=processed.width, height=processed.height,
+            widths=",".join(map(str, processed.widths)), formats=",".join(processed.formats),
+        ))
+        db.session.commit()
+    return StoredUpload(
+        name=name, size=len(processed.original), width=processed.width,
+        height=processed.height,
+    )
+
+
+def card_url(image_url: str) -> str:
+    """The 1200x630 social card of the uploaded image at ``image_url`` (made on first use)."""
+    return image_url.rsplit(".", 1)[0] + CARD_SUFFIX
+
+
+def _make_card(name: str) -> None:
+    """Keep ``<sha>-card.jpg``, the stored image ``<sha>.<ext>`` cropped to 1200x630, if it
+    is not there yet; 404 when no such image is on record."""
+    where = upload_store.storage()
+    if name in _present(name, where):
+        return
+    sha = name.removesuffix(CARD_SUFFIX)
+    image = db.session.scalar(select(Image).where(Image.name.startswith(f"{sha}.")))
+    if image is None or not _present(image.name, where):
+        abort(404)
+    card = crop_card(upload_store.read(image.name, where))
+    upload_store.save(name, "image/jpeg", card)
+
+
+def _present(name: str, where: str) -> set[str]:
+    if where == upload_store.DATABASE:
+        return {name} if upload_store.size_in_database(name) is not None else set()
+    return {name} if (upload_store.folder() / name).is_file() else set()
 
 
 @bp.route("/<name>")
@@ -122,6 +182,8 @@ def serve(name: str) -> Response:
     """An uploaded image, with its own type, no sniffing, and cacheable for a year."""
     if not NAME_RE.match(name):
         abort(404)
+    if name.endswith(CARD_SUFFIX):
+        _make_card(name)
     ext = name.rsplit(".", 1)[1]
     if upload_store.storage() == upload_store.DATABASE:
         size = upload_store.size_in_database(name)
@@ -130,14 +192,14 @@ def serve(name: str) -> Response:
         # Streamed a chunk at a time: a large image is never held whole in memory.
         response = Response(
             stream_with_context(upload_store.chunks_from_database(name, size)),
-            mimetype=MEDIA_TYPES[ext],
+            mimetype=ALL_MEDIA_TYPES[ext],
             direct_passthrough=True,
         )
         response.content_length = size
         response.set_etag(name.split(".", 1)[0])
     else:
         response = send_from_directory(
-            current_app.config["UPLOAD_FOLDER"], name, mimetype=MEDIA_TYPES[ext],
+            current_app.config["UPLOAD_FOLDER"], name, mimetype=ALL_MEDIA_TYPES[ext],
             max_age=31536000,
         )
     response.headers["Cache-Control"] = CACHE_FOREVER

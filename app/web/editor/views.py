@@ -687,7 +687,8 @@ def upload():
         return jsonify(error=str(exc)), 400
     alt = request.form.get("alt", "").strip() or image.filename.rsplit(".", 1)[0] or "image"
     return jsonify(
-        url=stored.url, markdown=stored.markdown(alt), name=stored.name, size=stored.size
+        url=stored.url, markdown=stored.markdown(alt), name=stored.name, size=stored.size,
+        width=stored.width, height=stored.height,
     )
 
 

@@ -1,5 +1,6 @@
 """Helpers for the importer tests: write a site's files, import them, read the posts."""
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,10 @@ def write(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+# A real 1x1 PNG: uploads are decoded, so a file that only starts like a PNG is refused.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 docs/operations.md says, loses nothing: the two databases agree field by field."""
 
 import hashlib
+import io
 import re
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from pressmark.content.models import Alias, Post, Revision, Series, Tag, Topic, 
 from pressmark.content.postdata import PostData
 from pressmark.content.store import save_post, set_status
 from pressmark.extensions import db
+from pressmark.web.editor.uploads import store_upload
 from sqlalchemy import inspect, select
 
 from tests.conftest import make_test_app
@@ -73,10 +75,9 @@ def test_a_site_moves_from_sqlite_to_postgresql_field_by_field(tmp_path, pg_app)
         ada = User(username="ada", display_name="Ada", password_hash="x")
         db.session.add(ada)
         db.session.commit()
-        uploads = Path(old.config["UPLOAD_FOLDER"])
-        uploads.mkdir(parents=True, exist_ok=True)
-        image = hashlib.sha256(PNG).hexdigest() + ".png"  # uploads are named by their hash
-        (uploads / image).write_bytes(PNG)
+        # Uploaded as the editor does (named by the hash of its bytes, size on record).
+        image = store_upload(io.BytesIO(PNG)).name
+        assert image == hashlib.sha256(PNG).hexdigest() + ".png"
         post = save_post(PostData(title="Много версий", body="\n\nLeading blank lines.\n",
                                   tags=["C++", "パイソン"], status="published",
                                   published_at=datetime(2024, 1, 2, 3, 4, 5),
