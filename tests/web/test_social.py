@@ -12,6 +12,7 @@ import html5lib
 import pytest
 from PIL import Image
 
+from tests.conftest import add_page_series_and_authors
 from tests.web.test_editor import start_writing
 from tests.web.test_images import fetch, gps_photo
 from tests.web.test_uploads import upload
@@ -189,3 +190,35 @@ def test_a_figure_in_a_feed_has_absolute_srcset_urls(author):
     candidates = [c.split() for c in srcset.split(", ")]
     assert candidates and all(u.startswith("http://localhost/uploads/") and w.endswith("w")
                               for u, w in candidates)
+
+
+NEW_PAGE_TYPES = {
+    "page": ("/about", "website", "WebPage", ["Engineering Tokens", "About"]),
+    "series": ("/series/serving-llms", "website", "CollectionPage",
+               ["Engineering Tokens", "Serving LLMs"]),
+    "author": ("/authors/ada-lovelace", "website", "ProfilePage",
+               ["Engineering Tokens", "Ada Lovelace"]),
+    "post-in-series": ("/posts/kv-caching", "article", "BlogPosting", None),
+}
+
+
+@pytest.mark.parametrize(("path", "og_type", "schema", "trail"), NEW_PAGE_TYPES.values(),
+                         ids=NEW_PAGE_TYPES)
+def test_pages_series_and_authors_have_cards_too(demo_app, path, og_type, schema, trail):
+    add_page_series_and_authors(demo_app)
+    html = demo_app.test_client().get(path).get_data(as_text=True)
+    head = head_of(html)
+    meta = head["meta"]
+    assert head["canonical"] == [f"http://localhost{path}"] == meta["og:url"]
+    assert meta["og:type"] == [og_type] and meta["twitter:card"] == ["summary_large_image"]
+    assert meta["og:image:width"] == ["1200"] and meta["og:image"][0].startswith("http://")
+    item = by_type(head["ld"], schema)
+    names = [i["name"] for i in by_type(head["ld"], "BreadcrumbList")["itemListElement"]]
+    if schema == "BlogPosting":
+        # Two authors, with their pages; the series in the breadcrumbs.
+        assert [a["name"] for a in item["author"]] == ["Ada Lovelace", "Bo Builder"]
+        assert item["author"][0]["url"] == "http://localhost/authors/ada-lovelace"
+        assert names[1] == "Serving LLMs"
+    else:
+        assert names == trail
+    assert html.count('property="og:title"') == 1  # no second set from the template
