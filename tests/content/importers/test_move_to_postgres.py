@@ -5,10 +5,10 @@ import hashlib
 import io
 import re
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from pressmark.content import upload_store
 from pressmark.content.importer import load_demo_content
 from pressmark.content.models import Alias, Post, Revision, Series, Tag, Topic, User
 from pressmark.content.postdata import PostData
@@ -115,4 +115,5 @@ def test_a_site_moves_from_sqlite_to_postgresql_field_by_field(tmp_path, pg_app)
     assert moved["status"] == "trashed" and moved["status_before_trash"] == "published"
     assert moved["created_at"] == datetime(2023, 12, 31) and moved["language"] == "ru"
     assert len(moved["revisions"]) == 3  # two saves and the trashing, each kept
-    assert (Path(pg_app.config["UPLOAD_FOLDER"]) / image).read_bytes() == PNG
+    with pg_app.app_context():  # kept where the PostgreSQL site keeps uploads: the database
+        assert upload_store.read(image, upload_store.storage()) == PNG
