@@ -92,7 +92,9 @@ def round_trip(tmp_path, env: dict[str, str], restored_env: dict[str, str], *,
     finally:
         site.stop()
     assert "Backed up the" in output
-    assert f"{int(upload_files)} upload files" in output
+    # The image and its resized renditions are files; in the database they are rows.
+    files_saved = int(re.search(r"(\d+) upload files", output).group(1))
+    assert files_saved >= 1 if upload_files else files_saved == 0, output
     before = [slug for at, slug in answered if at < started]
     assert before, "the writer saved nothing before the backup began"
     with tarfile.open(archive) as tar:
