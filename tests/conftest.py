@@ -7,6 +7,7 @@ Every test gets its own real SQLite file under ``tmp_path`` and its own instance
 from __future__ import annotations
 
 import functools
+import os
 import re
 import shutil
 import socket
@@ -222,3 +223,24 @@ def add_page_series_and_authors(app) -> dict[str, str]:
             ))
         db.engine.dispose()
     return SAMPLE_PAGE_PATHS
+
+
+# Debian's Chromium, driven by Playwright. One browser for the whole run: Playwright's sync
+# API keeps an event loop running while it is open, so a second one could not start.
+CHROMIUM = os.environ.get("PRESSMARK_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium is not installed at {CHROMIUM} (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()

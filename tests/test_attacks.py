@@ -139,11 +139,7 @@ document.addEventListener('securitypolicyviolation',
 
 
 @pytest.mark.browser
-def test_stored_xss_runs_nowhere_readers_or_authors_look(site):
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.conftest import CHROMIUM
-
+def test_stored_xss_runs_nowhere_readers_or_authors_look(site, browser):
     base = f"http://127.0.0.1:{site.port}"
     post = site.author.get(site.attack_post).text
     edit_path = site.attack_post
@@ -156,9 +152,8 @@ def test_stored_xss_runs_nowhere_readers_or_authors_look(site):
     editor = ["/editor/", edit_path, edit_path + "/revisions", edit_path + "/revisions/compare",
               "/editor/plugins"]
     assert "Attack" in post
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        context = browser.new_context()
+    context = browser.new_context()
+    try:
         context.add_init_script(WATCH)
         page = context.new_page()
         dialogs = []
@@ -179,7 +174,8 @@ def test_stored_xss_runs_nowhere_readers_or_authors_look(site):
             found = page.evaluate(FIND_INJECTIONS)
             if found:
                 problems[path] = found
-        browser.close()
+    finally:
+        context.close()
     assert not dialogs
     assert not problems, json.dumps(problems, indent=1)
 

@@ -6,7 +6,6 @@ thread; ``page`` is a fresh Playwright page in Debian's Chromium (``/usr/bin/chr
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 from dataclasses import dataclass
@@ -15,8 +14,6 @@ import pytest
 from waitress.server import create_server
 
 from tests.conftest import free_port, make_test_app
-
-CHROMIUM = os.environ.get("PRESSMARK_CHROMIUM", "/usr/bin/chromium")
 
 pytestmark = pytest.mark.browser
 
@@ -42,22 +39,6 @@ def live_server(tmp_path, demo_database):
     yield LiveServer(app=app, url=f"http://127.0.0.1:{port}")
     server.close()
     thread.join(timeout=5)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium is not installed at {CHROMIUM} (.ci/run installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
