@@ -19,6 +19,7 @@ import pytest
 from pressmark.content.models import Post, Tag, Topic, post_tags, utcnow
 from pressmark.content.store import PostData, save_post
 from pressmark.extensions import db
+from pressmark.plugin_system.manager import PluginError
 from sqlalchemy import select
 
 from tests.conftest import make_test_app
@@ -387,7 +388,8 @@ def test_disabling_the_plugin_removes_feeds_and_links(tmp_path):
 
 @pytest.mark.parametrize("limit", [0, -1, "20", 5000, True])
 def test_a_bad_feed_limit_stops_the_app_from_starting(tmp_path, limit):
-    with pytest.raises(ValueError, match="FEED_LIMIT"):
+    # Start-up stops with the plugin named, and the setting and its range in the message.
+    with pytest.raises(PluginError, match=r"'feeds'.*FEED_LIMIT must be a whole number"):
         make_test_app(tmp_path, FEED_LIMIT=limit)
 
 
