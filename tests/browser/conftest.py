@@ -9,13 +9,22 @@ from __future__ import annotations
 import shutil
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from waitress.server import create_server
 
 from tests.conftest import free_port, make_test_app
 
-pytestmark = pytest.mark.browser
+BROWSER_TESTS = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items):
+    """Every test in this folder is a browser test (``-m "not browser"`` leaves them out); a
+    ``pytestmark`` in a conftest would mark nothing."""
+    for item in items:
+        if BROWSER_TESTS in Path(item.path).parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @dataclass
