@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pressmark.content import postdata
 from pressmark.content.importers.frontmatter import FrontMatterError
 from pressmark.content.models import DRAFT, PUBLISHED, SLUG_RE, TRASHED, slugify
-from pressmark.content.postdata import PostData
+from pressmark.content.postdata import PostData, front_matter_datetime
 
 FILE_DATE_RE = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})[-_](?P<rest>.+)$")
 LANG_SUFFIX_RE = re.compile(r"^(?P<stem>.+)\.(?P<lang>[a-z]{2}(?:[-_][A-Za-z]{2,4})?)$")
@@ -110,27 +110,22 @@ def as_bool(value: Any, key: str) -> bool:
 
 def as_datetime(value: Any, key: str) -> datetime | None:
     """A date as naive UTC: YAML/TOML dates and datetimes, ISO 8601 text, Pelican's
-    ``2010-12-03 10:20``, with ``/`` or ``.`` separators too."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, date):
-        dt = datetime(value.year, value.month, value.day)
-    else:
-        text = str(value).strip().replace("Z", "+00:00")
-        text = re.sub(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3", text)
-        text = re.sub(r"^(\d{4})-(\d)-", r"\1-0\2-", text)
-        text = re.sub(r"^(\d{4}-\d{2})-(\d)(?!\d)", r"\1-0\2", text)
-        # "2019-02-03 10:20:00 +0100" (Jekyll) -> "+01:00"
-        text = re.sub(r"\s*([+-]\d{2})(\d{2})$", r"\1:\2", text)
-        try:
-            dt = datetime.fromisoformat(text)
-        except ValueError as exc:
-            raise FrontMatterError(f"{key!r} is not a date: {value!r}") from exc
-    if dt.tzinfo is not None:
-        dt = dt.astimezone(UTC).replace(tzinfo=None)
-    return dt
+    ``2010-12-03 10:20``, with ``/`` or ``.`` separators too; ``FrontMatterError`` names
+    ``key`` when it is not a date."""
+    try:
+        return front_matter_datetime(_iso_text(value) if isinstance(value, str) else value, key)
+    except ValueError as exc:
+        raise FrontMatterError(f"{key!r} is not a date: {value!r}") from exc
+
+
+def _iso_text(text: str) -> str:
+    """The date spellings generators write, rewritten as ISO 8601."""
+    text = text.strip().replace("Z", "+00:00")
+    text = re.sub(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3", text)
+    text = re.sub(r"^(\d{4})-(\d)-", r"\1-0\2-", text)
+    text = re.sub(r"^(\d{4}-\d{2})-(\d)(?!\d)", r"\1-0\2", text)
+    # "2019-02-03 10:20:00 +0100" (Jekyll) -> "+01:00"
+    return re.sub(r"\s*([+-]\d{2})(\d{2})$", r"\1:\2", text)
 
 
 def as_list(value: Any, *, split_spaces: bool = False) -> list[str]:
