@@ -193,7 +193,10 @@ def test_images_by_picker_and_drop_are_inserted_at_the_cursor(site, page, tmp_pa
     assert re.fullmatch(r"Before\.!\[A chart\]\(/uploads/[0-9a-f]{64}\.png\) After\.", value)
     img = page.locator("#preview img[alt='A chart']")
     expect(img).to_be_visible(timeout=TIMEOUT)
-    assert img.evaluate("el => el.complete && el.naturalWidth") == 3
+    # Loaded, with its recorded size (a srcset scales naturalWidth to the slot, so the
+    # width attribute is what says 3 px).
+    assert img.evaluate("el => el.complete && el.naturalWidth > 0")
+    assert (img.get_attribute("width"), img.get_attribute("height")) == ("3", "2")
 
     # Dropping a file on the body uploads it too; an SVG is refused with a message.
     page.evaluate(
