@@ -56,30 +56,26 @@ def topic(slug: str, fmt: str) -> Response:
     topic = db.session.scalar(select(Topic).where(Topic.slug == slug))
     if topic is None:
         abort(404)
-    return _feed_response(
+    return _listing_feed(
         fmt,
-        lambda: _build(
-            Post.visible().where(Post.topic_id == topic.id),
-            title=f"{topic.name} · {current_app.config['SITE_TITLE']}",
-            description=topic.description,
-            home_path=url_for("public.topic", slug=topic.slug),
-            urls={f: url_for("feeds.topic", slug=topic.slug, fmt=f) for f in FORMATS},
-        ),
+        Post.visible().where(Post.topic_id == topic.id),
+        f"{topic.name} · {current_app.config['SITE_TITLE']}",
+        topic.description,
+        "topic",
+        slug=topic.slug,
     )
 
 
 @bp.route("/tags/<name>/" + FORMAT_RULE)
 def tag(name: str, fmt: str) -> Response:
     tag, query = public_tag_or_404(name)
-    return _feed_response(
+    return _listing_feed(
         fmt,
-        lambda: _build(
-            query,
-            title=f"Tagged “{tag.name}” · {current_app.config['SITE_TITLE']}",
-            description=f"Posts tagged “{tag.name}” on {current_app.config['SITE_TITLE']}.",
-            home_path=url_for("public.tag", name=tag.slug),
-            urls={f: url_for("feeds.tag", name=tag.slug, fmt=f) for f in FORMATS},
-        ),
+        query,
+        f"Tagged “{tag.name}” · {current_app.config['SITE_TITLE']}",
+        f"Posts tagged “{tag.name}” on {current_app.config['SITE_TITLE']}.",
+        "tag",
+        name=tag.slug,
     )
 
 
@@ -87,29 +83,42 @@ def tag(name: str, fmt: str) -> Response:
 def series(slug: str, fmt: str) -> Response:
     """A series' parts, newest first like every feed (a reader shows them by date)."""
     series, _ = public_series_or_404(slug)
-    return _feed_response(
+    return _listing_feed(
         fmt,
-        lambda: _build(
-            Post.visible().where(Post.series_id == series.id),
-            title=f"{series.title} · {current_app.config['SITE_TITLE']}",
-            description=series.description or f"The series “{series.title}”.",
-            home_path=url_for("public.series", slug=series.slug),
-            urls={f: url_for("feeds.series", slug=series.slug, fmt=f) for f in FORMATS},
-        ),
+        Post.visible().where(Post.series_id == series.id),
+        f"{series.title} · {current_app.config['SITE_TITLE']}",
+        series.description or f"The series “{series.title}”.",
+        "series",
+        slug=series.slug,
     )
 
 
 @bp.route("/authors/<slug>/" + FORMAT_RULE)
 def author(slug: str, fmt: str) -> Response:
     user, query = public_author_or_404(slug)
+    return _listing_feed(
+        fmt,
+        query,
+        f"{user.name} · {current_app.config['SITE_TITLE']}",
+        user.bio or f"Posts by {user.name}.",
+        "author",
+        slug=user.slug,
+    )
+
+
+def _listing_feed(
+    fmt: str, query, title: str, description: str, kind: str, **args: str
+) -> Response:
+    """The feed of one listing page: ``public.<kind>`` is its page and ``feeds.<kind>`` its
+    feeds, both addressed by ``args``."""
     return _feed_response(
         fmt,
         lambda: _build(
             query,
-            title=f"{user.name} · {current_app.config['SITE_TITLE']}",
-            description=user.bio or f"Posts by {user.name}.",
-            home_path=url_for("public.author", slug=user.slug),
-            urls={f: url_for("feeds.author", slug=user.slug, fmt=f) for f in FORMATS},
+            title=title,
+            description=description,
+            home_path=url_for(f"public.{kind}", **args),
+            urls={f: url_for(f"feeds.{kind}", fmt=f, **args) for f in FORMATS},
         ),
     )
 
