@@ -6,17 +6,22 @@ Every test gets its own real SQLite file under ``tmp_path`` and its own instance
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import shutil
 import socket
+import threading
+from collections.abc import Iterator
 
 import pytest
 from pressmark import create_app
 from pressmark.content.models import User
 from pressmark.extensions import db
 from sqlalchemy import select
+from waitress import wasyncore
+from waitress.server import create_server
 from werkzeug.security import generate_password_hash
 
 
@@ -35,6 +40,32 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve_in_thread(app, port: int | None = None) -> Iterator[str]:
+    """Serves ``app`` with waitress on ``port`` (a free loopback port if None) in a thread;
+    yields its base URL.
+
+    On exit the server is closed from inside its own event loop (through waitress's trigger):
+    closing sockets from the test's thread while the loop sits in ``select`` on them makes
+    ``select`` fail with "Bad file descriptor" in the server thread.
+    """
+    port = port or free_port()
+    server = create_server(app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        loop_map = server._map  # the loop runs until this map is empty
+
+        def close_everything() -> None:
+            server.task_dispatcher.shutdown()
+            wasyncore.close_all(loop_map)
+
+        server.trigger.pull_trigger(close_everything)
+        thread.join(timeout=10)
 
 
 def make_test_app(tmp_path, database=None, **overrides):

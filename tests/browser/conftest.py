@@ -7,14 +7,12 @@ thread; ``page`` is a fresh Playwright page in Debian's Chromium (``/usr/bin/chr
 from __future__ import annotations
 
 import shutil
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from waitress.server import create_server
 
-from tests.conftest import free_port, make_test_app
+from tests.conftest import free_port, make_test_app, serve_in_thread
 
 BROWSER_TESTS = Path(__file__).parent
 
@@ -42,12 +40,8 @@ def live_server(tmp_path, demo_database):
     app = make_test_app(
         tmp_path, database=database, WTF_CSRF_SSL_STRICT=False, SITE_URL=f"http://127.0.0.1:{port}"
     )
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield LiveServer(app=app, url=f"http://127.0.0.1:{port}")
-    server.close()
-    thread.join(timeout=5)
+    with serve_in_thread(app, port) as url:
+        yield LiveServer(app=app, url=url)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,10 +18,9 @@ from pressmark.content.postdata import PostData
 from pressmark.content.store import save_post
 from pressmark.extensions import db
 from pressmark.web.editor.uploads import store_upload
-from waitress.server import create_server
 
 from tests.browser.test_accessibility import RUN_AXE, WCAG_TAGS, axe_source  # noqa: F401
-from tests.conftest import free_port, make_test_app
+from tests.conftest import free_port, make_test_app, serve_in_thread
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixture_plugins"
 
@@ -72,14 +70,6 @@ def photo(width: int, height: int, colour: tuple[int, int, int]) -> io.BytesIO:
     return out
 
 
-def serve(app) -> tuple[object, threading.Thread, str]:
-    port = free_port()
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    return server, thread, f"http://127.0.0.1:{port}"
-
-
 @pytest.fixture
 def site(tmp_path, demo_database):
     """The demo site plus a published post with math, a figure, a cover and a video."""
@@ -98,10 +88,8 @@ def site(tmp_path, demo_database):
             body=BODY.replace("FIGURE_URL", figure.url), cover_image=cover.url,
             cover_alt="A red rack of servers",
         ))
-    server, thread, url = serve(app)
-    yield Site(app, url)
-    server.close()
-    thread.join(timeout=5)
+    with serve_in_thread(app) as url:
+        yield Site(app, url)
     with app.app_context():
         db.engine.dispose()
 
@@ -244,8 +232,7 @@ def test_a_theme_changes_the_header_and_the_archive_page(tmp_path, demo_database
     shutil.copy(FIXTURES / "theme_probe.py", plugins / "theme_probe.py")
     shutil.copytree(FIXTURES / "theme_probe_templates", plugins / "theme_probe_templates")
     app = make_test_app(tmp_path, database=database, TRUSTED_HOSTS=["127.0.0.1"])
-    server, thread, url = serve(app)
-    try:
+    with serve_in_thread(app) as url:
         page.goto(url + "/")
         assert page.locator(".site-header .themed-mark").inner_text() == "(probe theme)"
         assert page.locator('nav[aria-label="Main"]').is_visible()
@@ -254,8 +241,5 @@ def test_a_theme_changes_the_header_and_the_archive_page(tmp_path, demo_database
         assert page.locator(".site-header .themed-mark").is_visible()
         page.goto(url + "/posts/kv-caching")
         assert page.locator(".post-body").is_visible()
-    finally:
-        server.close()
-        thread.join(timeout=5)
-        with app.app_context():
-            db.engine.dispose()
+    with app.app_context():
+        db.engine.dispose()
