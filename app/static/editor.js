@@ -104,6 +104,8 @@
       }
     }
     input.addEventListener("input", debounce(apply, 120));
+    // Text typed before this script ran, or restored by the browser on going back.
+    if (input.value) apply();
   }
 
   // --- the post form ------------------------------------------------------------------------

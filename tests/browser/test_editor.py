@@ -54,6 +54,7 @@ def sign_in(page, url: str, path: str = "/editor/") -> None:
     page.fill("input[name=password]", PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(re.compile(re.escape(path.split("?")[0]) + r"$"))
+    page.wait_for_load_state("load")  # the editor's deferred script has run
 
 
 def post_id_from(page) -> int:
