@@ -33,6 +33,7 @@ def sign_in(page, url: str, username: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(re.compile(r"/editor/$"))
+    page.wait_for_load_state("load")  # the editor's deferred script has run
 
 
 def collect_console(page) -> list[str]:
