@@ -27,6 +27,7 @@ from pathlib import Path
 
 import yaml
 from flask import current_app
+from pressmark.content import postdata
 from pressmark.content.images import UPLOAD_NAME_RE
 from pressmark.content.importers import (
     eleventy,
@@ -47,11 +48,13 @@ from pressmark.content.models import (
     Alias,
     Post,
     Revision,
-    Series,
     User,
+    page_path,
+    post_path,
     slugify,
 )
-from pressmark.content.store import ValidationError, post_path, save_post, validate
+from pressmark.content.postdata import PostData
+from pressmark.content.store import ValidationError, page_slug_problem, save_post, validate
 from pressmark.extensions import db
 from sqlalchemy import func, or_, select
 
@@ -193,6 +196,14 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
         return
     data, notes = entry.data, entry.notes
     source_slug = data.slug
+    # A page is a page in the data that is validated, so the editor's rules apply to it
+    # (a reserved address, no series); only a new post takes the flag (see ``save_post``).
+    data.is_page = entry.is_page
+    if entry.series and not data.series:
+        data.series = entry.series
+    if data.is_page and data.series:
+        notes.append(f"series {data.series!r} not kept: a page is not part of a series")
+        data.series, data.series_position = "", None
     try:
         aliases = _aliases(entry)
     except AliasError as exc:
@@ -200,6 +211,7 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
         return
     existing = db.session.scalar(select(Post).where(Post.slug == data.slug)) if data.slug else None
     target = None
+    records = history.get(source_slug, [])
     if existing is not None:
         same = existing.title == data.title and existing.published_at == data.published_at
         if same and on_conflict != "update":
@@ -211,13 +223,23 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
             return
         if on_conflict == "update":
             target = existing
+            records = _new_records(existing, records)
         else:
-            data.slug = _free_slug(data.slug)
+            data.slug = _free_slug(data.slug, page=data.is_page)
             notes.append(f"the slug {source_slug!r} was taken: imported as {data.slug!r}")
+    if target is None and data.is_page and data.slug and (
+            problem := page_slug_problem(data.slug)):
+        if on_conflict == "skip":
+            report.add(entry.name, SKIPPED, problem, notes)
+            return
+        data.slug = _free_slug(data.slug, page=True)
+        notes.append(f"{problem.removesuffix(' choose another slug.').rstrip(';')}: "
+                     f"imported as {data.slug!r}")
+    own_path = page_path(data.slug) if (target or data).is_page else post_path(data.slug)
     kept, dropped = [], []
     for alias in aliases:
         owner = db.session.scalar(select(Alias).where(Alias.path == alias))
-        if alias in (post_path(data.slug), "/") or (owner is not None and owner.post is not target):
+        if alias in (own_path, "/") or (owner is not None and owner.post is not target):
             dropped.append(alias)
         else:
             kept.append(alias)
@@ -225,6 +247,9 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
         notes.append("old URLs already in use, not kept: " + ", ".join(dropped))
     data.aliases = kept
     authors = _match_authors(entry.authors, notes)
+    if target is not None and not records and _unchanged(target, data, authors):
+        report.add(entry.name, SKIPPED, f"already imported as {target.path}, unchanged", notes)
+        return
     outcome = UPDATED if target is not None else IMPORTED
     if dry_run:
         try:
@@ -234,7 +259,7 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
             return
         finally:
             db.session.rollback()
-        report.add(entry.name, outcome, _detail(data.slug, kept), notes)
+        report.add(entry.name, outcome, _detail(own_path, kept), notes)
         return
     try:
         _store_images(entry, store_image, notes)
@@ -243,17 +268,14 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
         return
 
     def finish(post: Post) -> None:
-        post.is_page = entry.is_page
         if entry.status_before_trash:
             post.status_before_trash = entry.status_before_trash
         topic = post.topic
         if entry.topic_name and topic is not None and topic.name == _default_name(topic.slug):
             topic.name = entry.topic_name[:120]
-        if entry.series:
-            post.series = _series(entry.series)
         if authors:
             post.authors = authors
-        for record in history.get(source_slug, []):
+        for record in records:
             db.session.add(_revision(post, record))
 
     try:
@@ -265,7 +287,34 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
         db.session.rollback()
         report.add(entry.name, FAILED, f"could not be saved: {exc}", notes)
         return
-    report.add(entry.name, outcome, _detail(post.slug, kept), notes)
+    report.add(entry.name, outcome, _detail(post.path, kept), notes)
+
+
+def _unchanged(post: Post, data: PostData, authors: list[User]) -> bool:
+    """True when saving ``data`` over ``post`` would change nothing a reader or the author
+    sees, so that running an update import again adds no revision."""
+    cleaned = postdata.clean(copy.deepcopy(data))
+    mine, theirs = postdata.of_post(post), postdata.of_data(cleaned)
+    differing = {key for key in mine if mine[key] != theirs[key]}
+    if not cleaned.authors:
+        differing.discard("authors")  # the bylines the file names are compared below
+    if cleaned.series_position is None:
+        differing.discard("series_position")  # an empty part keeps the post's own
+    if differing or (authors and list(post.authors) != authors):
+        return False
+    if data.language is not None and (post.language or "") != data.language:
+        return False
+    return set(data.aliases) <= {alias.path for alias in post.aliases}
+
+
+def _new_records(post: Post, records: list[dict]) -> list[dict]:
+    """The history records not yet stored under ``post`` (matched by time, kind, version)."""
+    from pressmark.content.importers.entry import as_datetime
+
+    have = {(r.created_at, r.kind, r.version) for r in post.revisions}
+    return [r for r in records
+            if (as_datetime(r.get("created_at"), "created_at"), r.get("kind") or "save",
+                int(r.get("version") or 1)) not in have]
 
 
 def _default_name(slug: str) -> str:
@@ -273,8 +322,8 @@ def _default_name(slug: str) -> str:
     return slug.replace("-", " ").title()
 
 
-def _detail(slug: str, aliases: list[str]) -> str:
-    text = post_path(slug)
+def _detail(path: str, aliases: list[str]) -> str:
+    text = path
     if aliases:
         text += " (old URLs: " + ", ".join(aliases) + ")"
     return text
@@ -289,14 +338,17 @@ def _aliases(entry: Entry) -> list[str]:
     return found
 
 
-def _free_slug(slug: str) -> str:
+def _free_slug(slug: str, *, page: bool = False) -> str:
+    """``slug-2``, ``slug-3``...: the first no post uses and no old address holds; for a
+    page, also the first that is not one of the site's own addresses."""
+    prefix = "/" if page else "/posts/"
     taken = set(db.session.scalars(
         select(Post.slug).where(or_(Post.slug == slug, Post.slug.like(f"{slug}-%")))
     ))
-    taken |= {path.removeprefix("/posts/") for path in db.session.scalars(
-        select(Alias.path).where(Alias.path.like(f"/posts/{slug}%")))}
+    taken |= {path.removeprefix(prefix) for path in db.session.scalars(
+        select(Alias.path).where(Alias.path.like(f"{prefix}{slug}%")))}
     number = 2
-    while f"{slug}-{number}" in taken:
+    while f"{slug}-{number}" in taken or (page and page_slug_problem(f"{slug}-{number}")):
         number += 1
     return f"{slug}-{number}"
 
@@ -314,15 +366,6 @@ def _match_authors(names: list[str], notes: list[str]) -> list[User]:
         elif user not in found:
             found.append(user)
     return found
-
-
-def _series(title: str) -> Series:
-    slug = slugify(title) or "series"
-    series = db.session.scalar(select(Series).where(Series.slug == slug))
-    if series is None:
-        series = Series(slug=slug, title=title[:200])
-        db.session.add(series)
-    return series
 
 
 def _store_images(entry: Entry, store_image: StoreImage | None, notes: list[str]) -> None:
