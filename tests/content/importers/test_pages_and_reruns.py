@@ -10,7 +10,7 @@ from pressmark.extensions import db
 from sqlalchemy import func, select
 
 from tests.conftest import make_test_app
-from tests.content.importers.conftest import aliases, write
+from tests.content.importers.conftest import aliases
 
 PAGE = "---\ntitle: {title}\nslug: {slug}\npage: true\n{extra}---\nText of {title}.\n"
 
