@@ -8,21 +8,29 @@ Old URLs follow Eleventy's default, the file's path without its extension as a f
 out) imports a draft. The collection tags ``post``/``posts``/``all`` are not topics and are
 left out, noted. Folder data files (``posts/posts.json``, ``posts.11tydata.json``) give
 defaults such as ``tags`` and ``permalink``.
+
+Posts are the ``post``/``posts`` collection (tags from front matter and folder data files);
+when a site has none, files at the top of the input folder are pages. A ``layout`` named
+``page`` always makes a page.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
 
-from pressmark.content.importers.entry import Entry, FileName
+from pressmark.content.importers import frontmatter
+from pressmark.content.importers.entry import Entry, FileName, as_list
 from pressmark.content.importers.files import FileSource
+from pressmark.content.importers.frontmatter import FrontMatterError
 from pressmark.content.models import DRAFT
 
 CONFIG_FILES = (".eleventy.js", ".eleventy.cjs", "eleventy.config.js", "eleventy.config.cjs",
                 "eleventy.config.mjs", "eleventy.config.ts")
 COLLECTION_TAGS = {"post", "posts", "all"}
+POST_COLLECTIONS = {"post", "posts"}
 
 
 def detect(root: Path) -> bool:
@@ -67,6 +75,36 @@ class EleventySource(FileSource):
                     if isinstance(data, dict):
                         merged |= {str(k).lower(): v for k, v in data.items()}
         return merged
+
+    def collection_tags(self, path: Path, meta: dict) -> set[str]:
+        """The file's tags with its folder data files' (Eleventy merges them), lowercased."""
+        tags = as_list(self.extra_meta(path, {}).get("tags")) + as_list(meta.get("tags"))
+        return {tag.lower() for tag in tags}
+
+    @functools.cached_property
+    def uses_posts_collection(self) -> bool:
+        """Whether any file of the site is in a ``post``/``posts`` collection."""
+        for path in self.markdown_files(self.input):
+            try:
+                meta, _, _ = frontmatter.split(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, FrontMatterError):
+                continue
+            meta = {str(k).lower(): v for k, v in meta.items()}
+            if self.collection_tags(path, meta) & POST_COLLECTIONS:
+                return True
+        return False
+
+    def page_reason(self, path: Path, meta: dict) -> str | None:
+        layout = str(meta.get("layout") or "").rsplit("/", 1)[-1].split(".")[0].lower()
+        if layout == "page":
+            return f"its layout is {meta['layout']!r}"
+        if self.uses_posts_collection:
+            if self.collection_tags(path, meta) & POST_COLLECTIONS:
+                return None
+            return "not in the posts collection (its tags have neither post nor posts)"
+        if path.parent == self.input:
+            return "it sits at the top of the input folder"
+        return None
 
     def ignored_keys(self, meta: dict) -> set[str]:
         keys = {"eleventyexcludefromcollections", "eleventynavigation", "eleventycomputed"}

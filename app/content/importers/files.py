@@ -146,6 +146,11 @@ class FileSource:
             return failed(display, str(exc))
         entry.name = display
         self.adjust(path, entry)
+        if not entry.is_page:
+            reason = self.page_reason(path, meta)
+            if reason:
+                entry.is_page = True
+                entry.notes.append(f"a page, not a post: {reason}")
         converted = convert_body(entry.data.body, self.name, self.converters)
         entry.data.body = converted.text
         entry.notes += converted.notes
@@ -169,6 +174,17 @@ class FileSource:
 
     def ignored_keys(self, meta: dict) -> set[str]:
         return set()
+
+    def page_reason(self, path: Path, meta: dict) -> str | None:
+        """Why the generator treats ``path`` as a standalone page (About, Uses), not a post
+        of the blog's list; None: a post. ``page: true`` in front matter always makes one."""
+        return None
+
+    def markdown_files(self, folder: Path) -> Iterator[Path]:
+        """The Markdown files under ``folder``, as ``files`` finds them."""
+        for path in self.files():
+            if path.suffix.lower() in MARKDOWN_SUFFIXES and folder in path.parents:
+                yield path
 
     def user_url(self, path: Path, entry: Entry, name: FileName, meta: dict) -> str | None:
         """The ``--permalink`` pattern's URL, when one was given."""

@@ -4,6 +4,10 @@ Old URLs follow Hugo's defaults: ``/<section>/<slug or file name>/`` (a bundle's
 name stands for the file name), ``/<lang>/...`` for a translation, or the site's
 ``permalinks`` setting for the post's section (``/:year/:month/:title/``); a ``url`` in
 front matter is the URL itself. ``_index.md`` files are section pages, not posts.
+
+Pages (About, Uses) are what Hugo leaves out of the home page's list: files whose
+``type``/``layout`` is ``page``, files at the top of ``content/``, and the files of top-level
+sections other than ``mainSections`` (configured, else the section with the most pages).
 """
 
 from __future__ import annotations
@@ -40,6 +44,23 @@ def read_config(root: Path) -> dict:
     return {}
 
 
+def main_sections(config: dict, source: FileSource) -> set[str]:
+    """Hugo's ``mainSections`` (top level or under ``params``, any case), else the top-level
+    section with the most pages, as ``site.MainSections`` falls back to."""
+    for table in (config, config.get("params") or {}):
+        for key, value in table.items() if isinstance(table, dict) else ():
+            if str(key).lower() == "mainsections" and value:
+                return {str(v) for v in (value if isinstance(value, list) else [value])}
+    counts: dict[str, int] = {}
+    for path in source.markdown_files(source.content_root):
+        sections = source.sections(path)
+        if sections and not path.name.startswith("_index."):
+            counts[sections[0]] = counts.get(sections[0], 0) + 1
+    if not counts:
+        return set()
+    return {max(sorted(counts), key=lambda name: counts[name])}
+
+
 def detect(root: Path) -> bool:
     config = read_config(root)
     lowered = {str(k).lower() for k in config}
@@ -58,6 +79,23 @@ class HugoSource(FileSource):
         if isinstance(permalinks.get("page"), dict):
             permalinks = permalinks["page"]
         self.permalinks = {str(k): str(v) for k, v in permalinks.items() if isinstance(v, str)}
+        self.main_sections = main_sections(config, self)
+
+    def page_reason(self, path: Path, meta: dict) -> str | None:
+        kind = str(meta.get("type") or meta.get("layout") or "").strip().lower()
+        if kind in ("page", "pages"):
+            return f"its {'type' if meta.get('type') else 'layout'} is {kind!r}"
+        if kind in ("post", "posts"):
+            return None
+        sections = self.sections(path)
+        if not sections:
+            # A site with no section at all keeps its posts at the top: they stay posts.
+            return "it sits at the top of content/, outside every section" if (
+                self.main_sections) else None
+        if sections[0] not in self.main_sections:
+            listed = ", ".join(sorted(self.main_sections)) or "none"
+            return f"its section {sections[0]!r} is not one of the main sections ({listed})"
+        return None
 
     @property
     def content_root(self) -> Path:

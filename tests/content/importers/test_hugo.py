@@ -5,7 +5,8 @@ from datetime import datetime
 from tests.content.importers.conftest import PNG, aliases, redirects
 
 SITE = {
-    "hugo.toml": 'baseURL = "https://example.org/"\ntitle = "Old"\n',
+    "hugo.toml": 'baseURL = "https://example.org/"\ntitle = "Old"\n'
+                 '[params]\nmainSections = ["posts", "post"]\n',
     "content/posts/_index.md": "---\ntitle: Posts\n---\n",
     "content/posts/first.md": """+++
 title = "First post"
