@@ -47,6 +47,9 @@ class DefaultConfig:
     # asks the database whether content changed elsewhere (its content generation).
     CACHE_MAX_BYTES = 64 * 1024 * 1024
     CACHE_CHECK_SECONDS = 1.0
+    # After a change, a cached page may still be served stale for this long while one
+    # request renders it again (0: never; every reader then waits for the new page).
+    CACHE_GRACE_SECONDS = 10.0
     # Cache-Control of public pages, feeds and sitemaps: browsers keep them CACHE_MAX_AGE
     # seconds; shared caches (CDNs) CACHE_S_MAXAGE when set, and may serve a stale copy
     # for CACHE_STALE_WHILE_REVALIDATE seconds while fetching a fresh one.

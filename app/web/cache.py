@@ -8,9 +8,10 @@ call ``cached_response``), naming the query parameters the page reads.
 Answers carry ``Cache-Control: public`` with ``CACHE_MAX_AGE``, and ``CACHE_S_MAXAGE`` and
 ``CACHE_STALE_WHILE_REVALIDATE`` for shared caches when set, never past the next scheduled
 publication; ``Last-Modified`` when the body is made of content; an ``ETag`` per encoding.
-Cached pages stay until the content generation in the database moves on
+Cached pages are current until the content generation in the database moves on
 (``pressmark.content.generation``), which every process checks at most every
-``CACHE_CHECK_SECONDS``.
+``CACHE_CHECK_SECONDS``; then they are stale, and served for at most
+``CACHE_GRACE_SECONDS`` while they are rendered again (``pressmark.web.cache_layer``).
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ def init_app(app: Flask) -> None:
     registered (their set is part of what a page depends on) and before proxy handling
     wraps the app, so the cache sees the client's host and scheme."""
     config = app.config
-    store = PageStore(int(config["CACHE_MAX_BYTES"]))
+    store = PageStore(int(config["CACHE_MAX_BYTES"]), float(config["CACHE_GRACE_SECONDS"]))
     with app.app_context():
         engine = db.engine
     watcher = GenerationWatcher(
@@ -174,5 +175,8 @@ def init_app(app: Flask) -> None:
 
 
 def forget_pages(app: Flask) -> None:
-    """Drop this process's cached pages (they are rendered again on demand)."""
-    page_layer(app).watcher.invalidate()
+    """Drop this process's cached pages, stale copies too (they are rendered again on
+    demand)."""
+    layer = page_layer(app)
+    layer.store.clear()
+    layer.watcher.invalidate()

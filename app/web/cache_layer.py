@@ -14,6 +14,15 @@ store is bounded by bytes anyway).
 
 Keys are the scheme, the path and the query string; the host joins the key only when
 absolute URLs are not pinned to ``SITE_URL`` (then pages differ per host).
+
+One render per page at a time (``RenderFlights``). When content changes, cached pages turn
+stale rather than vanish: the first reader of a stale page renders it again while the
+others are answered with the stale copy, for at most ``CACHE_GRACE_SECONDS`` and with at
+most ``MAX_REVALIDATIONS`` such renders at once, so that a burst of readers after a save
+neither renders every page at once nor queues the author's next request behind them. A
+request from a signed-in author (the ``pressmark_author`` flag cookie) never gets a stale
+copy: the author sees their change at once. A page nobody has is rendered once, and
+concurrent requests for it wait for that render.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from pressmark.content import generation
 from pressmark.content.models import utcnow
+from pressmark.web.author_flag import FLAG_COOKIE
 from pressmark.web.page_store import Entry, PageStore, build_entry, choose_variant, not_modified
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,6 +45,13 @@ CACHEABLE = "pressmark.cache.params"
 log = logging.getLogger(__name__)
 
 BAD_HOST_BODY = b"Bad Request: this site does not answer to that host name.\n"
+# Stale pages re-rendered at once per process; the other threads stay free for hits,
+# saves and pages that are not cached.
+MAX_REVALIDATIONS = 2
+# How long a request waits for another request's render of the same page before it
+# renders the page itself (a render that hangs must not hold every reader).
+FLIGHT_WAIT_SECONDS = 10.0
+AUTHOR_MARK = f"{FLAG_COOKIE}=1"
 
 
 class GenerationWatcher:
@@ -61,8 +78,7 @@ class GenerationWatcher:
                     self._plugin_set = None
                 state = generation.read(connection)
             self.next_publication_at = state.next_publication_at
-            if state.generation != self.store.generation:
-                self.store.reset(state.generation)
+            self.store.advance(state.generation)
         except SQLAlchemyError as error:
             # A database that is down (or not migrated yet) must not stop cached pages.
             log.warning("could not read the content generation: %s", error)
@@ -70,15 +86,54 @@ class GenerationWatcher:
             self._lock.release()
 
     def invalidate(self) -> None:
-        """This process changed content: drop every page now and re-read the generation
-        on the next request. Pages rendered meanwhile are refused by the store."""
-        self.store.reset(-1)
+        """This process changed content: every page is stale now, and the generation is
+        read again on the next request. Pages rendered meanwhile are refused by the store."""
+        self.store.advance(-1)
         self._next_check = 0.0
 
     def seconds_until_next_publication(self) -> float | None:
         if self.next_publication_at is None:
             return None
         return max((self.next_publication_at - utcnow()).total_seconds(), 0.0)
+
+
+class RenderFlights:
+    """The pages being rendered right now, so that each is rendered by one request.
+
+    ``lead(key)`` returns None when the caller is to render (and must call ``land(key)``
+    when done), else an event set when the render in flight lands. ``revalidate(key)`` is
+    the same for a stale page, but never waits: it says whether the caller may render,
+    within ``MAX_REVALIDATIONS`` renders at once.
+    """
+
+    def __init__(self, max_revalidations: int = MAX_REVALIDATIONS):
+        self._lock = threading.Lock()
+        self._flying: dict[str, threading.Event] = {}
+        self._revalidating: set[str] = set()
+        self._max_revalidations = max_revalidations
+
+    def lead(self, key: str) -> threading.Event | None:
+        with self._lock:
+            event = self._flying.get(key)
+            if event is not None:
+                return event
+            self._flying[key] = threading.Event()
+            return None
+
+    def revalidate(self, key: str) -> bool:
+        with self._lock:
+            if key in self._flying or len(self._revalidating) >= self._max_revalidations:
+                return False
+            self._flying[key] = threading.Event()
+            self._revalidating.add(key)
+            return True
+
+    def land(self, key: str) -> None:
+        with self._lock:
+            self._revalidating.discard(key)
+            event = self._flying.pop(key, None)
+        if event is not None:
+            event.set()
 
 
 class PageCacheLayer:
@@ -91,6 +146,7 @@ class PageCacheLayer:
         self.watcher = watcher
         self.pinned = pinned
         self.trusted_hosts = trusted_hosts
+        self.flights = RenderFlights()
         # Values computed once per content generation (``cache.per_generation``).
         self.memo: dict = {}
 
@@ -106,15 +162,45 @@ class PageCacheLayer:
         self.watcher.maybe_check()
         base = self.base_key(environ, host)
         query = environ.get("QUERY_STRING", "")
-        entry = self.store.get(f"{base}?{query}")
-        if entry is None and query:
-            # A query string with parameters the page does not read (``?cb=123``) is
-            # answered from the entry of the parameters it does read.
-            params = self.store.params.get(base)
-            if params is not None:
-                entry = self.store.get(f"{base}?{_only(query, params)}")
+        head = method == "HEAD"
+        found = self.store.lookup(f"{base}?{query}")
+        if found is not None and found[1]:  # the common case: a current page
+            return self.answer(found[0], environ, start_response, head)
+        # The parameters the page reads, once it has been cached: then ``key`` is where its
+        # answer is kept, and a query string with parameters the page does not read
+        # (``?cb=123``) is answered from that entry.
+        params = self.store.params.get(base)
+        key = f"{base}?{_only(query, params)}" if params is not None else None
+        if found is None and query and key is not None:
+            found = self.store.lookup(key)
+        if found is not None:
+            entry, current = found
+            if current:
+                return self.answer(entry, environ, start_response, head)
+            if AUTHOR_MARK not in environ.get("HTTP_COOKIE", "") and key is not None:
+                if not self.flights.revalidate(key):
+                    return self.answer(entry, environ, start_response, head)
+                try:
+                    return self.fill(base, environ, start_response)
+                finally:
+                    self.flights.land(key)
+        if key is None:  # a page never cached (it may not be cacheable): nothing to share
+            return self.fill(base, environ, start_response)
+        return self.fill_once(key, base, environ, start_response)
+
+    def fill_once(self, key: str, base: str, environ, start_response):
+        """``fill``, unless another request is rendering the same page: then wait for it
+        and answer with what it stored (or render after all when it stored nothing)."""
+        in_flight = self.flights.lead(key)
+        if in_flight is None:
+            try:
+                return self.fill(base, environ, start_response)
+            finally:
+                self.flights.land(key)
+        in_flight.wait(FLIGHT_WAIT_SECONDS)
+        entry = self.store.get(key)
         if entry is not None:
-            return self.answer(entry, environ, start_response, method == "HEAD")
+            return self.answer(entry, environ, start_response, environ["REQUEST_METHOD"] == "HEAD")
         return self.fill(base, environ, start_response)
 
     def base_key(self, environ, host: str) -> str:
