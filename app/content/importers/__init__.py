@@ -369,6 +369,7 @@ def _match_authors(names: list[str], notes: list[str]) -> list[User]:
 
 
 def _store_images(entry: Entry, store_image: StoreImage | None, notes: list[str]) -> None:
+    _store_cover(entry, store_image, notes)
     if not entry.uploads:
         return
     if store_image is None:
@@ -382,6 +383,26 @@ def _store_images(entry: Entry, store_image: StoreImage | None, notes: list[str]
                                                                        f"src='{url}'")
     entry.data.body = body
     notes.append(f"{len(entry.uploads)} image(s) imported as uploads")
+
+
+def _store_cover(entry: Entry, store_image: StoreImage | None, notes: list[str]) -> None:
+    """Store the featured image as an upload and make it the post's cover, with the
+    source's alt text (else the title, noted: the editor asks for one)."""
+    if entry.cover_file is None:
+        if entry.cover_url:
+            notes.append(f"featured image at another address, not imported: {entry.cover_url}")
+        return
+    if store_image is None:
+        notes.append("featured image not imported (no upload folder)")
+        return
+    entry.data.cover_image = store_image(entry.cover_file)
+    alt = " ".join(entry.cover_alt.split())[:300]
+    if not alt:
+        alt = entry.data.title[:300]
+        notes.append("the cover has no alt text in the source: the title is used; "
+                     "describe the image in the editor")
+    entry.data.cover_alt = alt
+    notes.append(f"cover image imported: {entry.cover_file.name}")
 
 
 def _revision(post: Post, record: dict) -> Revision:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from pressmark.content import postdata
+from pressmark.content.importers import covers
 from pressmark.content.importers.frontmatter import FrontMatterError
 from pressmark.content.models import DRAFT, PUBLISHED, SLUG_RE, TRASHED, slugify
 from pressmark.content.postdata import PostData, front_matter_datetime
@@ -76,6 +77,9 @@ class Entry:
     status_before_trash: str | None = None
     folder: Path | None = None  # where relative image links are found (page bundles)
     uploads: dict[str, Path] = field(default_factory=dict)  # link in the body -> image file
+    cover_file: Path | None = None  # the featured image, to store as the cover
+    cover_url: str | None = None  # ... or its http(s) address, to download
+    cover_alt: str = ""  # its alt text, when the source gives one
 
 
 def failed(name: str, reason: str) -> Entry:
@@ -301,8 +305,13 @@ def post_from_meta(
     authors = as_list(meta.get("authors")) + as_list(meta.get("author"))
     if meta.get("weight") not in (None, ""):
         notes.append(f"weight {meta['weight']!r} not kept: posts are ordered by date")
-    known = KNOWN_KEYS | {f.front_matter_key for f in postdata.FIELDS if f.front_matter_key}
-    leftover = sorted(k for k in meta if k not in known and k not in ignore_keys)
+    known = KNOWN_KEYS | covers.KEYS | {
+        f.front_matter_key for f in postdata.FIELDS if f.front_matter_key}
+    leftover = sorted(k for k in meta if k not in known and k not in ignore_keys
+                      and not (k == "extra" and isinstance(meta[k], dict)))
+    if isinstance(meta.get("extra"), dict):  # Zola's [extra]: its cover keys are read
+        leftover += sorted(f"extra.{k}" for k in meta["extra"]
+                           if str(k).lower() not in covers.EXTRA_KEYS + covers.ALT_KEYS)
     leftover += sorted(f"taxonomies.{k}" for k in taxonomies if k not in ("tags", "categories",
                                                                          "series"))
     if leftover:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from pressmark.content.importers import frontmatter
+from pressmark.content.importers import covers, frontmatter
 from pressmark.content.importers.convert import Converter, convert_body
 from pressmark.content.importers.entry import (
     Entry,
@@ -157,6 +157,7 @@ class FileSource:
         if self.is_bundle(path):
             entry.folder = path.parent
             entry.uploads = bundle_images(path.parent, entry.data.body)
+        self.find_cover(path, entry, meta)
         try:
             old = self.old_url(path, entry, name, meta)
         except (KeyError, ValueError, IndexError) as exc:
@@ -168,6 +169,32 @@ class FileSource:
 
     def folder_categories(self, path: Path, meta: dict) -> list[str]:
         return []
+
+    def static_roots(self) -> list[Path]:
+        """Where a site-absolute image path (``/images/x.png``) is looked for."""
+        return [self.root / "static", self.root / "assets", self.content_root, self.root]
+
+    def find_cover(self, path: Path, entry: Entry, meta: dict) -> None:
+        """The featured image the file names (see ``covers``), as a file or an address."""
+        data = entry.data
+        if data.cover_image.startswith("/uploads/"):
+            return  # pressmark's own export: the upload is imported with the folder
+        data.cover_image = data.cover_alt = ""
+        ref = covers.cover_reference(meta)
+        if ref is None:
+            bundled = covers.bundle_cover(path.parent) if self.is_bundle(path) else None
+            if bundled is not None:
+                entry.cover_file = bundled
+            return
+        entry.cover_alt = ref.alt
+        if ref.is_url:
+            entry.cover_url = ref.ref
+            return
+        entry.cover_file = covers.find_file(ref.ref, path.parent, self.static_roots(),
+                                            self.root)
+        if entry.cover_file is None:
+            entry.notes.append(f"featured image {ref.ref!r} not found in the site's folder: "
+                               "no cover")
 
     def adjust(self, path: Path, entry: Entry) -> None:
         """A last word on the entry (Jekyll's ``_drafts`` are drafts whatever they say)."""

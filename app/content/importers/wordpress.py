@@ -114,11 +114,13 @@ class WordPressSource:
             return
         items = channel.findall("item")
         site = (channel.findtext("link") or "").rstrip("/")
-        attachments = {}
+        # Attachments by id: their address and alt text, for featured images.
+        self.attachments: dict[str, tuple[str, str]] = {}
         for item in items:
             f = _fields(item)
             if f.get("wp:post_type") == "attachment" and f.get("wp:attachment_url"):
-                attachments[f["wp:attachment_url"]] = f.get("wp:post_id", "")
+                alt = _postmeta(item).get("_wp_attachment_image_alt", "")
+                self.attachments[f.get("wp:post_id", "")] = (f["wp:attachment_url"], alt)
         for index, item in enumerate(items, start=1):
             f = _fields(item)
             name = f"{label}#{f.get('wp:post_type') or 'item'}-{f.get('wp:post_id') or index}"
@@ -199,7 +201,34 @@ class WordPressSource:
             entry.old_urls.append(link)
         entry.old_urls = [u for u in entry.old_urls if u]
         self.find_images(entry, site)
+        self.find_cover(entry, meta.get("_thumbnail_id", ""))
         return entry
+
+    def local_copy(self, url: str) -> Path | None:
+        """The file beside the export that holds the upload at ``url``, if there is one."""
+        path = urlsplit(url).path
+        if "/wp-content/uploads/" not in path:
+            return None
+        local = self.path.parent / unquote(path[path.index("wp-content/uploads/"):])
+        try:
+            local.resolve().relative_to(self.path.parent.resolve())
+        except ValueError:
+            return None
+        return local if local.is_file() else None
+
+    def find_cover(self, entry: Entry, thumbnail_id: str) -> None:
+        """The featured image (``_thumbnail_id``): its attachment, a local copy or its URL."""
+        if not thumbnail_id:
+            return
+        if thumbnail_id not in self.attachments:
+            entry.notes.append(f"featured image (attachment {thumbnail_id}) is not in the "
+                               "export: no cover")
+            return
+        url, alt = self.attachments[thumbnail_id]
+        entry.cover_alt = alt
+        entry.cover_file = self.local_copy(url)
+        if entry.cover_file is None:
+            entry.cover_url = url
 
     def find_images(self, entry: Entry, site: str) -> None:
         """Images under the old site's uploads: local copies beside the export are used."""
@@ -209,8 +238,8 @@ class WordPressSource:
             path = urlsplit(url).path
             if "/wp-content/uploads/" not in path or not path.lower().endswith(IMAGE_SUFFIXES):
                 continue
-            local = self.path.parent / unquote(path[path.index("wp-content/uploads/"):])
-            if local.is_file():
+            local = self.local_copy(url)
+            if local is not None:
                 entry.uploads[url] = local
             else:
                 missing.append(url)

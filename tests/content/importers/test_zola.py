@@ -20,6 +20,7 @@ categories = ["Engineering"]
 
 [extra]
 cover = "x.png"
+mood = "calm"
 +++
 {{ youtube(id="zola123") }}
 
@@ -49,7 +50,8 @@ def test_zola_site_every_field_old_url_and_report(app, run_import):
     assert "<!-- pressmark import: this Zola shortcode was not converted" in post.body
     assert "Wise words." in post.body  # the text inside an unconverted pair stays
     line = report.line_for("content/blog/2020-05-06_first-zola-post.md")
-    assert any("extra" in n for n in line.notes)  # [extra] is named as not kept
+    assert any("not kept: extra.mood" in n for n in line.notes)  # [extra] named, not lost
+    assert "featured image 'x.png' not found in the site's folder: no cover" in line.notes
     bundle = posts["bundle"]
     assert aliases(bundle) == ["/blog/bundle/"] and "/uploads/" in bundle.body
     assert aliases(posts["custom-path"]) == ["/x/y/"]
