@@ -255,8 +255,11 @@ def prepare_site(load_demo: bool = True) -> None:
 @click.option("--permalink", metavar="PATTERN",
               help="The old site's URL pattern, e.g. '/:year/:month/:day/:slug/': each "
               "post's old URL becomes an alias.")
+@click.option("--no-fetch", is_flag=True,
+              help="Do not download images from the old site (WordPress attachments with no "
+              "copy beside the export, featured images given by address).")
 def import_command(source: str, source_format: str | None, dry_run: bool, on_conflict: str,
-                   permalink: str | None) -> None:
+                   permalink: str | None, no_fetch: bool) -> None:
     """Import posts from SOURCE: a Hugo, Jekyll, Pelican, Eleventy, Zola or Markdown folder,
     or a WordPress (.xml) or Ghost (.json) export file.
 
@@ -276,7 +279,7 @@ def import_command(source: str, source_format: str | None, dry_run: bool, on_con
     try:
         report = import_source(source, source_format, dry_run=dry_run,
                                on_conflict=on_conflict, permalink=permalink,
-                               store_image=store_image)
+                               store_image=store_image, fetch=not no_fetch)
     except SourceError as exc:
         raise click.UsageError(str(exc)) from exc
     click.echo(f"Importing {source} as {report.source_format}.")

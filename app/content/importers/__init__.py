@@ -15,7 +15,9 @@ makes aliases safe, and ``report`` accounts for every file. This module runs an 
 - ``dry_run`` checks everything and writes nothing;
 - page-bundle and WordPress images are stored as uploads (through ``store_image``, given by
   the caller: the content package does not depend on the web package) and their links
-  rewritten.
+  rewritten; WordPress images with no copy beside the export, and featured images given by
+  address, are downloaded (``fetch``) unless ``fetch`` is false;
+- a featured image becomes the post's cover.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from pressmark.content.importers import (
 )
 from pressmark.content.importers.convert import converters
 from pressmark.content.importers.entry import Entry, failed
+from pressmark.content.importers.fetch import Fetcher
 from pressmark.content.importers.permalinks import AliasError, normalise_alias
 from pressmark.content.importers.report import FAILED, IMPORTED, SKIPPED, UPDATED, ImportReport
 from pressmark.content.importers.topics import TOPICS_FILE, import_topics
@@ -131,6 +134,7 @@ def import_source(
     on_conflict: str = "rename",
     permalink: str | None = None,
     store_image: StoreImage | None = None,
+    fetch: bool = True,
 ) -> ImportReport:
     """Import every post found at ``path``; see the module's docstring for the rules.
 
@@ -161,13 +165,20 @@ def import_source(
             # Renditions (<sha>-800w.webp...) in an older export are made again, not stored.
             if image.is_file() and UPLOAD_NAME_RE.match(image.name):
                 store_image(image)
-    for entry in entries(path, source_format, permalink):
-        try:
-            _import_entry(entry, report, dry_run=dry_run, on_conflict=on_conflict,
-                          store_image=store_image, history=history)
-        except Exception as exc:  # noqa: BLE001 - one odd post never stops the others
-            db.session.rollback()
-            report.add(entry.name, FAILED, f"could not be imported: {exc!r}", entry.notes)
+    fetcher = None
+    if fetch and not dry_run:
+        fetcher = Fetcher(limit=int(current_app.config["UPLOAD_MAX_BYTES"]))
+    try:
+        for entry in entries(path, source_format, permalink):
+            try:
+                _import_entry(entry, report, dry_run=dry_run, on_conflict=on_conflict,
+                              store_image=store_image, history=history, fetcher=fetcher)
+            except Exception as exc:  # noqa: BLE001 - one odd post never stops the others
+                db.session.rollback()
+                report.add(entry.name, FAILED, f"could not be imported: {exc!r}", entry.notes)
+    finally:
+        if fetcher is not None:
+            fetcher.close()
     return report
 
 
@@ -187,7 +198,8 @@ def read_history(path: Path) -> dict[str, list[dict]]:
 
 
 def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_conflict: str,
-                  store_image: StoreImage | None, history: dict[str, list[dict]]) -> None:
+                  store_image: StoreImage | None, history: dict[str, list[dict]],
+                  fetcher: Fetcher | None = None) -> None:
     if entry.error is not None:
         report.add(entry.name, FAILED, entry.error)
         return
@@ -259,10 +271,13 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
             return
         finally:
             db.session.rollback()
+        downloads = len(entry.remote_images) + bool(entry.cover_url and not entry.cover_file)
+        if downloads:
+            notes.append(f"{downloads} image(s) to download from the old site")
         report.add(entry.name, outcome, _detail(own_path, kept), notes)
         return
     try:
-        _store_images(entry, store_image, notes)
+        _store_images(entry, store_image, notes, fetcher)
     except ValueError as exc:
         report.add(entry.name, FAILED, f"an image could not be imported: {exc}", notes)
         return
@@ -368,8 +383,12 @@ def _match_authors(names: list[str], notes: list[str]) -> list[User]:
     return found
 
 
-def _store_images(entry: Entry, store_image: StoreImage | None, notes: list[str]) -> None:
-    _store_cover(entry, store_image, notes)
+def _store_images(entry: Entry, store_image: StoreImage | None, notes: list[str],
+                  fetcher: Fetcher | None) -> None:
+    """Store the post's images as uploads and point its links at them; a local file that
+    is refused fails the post (raises ``ValueError``), a download that fails is noted."""
+    _store_cover(entry, store_image, notes, fetcher)
+    _store_remote(entry, store_image, notes, fetcher)
     if not entry.uploads:
         return
     if store_image is None:
@@ -377,32 +396,71 @@ def _store_images(entry: Entry, store_image: StoreImage | None, notes: list[str]
         return
     body = entry.data.body
     for link, file in entry.uploads.items():
-        url = store_image(file)
-        body = body.replace(f"]({link})", f"]({url})").replace(f"](<{link}>)", f"]({url})")
-        body = body.replace(f'src="{link}"', f'src="{url}"').replace(f"src='{link}'",
-                                                                       f"src='{url}'")
+        body = _relink(body, link, store_image(file))
     entry.data.body = body
     notes.append(f"{len(entry.uploads)} image(s) imported as uploads")
 
 
-def _store_cover(entry: Entry, store_image: StoreImage | None, notes: list[str]) -> None:
+def _relink(body: str, link: str, url: str) -> str:
+    """``body`` with every Markdown or HTML reference to ``link`` pointing at ``url``."""
+    for before, after in (("](", ")"), ("](<", ">)"), ("](", " "), ('src="', '"'),
+                          ("src='", "'"), ('href="', '"'), ("href='", "'")):
+        closing = ")" if after == ">)" else after
+        body = body.replace(f"{before}{link}{after}", f"{before.rstrip('<')}{url}{closing}")
+    return body
+
+
+def _store_remote(entry: Entry, store_image: StoreImage | None, notes: list[str],
+                  fetcher: Fetcher | None) -> None:
+    """Download the images the body links to on the old site, and relink them."""
+    urls = entry.remote_images
+    if not urls:
+        return
+    if fetcher is None or store_image is None:
+        notes.append(f"{len(urls)} image(s) left at the old address (no copy beside the "
+                     f"export, and downloads are off): {urls[0]}")
+        return
+    body, stored = entry.data.body, 0
+    for url in urls:
+        try:
+            body = _relink(body, url, store_image(fetcher.get(url)))
+            stored += 1
+        except ValueError as exc:  # a failed download, or a file that is no image
+            notes.append(f"image not downloaded, left at its old address: {url}: {exc}")
+    entry.data.body = body
+    if stored:
+        notes.append(f"{stored} image(s) downloaded from the old site as uploads")
+
+
+def _store_cover(entry: Entry, store_image: StoreImage | None, notes: list[str],
+                 fetcher: Fetcher | None) -> None:
     """Store the featured image as an upload and make it the post's cover, with the
     source's alt text (else the title, noted: the editor asks for one)."""
+    if entry.cover_file is None and entry.cover_url:
+        if fetcher is None or store_image is None:
+            notes.append(f"featured image not downloaded (downloads are off): {entry.cover_url}")
+            return
+        try:
+            entry.cover_file = fetcher.get(entry.cover_url)
+            entry.data.cover_image = store_image(entry.cover_file)
+        except ValueError as exc:
+            notes.append(f"featured image not downloaded: {entry.cover_url}: {exc}; no cover")
+            entry.cover_file = None
+            return
     if entry.cover_file is None:
-        if entry.cover_url:
-            notes.append(f"featured image at another address, not imported: {entry.cover_url}")
         return
     if store_image is None:
         notes.append("featured image not imported (no upload folder)")
         return
-    entry.data.cover_image = store_image(entry.cover_file)
+    if not entry.data.cover_image:
+        entry.data.cover_image = store_image(entry.cover_file)
     alt = " ".join(entry.cover_alt.split())[:300]
     if not alt:
         alt = entry.data.title[:300]
         notes.append("the cover has no alt text in the source: the title is used; "
                      "describe the image in the editor")
     entry.data.cover_alt = alt
-    notes.append(f"cover image imported: {entry.cover_file.name}")
+    notes.append("cover image imported: " + (entry.cover_url or entry.cover_file.name))
 
 
 def _revision(post: Post, record: dict) -> Revision:

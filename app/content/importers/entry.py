@@ -77,6 +77,7 @@ class Entry:
     status_before_trash: str | None = None
     folder: Path | None = None  # where relative image links are found (page bundles)
     uploads: dict[str, Path] = field(default_factory=dict)  # link in the body -> image file
+    remote_images: list[str] = field(default_factory=list)  # body images to download
     cover_file: Path | None = None  # the featured image, to store as the cover
     cover_url: str | None = None  # ... or its http(s) address, to download
     cover_alt: str = ""  # its alt text, when the source gives one

@@ -15,9 +15,10 @@ type named. For each post:
 - the body HTML converted to Markdown (``importers.html``); WordPress shortcodes are
   converted or kept for the author.
 
-Images under the old site's ``wp-content/uploads/`` are imported when the same path exists
-beside the export file (``wp-content/uploads/2019/02/x.png``); otherwise they keep their
-old address, and the report says so.
+Images under the old site's ``wp-content/uploads/`` are imported from the same path beside
+the export file (``wp-content/uploads/2019/02/x.png``) when it exists; otherwise the
+importer downloads them from their address (``importers.fetch``), unless told not to.
+A post's featured image (``_thumbnail_id``) is found the same way and becomes its cover.
 """
 
 from __future__ import annotations
@@ -243,8 +244,5 @@ class WordPressSource:
                 entry.uploads[url] = local
             else:
                 missing.append(url)
-        if missing:
-            entry.notes.append(
-                f"{len(missing)} image(s) still at the old address (put wp-content/uploads "
-                f"beside the export to import them): {missing[0]}"
-            )
+        # Downloaded from the old site by the importer (unless told not to).
+        entry.remote_images = list(dict.fromkeys(missing))

@@ -41,6 +41,8 @@ def run_import(app, tmp_path):
             with path.open("rb") as fh:
                 return store_upload(fh, folder=str(uploads), limit=10**6).url
 
+        # Tests never reach other hosts: downloads only when a test serves them itself.
+        options.setdefault("fetch", False)
         with app.app_context():
             report = import_source(root, source_format, store_image=store_image, **options)
             posts = {p.slug: p for p in db.session.scalars(select(Post))}

@@ -128,7 +128,8 @@ def test_wordpress_export_every_field_old_url_and_report(app, run_import, tmp_pa
     assert "<!-- pressmark import: this WordPress shortcode was not converted" in body
     line = report.line_for("export.xml#post-1")
     assert line.detail == "/posts/hello-world (old URLs: /2019/02/03/hello-world/)"
-    assert any("still at the old address" in n for n in line.notes)
+    assert ("1 image(s) left at the old address (no copy beside the export, and downloads "
+            "are off): https://wp.example.com/wp-content/uploads/2019/02/gone.png" in line.notes)
     assert "1 comment(s) not imported: pressmark has no comments" in line.notes
 
     draft = posts["privet-mir"]  # no slug yet: transliterated from the title
