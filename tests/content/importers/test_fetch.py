@@ -107,8 +107,8 @@ def test_images_are_downloaded_and_failures_reported_per_file(app, tmp_path, run
     assert requested.count("/wp-content/uploads/2020/01/ok.png") == 1
     again = posts["again"].body
     assert again.count("/uploads/") == 2 and base not in again
-    image = app.test_client().get(again.split("(")[-1].split(")")[0])
-    assert image.status_code == 200 and image.mimetype == "image/png"
+    with app.test_client().get(again.split("(")[-1].split(")")[0]) as image:
+        assert image.status_code == 200 and image.mimetype == "image/png"
 
 
 @pytest.mark.parametrize("how", ["option", "dry-run"])
