@@ -37,8 +37,12 @@ class DefaultConfig:
     POSTS_PER_PAGE = 10
     FEATURED_ON_HOME = 3
     LATEST_NOTES_LIMIT = 20
-    # The topic whose posts the home page lists under "From the Archive".
+    # Titles per page of /archive and /archive/<year> (plain links, so many fit a page).
+    ARCHIVE_PER_PAGE = 100
+    # The topic whose posts the home page lists under "From the Archive", and how many of
+    # its newest titles it shows there (the rest are on the topic's own pages).
     ARCHIVE_TOPIC = "archive"
+    HOME_ARCHIVE_LIMIT = 50
     ARCHIVE_INTRO = (
         "Earlier writing on cloud architecture, Kubernetes, Go, and system design — "
         "kept here for reference."

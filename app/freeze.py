@@ -181,7 +181,8 @@ def redirect_files(moved: dict[str, str], root: Path) -> dict[str, bytes]:
               '    "~^([2-9]|[1-9][0-9]+)$" "/page/$1";', "}", ""]
     redirects = [f"{old} {new} 301" for old, new in sorted(moved.items())]
     redirects += [f"{listing} page=:page {listing}/page/:page/ 200" for listing in
-                  ("/posts", "/topics/:slug", "/tags/:tag")]
+                  ("/posts", "/topics/:slug", "/tags/:tag", "/authors/:slug", "/archive",
+                   "/archive/:year")]
     return {
         "nginx-map.conf": "\n".join(lines).encode(),
         "nginx-server.conf": NGINX_SERVER.format(root=root).encode(),

@@ -27,6 +27,7 @@ PAGES = {
     "posts": ("/posts", 200),
     "posts-page-2": ("/posts?page=2", 200),
     "archive": ("/archive", 200),
+    "archive-year": ("/archive/2019", 200),
     "not-found": ("/no/such/page", 404),
     # The page types beyond posts (added by add_page_series_and_authors).
     "page": ("/about", 200),

@@ -193,6 +193,8 @@ class Post(db.Model):
         Index("ix_posts_visible", "status", "is_page", "published_at", "topic_id"),
         Index("ix_posts_topic_visible", "topic_id", "status", "is_page", "published_at"),
         Index("ix_posts_featured_visible", "featured", "status", "is_page", "published_at"),
+        # A series' parts: read by series, never by walking every visible post.
+        Index("ix_posts_series_visible", "series_id", "status", "is_page", "published_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -210,9 +212,7 @@ class Post(db.Model):
     cover_alt: Mapped[str] = mapped_column(String(300), default="")
     # A standalone page at /<slug> rather than a dated post (see the module docstring).
     is_page: Mapped[bool] = mapped_column(default=False)
-    series_id: Mapped[int | None] = mapped_column(
-        ForeignKey("series.id", ondelete="SET NULL"), index=True
-    )
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
     # The part number within the series; parts are ordered by it, then by date.
     series_position: Mapped[int | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(20), default=DRAFT)

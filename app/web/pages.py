@@ -29,7 +29,8 @@ from pressmark.content.models import (
 )
 from pressmark.extensions import db
 from pressmark.plugin_system.manager import call_isolated, render_fragments
-from sqlalchemy import Select, select
+from pressmark.web.cache import per_generation
+from sqlalchemy import Select, func, select
 
 
 def absolute_url(path: str) -> str:
@@ -99,10 +100,22 @@ def page_number() -> int:
 
 
 def paginate(query, per_page: int | None = None):
-    """Paginate ``query``; a page past the end (other than an empty first page) is a 404."""
+    """Paginate ``query``; a page past the end (other than an empty first page) is a 404.
+
+    The total (a count that reads every matching index entry) is computed once per content
+    change for each listing, keyed on the view and its URL arguments, so a render of any
+    page of a listing reads only that page's rows. ``query`` must be determined by those.
+    """
     page = page_number()
     per_page = per_page or current_app.config["POSTS_PER_PAGE"]
-    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False, count=False)
+    key = ("listing total", request.endpoint, tuple(sorted((request.view_args or {}).items())))
+    pagination.total = per_generation(
+        key,
+        lambda: db.session.scalar(
+            select(func.count()).select_from(query.order_by(None).subquery())
+        ),
+    )
     if page > 1 and page > pagination.pages:
         abort(404)
     return pagination

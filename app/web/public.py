@@ -9,14 +9,17 @@ views are built with (rendering, pagination, lookups, error pages) is
 
 from __future__ import annotations
 
+import calendar
 from itertools import groupby
 
 from flask import Blueprint, Response, abort, current_app, g, request, session, url_for
 from pressmark.content.models import Post, Topic
 from pressmark.extensions import db
+from pressmark.web.archive import archive_page, archive_years
 from pressmark.web.cache import offer, per_generation
 from pressmark.web.pages import (
     canonical_url,
+    page_number,
     paginate,
     public_author_or_404,
     public_series_or_404,
@@ -26,7 +29,7 @@ from pressmark.web.pages import (
 )
 from pressmark.web.social import page_social, post_social
 from sqlalchemy import func, or_, select, tuple_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 bp = Blueprint("public", __name__)
 
@@ -76,11 +79,19 @@ def home():
     notes = db.session.scalars(
         with_listing_data(notes_query).limit(config["LATEST_NOTES_LIMIT"])
     ).all()
-    archive_posts = (
-        db.session.scalars(Post.visible().where(Post.topic_id == archive.id)).all()
-        if archive
-        else []
-    )
+    archive_posts, archive_count = [], 0
+    if archive is not None:
+        in_archive = Post.visible().where(Post.topic_id == archive.id)
+        archive_posts = db.session.scalars(
+            in_archive.options(load_only(Post.id, Post.slug, Post.title, Post.published_at))
+            .limit(config["HOME_ARCHIVE_LIMIT"])
+        ).all()
+        archive_count = per_generation(
+            ("home archive", archive.id),
+            lambda: db.session.scalar(
+                select(func.count()).select_from(in_archive.order_by(None).subquery())
+            ),
+        )
     return render_page(
         "home.html",
         topics=topics,
@@ -89,6 +100,7 @@ def home():
         notes_count=notes_count,
         archive=archive,
         archive_posts=archive_posts,
+        archive_count=archive_count,
         social=page_social(config["SITE_TITLE"], [], canonical_url(), schema_type="Blog"),
     )
 
@@ -113,8 +125,10 @@ def post(slug: str):
         .where(here > position)
         .order_by(None)
         .order_by(Post.published_at.asc(), Post.id.asc())
+        .limit(1)
     )
-    older = db.session.scalar(Post.visible().where(here < position))
+    # LIMIT 1: without it the ORM would load every older (or newer) post to return one.
+    older = db.session.scalar(Post.visible().where(here < position).limit(1))
     parts = series_parts(post.series) if post.series is not None else []
     crumbs = [("Posts", url_for("public.posts"))]
     if post.series is not None:
@@ -177,10 +191,54 @@ def tag(name: str):
 
 @bp.route("/archive")
 def archive():
-    posts = db.session.scalars(Post.visible()).all()
-    years = [(year, list(items)) for year, items in groupby(posts, lambda p: p.published_at.year)]
+    """Every post, newest first, ``ARCHIVE_PER_PAGE`` titles a page, grouped by year."""
+    years = archive_years()
+    pagination = archive_listing(sum(count for _, count in years))
     social = page_social("Archive", [("Archive", url_for("public.archive"))], canonical_url())
-    return render_page("archive.html", years=years, total=len(posts), social=social)
+    return render_page(
+        "archive.html", years=years, groups=by_year(pagination.items),
+        pagination=pagination, total=pagination.total, social=social,
+    )
+
+
+@bp.route("/archive/<int:year>")
+def archive_year(year: int):
+    """One year's posts, newest first, grouped by month; 404 for a year without posts."""
+    years = archive_years()
+    counts = dict(years)
+    if year not in counts:
+        abort(404)
+    pagination = archive_listing(counts[year], year)
+    crumbs = [("Archive", url_for("public.archive")),
+              (str(year), url_for("public.archive_year", year=year))]
+    social = page_social(f"Archive of {year}", crumbs, canonical_url())
+    newer = [y for y, _ in years if y > year]
+    older = [y for y, _ in years if y < year]
+    return render_page(
+        "archive_year.html", year=year, years=years, groups=by_month(pagination.items),
+        pagination=pagination, total=pagination.total, social=social,
+        newer_year=newer[-1] if newer else None, older_year=older[0] if older else None,
+    )
+
+
+def archive_listing(total: int, year: int | None = None):
+    """The requested page of the archive (of ``year``); a page past the end is a 404."""
+    page = page_number()
+    pagination = archive_page(page, total, year)
+    if page > 1 and page > pagination.pages:
+        abort(404)
+    return pagination
+
+
+def by_year(posts):
+    return [(year, list(items)) for year, items in groupby(posts, lambda p: p.published_at.year)]
+
+
+def by_month(posts):
+    """``(month number, month name, posts)`` groups; month names are English, like the
+    rest of the site's own words."""
+    return [(month, calendar.month_name[month], list(items))
+            for month, items in groupby(posts, lambda p: p.published_at.month)]
 
 
 @bp.route("/<slug>")

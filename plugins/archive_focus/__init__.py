@@ -18,7 +18,7 @@ NAME = "archive-focus"
 CSS_FILE = "archive-focus.css"
 JS_FILE = "archive-focus.js"
 # Pages that render the archive list; other pages do not pay for the files.
-ENDPOINTS = frozenset({"public.home", "public.archive"})
+ENDPOINTS = frozenset({"public.home", "public.archive", "public.archive_year"})
 HINT = "Hover to bring an item back into focus."
 
 

@@ -188,9 +188,11 @@ class SQLiteBackend:
         # Posts only: pages are not dated and are linked from the header instead.
         visible = "p.status = :published AND p.published_at <= :now AND NOT p.is_page"
         match = {"match": fts5_expression(query)}
+        # CROSS JOIN makes SQLite start from the matches, then read each post by its id;
+        # a plain JOIN lets it walk every visible post and ask the index about each one.
         total = conn.execute(
             text(
-                f"SELECT count(*) FROM {t} JOIN posts AS p ON p.id = {t}.rowid "
+                f"SELECT count(*) FROM {t} CROSS JOIN posts AS p ON p.id = {t}.rowid "
                 f"WHERE {t} MATCH :match AND {visible}"
             ).bindparams(*_visible_params(now)),
             match,

@@ -1,8 +1,9 @@
 """Built-in plugin ``sitemap``: what crawlers and language models read.
 
 Serves
-- ``/sitemap.xml``: every public page (home, ``/posts`` and its pages, ``/archive``, every
-  topic, every tag a visible post carries, every visible post) with ``<lastmod>``;
+- ``/sitemap.xml``: every public page (home, ``/posts`` and its pages, ``/archive`` and each
+  year's ``/archive/<year>``, every topic, every tag a visible post carries, every visible
+  post) with ``<lastmod>``;
 - ``/robots.txt``: everything allowed but ``/editor/`` and ``/auth/``, and the sitemap's URL;
 - ``/llms.txt``: the site per https://llmstxt.org/, one section per topic listing posts;
 - ``/posts/<slug>.md``: a visible post as plain Markdown (``text/markdown``), a 301 from a

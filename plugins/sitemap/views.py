@@ -80,14 +80,19 @@ def sitemap_urls() -> list[tuple[str, datetime | None]]:
     urls.append((url_for("public.posts"), newest))
     urls += [(url_for("public.posts", page=n), newest) for n in range(2, pages + 1)]
     urls.append((url_for("public.archive"), newest))
+    by_year: dict[int, datetime] = {}
     by_topic: dict[int, datetime] = {}
     by_tag: dict[str, datetime] = {}
     for post in posts:
         changed = post.modified_at
+        year = post.published_at.year
+        by_year[year] = max(by_year.get(year, changed), changed)
         if post.topic_id is not None:
             by_topic[post.topic_id] = max(by_topic.get(post.topic_id, changed), changed)
         for tag in post.tags:
             by_tag[tag.slug] = max(by_tag.get(tag.slug, changed), changed)
+    urls += [(url_for("public.archive_year", year=year), changed)
+             for year, changed in sorted(by_year.items(), reverse=True)]
     # Every topic page exists, even one with nothing published yet (then without lastmod).
     for topic in db.session.scalars(select(Topic).order_by(Topic.position, Topic.name)):
         urls.append((url_for("public.topic", slug=topic.slug), by_topic.get(topic.id)))

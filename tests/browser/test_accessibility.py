@@ -34,6 +34,7 @@ PAGES = [
     "/posts",
     "/posts?page=2",
     "/archive",
+    "/archive/2019",
     "/no/such/page",
     # The page types beyond posts (the live_server below adds them to the demo content).
     "/about",

@@ -72,9 +72,11 @@ def test_sitemap_lists_every_public_page(demo_app):
     with demo_app.app_context():
         topics = db.session.scalars(select(Topic.slug)).all()
         tags = db.session.scalars(select(Tag.name)).all()
-        pages = math.ceil(len(db.session.scalars(Post.visible()).all()) / 10)
+        visible = db.session.scalars(Post.visible()).all()
+        pages = math.ceil(len(visible) / 10)
     assert pages > 1
     expected = {f"{BASE}/", f"{BASE}/posts", f"{BASE}/archive"}
+    expected |= {f"{BASE}/archive/{p.published_at.year}" for p in visible}
     expected |= {f"{BASE}/posts?page={n}" for n in range(2, pages + 1)}
     expected |= {f"{BASE}/topics/{slug}" for slug in topics}
     expected |= {f"{BASE}/tags/{name}" for name in tags}  # the demo has no hidden tags
