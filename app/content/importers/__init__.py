@@ -46,6 +46,7 @@ from pressmark.content.importers.entry import Entry, failed
 from pressmark.content.importers.fetch import Fetcher
 from pressmark.content.importers.permalinks import AliasError, normalise_alias
 from pressmark.content.importers.report import FAILED, IMPORTED, SKIPPED, UPDATED, ImportReport
+from pressmark.content.importers.series import number_parts
 from pressmark.content.importers.topics import TOPICS_FILE, import_topics
 from pressmark.content.models import (
     Alias,
@@ -168,8 +169,10 @@ def import_source(
     fetcher = None
     if fetch and not dry_run:
         fetcher = Fetcher(limit=int(current_app.config["UPLOAD_MAX_BYTES"]))
+    found = list(entries(path, source_format, permalink))
+    number_parts(found)
     try:
-        for entry in entries(path, source_format, permalink):
+        for entry in found:
             try:
                 _import_entry(entry, report, dry_run=dry_run, on_conflict=on_conflict,
                               store_image=store_image, history=history, fetcher=fetcher)

@@ -57,6 +57,7 @@ KNOWN_KEYS = {
     "featured", "series", "author", "authors", "aliases", "alias", "redirect_from", "url",
     "permalink", "lang", "language", "weight", "layout", "type", "created_at",
     "status_before_trash", "taxonomies", "translationkey", "translation", "page", "toc",
+    "series_index", "series_order", "series_weight", "series_position", "part",
 }
 
 
@@ -81,6 +82,8 @@ class Entry:
     cover_file: Path | None = None  # the featured image, to store as the cover
     cover_url: str | None = None  # ... or its http(s) address, to download
     cover_alt: str = ""  # its alt text, when the source gives one
+    series_order: float | None = None  # the number that orders it in its series
+    order_key: str = ""  # the key that number came from
 
 
 def failed(name: str, reason: str) -> Entry:
@@ -187,6 +190,24 @@ def parse_file_name(path: Path, *, bundle: bool = False, date_prefix: bool = Tru
 
 
 # --- the shared conventions -------------------------------------------------------------------
+
+# Keys that order a post within its series (see ``importers.series``), first found wins.
+SERIES_ORDER_KEYS = ("series_index", "series_order", "series_weight", "series_position",
+                     "part", "weight")
+
+
+def series_order_of(meta: dict) -> tuple[str, float] | None:
+    """(the key, the number) that orders this post in its series, or None."""
+    for key in SERIES_ORDER_KEYS:
+        value: Any = meta.get(key)
+        if value in (None, "") or isinstance(value, bool):
+            continue
+        try:
+            return key, float(value)
+        except (TypeError, ValueError):
+            continue
+    return None
+
 
 
 def lower_keys(meta: dict) -> dict:
@@ -304,7 +325,8 @@ def post_from_meta(
     lang = str(meta.get("lang") or meta.get("language") or name.lang or "").strip()
     series = as_list(meta.get("series")) + as_list(taxonomies.get("series"))
     authors = as_list(meta.get("authors")) + as_list(meta.get("author"))
-    if meta.get("weight") not in (None, ""):
+    order = series_order_of(meta) if series else None
+    if meta.get("weight") not in (None, "") and (order is None or order[0] != "weight"):
         notes.append(f"weight {meta['weight']!r} not kept: posts are ordered by date")
     known = KNOWN_KEYS | covers.KEYS | {
         f.front_matter_key for f in postdata.FIELDS if f.front_matter_key}
@@ -358,4 +380,6 @@ def post_from_meta(
         authors=authors,
         status_before_trash=str(before_trash) if before_trash else None,
         is_page=is_page,
+        series_order=order[1] if order else None,
+        order_key=order[0] if order else "",
     )
