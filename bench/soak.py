@@ -7,8 +7,12 @@ It sets up a throwaway site with the demo content in a temporary folder, starts
 ``--seconds``:
 
 - ``--readers`` threads each hold one keep-alive connection and read public pages (every
-  URL of the sitemap, the feeds, search, the post being edited) one after another;
-- the author, signed in, saves one post through the editor every ``--save-every`` seconds;
+  URL of the sitemap, the feeds, search, the post being edited) one after another; they run
+  in a process of their own, so that the load they generate does not starve the author's
+  client of Python's interpreter lock (the author would then measure the client, not the
+  server);
+- the author, signed in, saves one post through the editor every ``--save-every`` seconds
+  (each save is the edit form's GET, then its POST, as a browser does);
 - the server's resident memory is sampled every second.
 
 Then it checks the promises of docs/reliability.md: no failed request (an error status or a
@@ -24,6 +28,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
 import re
 import sqlite3
 import statistics
@@ -142,6 +147,22 @@ class Author(threading.Thread):
             self.stop.wait(max(0.0, next_save - time.monotonic()))
 
 
+def read_until(port: int, paths: list[str], readers: int, seconds: float, results) -> None:
+    """In the readers' process: ``readers`` threads read for ``seconds``, then their
+    latencies and failures go back through the pipe ``results``."""
+    stop = threading.Event()
+    workers = [Reader(port, paths, n * 7, stop) for n in range(readers)]
+    for worker in workers:
+        worker.start()
+    time.sleep(seconds)
+    stop.set()
+    for worker in workers:
+        worker.join(timeout=60)
+    results.send(([t for w in workers for t in w.latencies],
+                  [f for w in workers for f in w.failures]))
+    results.close()
+
+
 def reader_paths(site: LiveSite, post_path: str) -> list[str]:
     sitemap = WebClient(site).get("/sitemap.xml").text
     paths = [re.sub(r"^https?://[^/]+", "", url) for url in re.findall(r"<loc>([^<]+)", sitemap)]
@@ -171,26 +192,31 @@ def _soak(site: LiveSite, seconds: float, readers: int, save_every: float) -> So
     post_id = setup.create_post("Soak post", "The first version.")
     post_path = re.search(r'href="(/posts/[^"]+)"', setup.get(f"/editor/{post_id}").text)[1]
     paths = reader_paths(site, post_path)
+    # Forked before any thread of this process starts, and sharing nothing but the port.
+    received, sent = multiprocessing.get_context("fork").Pipe(duplex=False)
+    readers_process = multiprocessing.get_context("fork").Process(
+        target=read_until, args=(site.port, paths, readers, seconds, sent), daemon=True)
     stop = threading.Event()
-    workers = [Reader(site.port, paths, n * 7, stop) for n in range(readers)]
     author = Author(site, post_id, save_every, stop)
     result.rss_kib_at_start = site.memory_kib()
     started = time.monotonic()
-    for worker in [*workers, author]:
-        worker.start()
+    readers_process.start()
+    author.start()
     samples: list[tuple[float, int]] = []
     while (elapsed := time.monotonic() - started) < seconds:
         samples.append((elapsed, site.memory_kib()))
         time.sleep(min(1.0, max(0.0, seconds - elapsed)))
     stop.set()
-    for worker in [*workers, author]:
-        worker.join(timeout=60)
+    author.join(timeout=60)
+    answered = received.poll(120)
+    read_latencies, read_failures = received.recv() if answered else ([], ["readers lost"])
+    readers_process.join(timeout=10)
     samples.append((time.monotonic() - started, site.memory_kib()))
 
-    latencies = sorted(t for w in workers for t in w.latencies)
-    failures = [f for w in workers for f in w.failures] + author.failures
+    latencies = sorted(read_latencies)
+    failures = read_failures + author.failures
     result.reads = len(latencies)
-    result.read_failures = sum(len(w.failures) for w in workers)
+    result.read_failures = len(read_failures)
     if latencies:
         result.read_latency_ms_p50 = round(statistics.median(latencies) * 1000, 2)
         result.read_latency_ms_p99 = round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2)
