@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import Flask, Response, current_app, g, has_request_context, request
+from flask import Flask, Response, abort, current_app, g, has_request_context, request
 from flask_login import current_user
 
 # Directive -> sources. img-src and frame-src grow with the settings and allow_sources.
@@ -85,7 +85,24 @@ def apply_policy(response: Response) -> Response:
     return response
 
 
+def refuse_nul_characters() -> None:
+    """400 for a NUL character in the address or a form field.
+
+    No URL or form of the site has one, and PostgreSQL refuses NUL in text, so a lookup with
+    one would fail as a 500. The editor's post fields are the exception: there a NUL the
+    author pasted becomes U+FFFD when the post is saved (``postdata.without_nul``), so the
+    text is kept. Query strings are the views' to read: search drops control characters
+    and answers with its usual page, page numbers are numbers.
+    """
+    fields = [] if request.blueprint == "editor" else request.form.items(multi=True)
+    for name, value in (("path", request.path), *fields):
+        if "\x00" in name or "\x00" in value:
+            abort(400, description="The request contains a NUL character.")
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
+
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         apply_policy(response)

@@ -220,7 +220,7 @@ class PostField:
 
     def write_revision(self, revision: Revision, value: Any) -> None:
         """Store a data value, maybe never validated (autosave), within the column limits."""
-        value = self.clean(value)
+        value = without_nul(self.clean(value))
         if self.max_length is not None and isinstance(value, str):
             value = value[: self.max_length]
         setattr(revision, self.name, value)
@@ -577,8 +577,18 @@ CONTENT_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.authored)
 def clean(data: PostData) -> PostData:
     """Put every field of ``data`` in the form it is saved in (in place; returned)."""
     for f in FIELDS:
-        setattr(data, f.name, f.clean(getattr(data, f.name)))
+        setattr(data, f.name, without_nul(f.clean(getattr(data, f.name))))
     return data
+
+
+def without_nul(value: Any) -> Any:
+    """``value`` with every NUL character replaced by U+FFFD, as CommonMark does: PostgreSQL
+    cannot store NUL in text, and a pasted or imported NUL must not make a save fail."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    return value
 
 
 def data_from_post(post: Post) -> PostData:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import quote
 
 import html5lib
 import pytest
@@ -349,3 +350,27 @@ def test_scheduled_and_draft_demo_content_stay_hidden(demo_app):
         publish("Tomorrow’s pangolin", published_at=utcnow() + timedelta(days=1))
         save_post(PostData(title="Pangolin draft", body="pangolin", status=DRAFT))
     assert "No posts match" in search(client, "pangolin").get_data(as_text=True)
+
+
+@pytest.mark.postgres
+def test_injection_through_search_tags_and_page_numbers_is_only_text_on_postgresql(pg_app):
+    """The attacks of tests/test_attacks.py (run there on SQLite through the real server),
+    against PostgreSQL's full-text search (``to_tsquery``) and its listings."""
+    from tests.test_attacks import INJECTIONS, SECRET
+
+    client = pg_app.test_client()
+    with pg_app.app_context():
+        publish("Public post", body="About the kv cache.", tags=["kv-cache"])
+        save_post(PostData(title=f"Draft {SECRET}", body=f"Draft body {SECRET}", status=DRAFT))
+    for term in INJECTIONS:
+        quoted = quote(term, safe="")
+        for path in (f"/search?q={quoted}", f"/tags/{quoted}", f"/posts?page={quoted}",
+                     f"/search?q=kv&page={quoted}"):
+            answer = client.get(path)
+            assert answer.status_code in (200, 301, 308, 400, 404), (path, answer.status_code)
+            html = answer.get_data(as_text=True)
+            assert f"Draft body {SECRET}" not in html and "scrypt:" not in html, path
+    with pg_app.app_context():
+        assert db.session.scalar(text("SELECT count(*) FROM posts")) == 2
+        assert db.session.scalar(text("SELECT count(*) FROM users")) is not None
+    assert result_titles(search(client, "kv")) == ["Public post"]
