@@ -9,7 +9,8 @@
   ``language`` and ``aliases``; the body follows the closing ``---`` line byte for byte;
 - ``_topics.yaml``: the topics, in order, with names and descriptions;
 - ``uploads/``: every uploaded image, under its content-hash name (links stay valid; the
-  resized renditions are not exported, the import makes them again);
+  resized renditions are not exported, the import makes them again), whether the site
+  keeps it as a file or in the database (PostgreSQL's default);
 - with ``--with-history``, ``history.jsonl``: one JSON object per line for every revision,
   oldest first: ``post`` (the post's slug), ``created_at``, ``kind``, ``version``, ``user``
   (user name or null) and the revision's fields (``title``, ``slug``, ``summary``, ``body``,
@@ -27,8 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 import yaml
-from flask import current_app
-from pressmark.content import postdata
+from pressmark.content import postdata, upload_store
 from pressmark.content.images import UPLOAD_NAME_RE
 from pressmark.content.models import Post, Revision, Topic
 from pressmark.extensions import db
@@ -80,6 +80,28 @@ def history_record(revision: Revision, slug: str) -> dict:
     }
 
 
+def export_uploads(target: Path) -> int:
+    """Copy every uploaded original into ``target``, from both places an upload may live
+    (files under ``UPLOAD_FOLDER``, rows of the database: see ``upload_store``), so that an
+    export is whole whichever storage the site used or moved between; the count."""
+    written: set[str] = set()
+    for where in (upload_store.FILES, upload_store.DATABASE):
+        for name in upload_store.names(where):
+            # Originals only: renditions and cards are made again when they are imported.
+            if name in written or not UPLOAD_NAME_RE.match(name):
+                continue
+            target.mkdir(parents=True, exist_ok=True)
+            if where == upload_store.FILES:
+                shutil.copy2(upload_store.folder() / name, target / name)
+            else:
+                size = upload_store.size_in_database(name) or 0
+                with (target / name).open("wb") as fh:
+                    for chunk in upload_store.chunks_from_database(name, size):
+                        fh.write(chunk)
+            written.add(name)
+    return len(written)
+
+
 def export_directory(directory: str | Path, *, with_history: bool = False) -> int:
     """Write every post, the topics, the uploads and (optionally) the history; the count."""
     directory = Path(directory)
@@ -96,14 +118,7 @@ def export_directory(directory: str | Path, *, with_history: bool = False) -> in
     for post in posts:
         (directory / f"{post.slug}.md").write_text(post_to_file(post), encoding="utf-8",
                                                    newline="")
-    uploads = Path(current_app.config["UPLOAD_FOLDER"])
-    if uploads.is_dir():
-        target = directory / UPLOADS_DIR
-        for file in sorted(uploads.iterdir()):
-            # Originals only: renditions and cards are made again when they are imported.
-            if file.is_file() and UPLOAD_NAME_RE.match(file.name):
-                target.mkdir(exist_ok=True)
-                shutil.copy2(file, target / file.name)
+    export_uploads(directory / UPLOADS_DIR)
     if with_history:
         with (directory / HISTORY_FILE).open("w", encoding="utf-8") as fh:
             for post in posts:

@@ -117,3 +117,30 @@ def test_a_site_moves_from_sqlite_to_postgresql_field_by_field(tmp_path, pg_app)
     assert len(moved["revisions"]) == 3  # two saves and the trashing, each kept
     with pg_app.app_context():  # kept where the PostgreSQL site keeps uploads: the database
         assert upload_store.read(image, upload_store.storage()) == PNG
+
+
+def test_an_export_from_postgresql_holds_the_uploads_kept_in_the_database(tmp_path, pg_app):
+    with pg_app.app_context():
+        assert upload_store.storage() == upload_store.DATABASE
+        image = store_upload(io.BytesIO(PNG)).name
+        kept = upload_store.read(image, upload_store.DATABASE)
+        save_post(PostData(title="Pictured", body=f"![x](/uploads/{image})\n",
+                           status="published", published_at=datetime(2024, 1, 1)))
+        assert upload_store.names(upload_store.FILES) == []  # nothing in the folder
+    export = tmp_path / "export"
+    result = pg_app.test_cli_runner().invoke(args=["export", str(export)])
+    assert result.exit_code == 0, result.output
+    # The original only (renditions are made again on import), byte for byte.
+    assert sorted(p.name for p in (export / "uploads").iterdir()) == [image]
+    assert (export / "uploads" / image).read_bytes() == kept
+
+    (tmp_path / "new").mkdir()
+    new = make_test_app(tmp_path / "new")
+    with new.app_context():
+        upgrade()
+    result = new.test_cli_runner().invoke(args=["import", str(export), "--from", "markdown"])
+    assert result.exit_code == 0 and "1 imported" in result.output, result.output
+    client = new.test_client()
+    assert f"/uploads/{image}" in client.get("/posts/pictured").get_data(as_text=True)
+    with client.get(f"/uploads/{image}") as served:
+        assert served.status_code == 200 and served.data == kept
