@@ -6,8 +6,12 @@ Old URLs follow Eleventy's default, the file's path without its extension as a f
 ``/posts/``; a date prefix stays in the URL, though it gives the date), or a plain
 ``permalink``. ``permalink: false`` (never written
 out) imports a draft. The collection tags ``post``/``posts``/``all`` are not topics and are
-left out, noted. Folder data files (``posts/posts.json``, ``posts.11tydata.json``) give
-defaults such as ``tags`` and ``permalink``.
+left out, noted. Data files give defaults such as ``tags`` and ``permalink``: a folder's
+(``posts/posts.json``, ``posts.11tydata.json``, ``posts.11tydata.js``), then a template's
+own (``hello.11tydata.js`` beside ``hello.md``), their ``tags`` added up as Eleventy's
+deep data merge does; a JavaScript data file is read when it
+exports a plain object, and named in the report when it runs code. Global data
+(``_data/``) is the templates' site data, not any post's metadata, and is not read.
 
 Posts are the ``post``/``posts`` collection (tags from front matter and folder data files);
 when a site has none, files at the top of the input folder are pages. A ``layout`` named
@@ -31,6 +35,8 @@ CONFIG_FILES = (".eleventy.js", ".eleventy.cjs", "eleventy.config.js", "eleventy
                 "eleventy.config.mjs", "eleventy.config.ts")
 COLLECTION_TAGS = {"post", "posts", "all"}
 POST_COLLECTIONS = {"post", "posts"}
+# Data file suffixes, weakest first, as Eleventy ranks them.
+DATA_SUFFIXES = (".json", ".11tydata.json", ".11tydata.js", ".11tydata.cjs", ".11tydata.mjs")
 
 
 def detect(root: Path) -> bool:
@@ -41,6 +47,7 @@ class EleventySource(FileSource):
     name = "eleventy"
 
     def __post_init__(self) -> None:
+        self._data: dict[Path, dict | str] = {}
         self.input = self.root
         for name in CONFIG_FILES:
             path = self.root / name
@@ -55,25 +62,56 @@ class EleventySource(FileSource):
     def content_root(self) -> Path:
         return self.input
 
-    def extra_meta(self, path: Path, meta: dict) -> dict:
-        merged: dict = {}
-        folder = path.parent
-        chain = []
+    def data_files(self, path: Path) -> list[Path]:
+        """The data files that give ``path`` defaults, weakest first: each folder's from
+        the input folder down (``<folder>.json``, ``<folder>.11tydata.json``,
+        ``<folder>.11tydata.js``), then the template's own (``<name>.11tydata.js``...)."""
+        chain, folder = [], path.parent
         while True:
             chain.append(folder)
             if folder == self.input or folder == folder.parent:
                 break
             folder = folder.parent
-        for folder in reversed(chain):
-            names = (f"{folder.name}.json", f"{folder.name}.11tydata.json")
-            for data_file in (folder / name for name in names):
-                if data_file.is_file():
-                    try:
-                        data = json.loads(data_file.read_text(encoding="utf-8"))
-                    except ValueError:
-                        continue
-                    if isinstance(data, dict):
-                        merged |= {str(k).lower(): v for k, v in data.items()}
+        found = []
+        stems = [(folder, folder.name) for folder in reversed(chain)]
+        stems.append((path.parent, path.name.split(".")[0]))
+        for folder, stem in stems:
+            for suffix in DATA_SUFFIXES:
+                data_file = folder / f"{stem}{suffix}"
+                if data_file.is_file() and data_file not in found:
+                    found.append(data_file)
+        return found
+
+    def read_data_file(self, data_file: Path) -> dict | str:
+        """A data file's values, or why it cannot be read (read once per import)."""
+        if data_file not in self._data:
+            try:
+                text = data_file.read_text(encoding="utf-8")
+                if data_file.suffix == ".json":
+                    data = json.loads(text)
+                    if not isinstance(data, dict):
+                        raise FrontMatterError("does not hold an object")
+                else:
+                    data = frontmatter.read_js_data(text)
+                self._data[data_file] = {str(k).lower(): v for k, v in data.items()}
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                self._data[data_file] = str(exc)
+        return self._data[data_file]
+
+    def extra_meta(self, path: Path, meta: dict) -> dict:
+        merged: dict = {}
+        for data_file in self.data_files(path):
+            data = self.read_data_file(data_file)
+            if isinstance(data, dict):
+                merged = self.merge_meta(merged, data)
+        return merged
+
+    def merge_meta(self, defaults: dict, meta: dict) -> dict:
+        """Eleventy's deep data merge: tags add up; other values are replaced."""
+        merged = {**defaults, **meta}
+        if "tags" in defaults and "tags" in meta:
+            merged["tags"] = list(dict.fromkeys(as_list(defaults["tags"]) +
+                                                as_list(meta["tags"])))
         return merged
 
     def collection_tags(self, path: Path, meta: dict) -> set[str]:
@@ -114,6 +152,11 @@ class EleventySource(FileSource):
         return keys
 
     def adjust(self, path: Path, entry: Entry) -> None:
+        for data_file in self.data_files(path):
+            problem = self.read_data_file(data_file)
+            if isinstance(problem, str):
+                entry.notes.append(f"data file {self.display_name(data_file)} not read: "
+                                   f"{problem}; its defaults (tags, permalink...) are missing")
         tags = [t for t in entry.data.tags if t.lower() not in COLLECTION_TAGS]
         if len(tags) != len(entry.data.tags):
             entry.notes.append("collection tags (post, posts, all) left out")

@@ -100,6 +100,10 @@ class FileSource:
         file's own front matter wins."""
         return {}
 
+    def merge_meta(self, defaults: dict, meta: dict) -> dict:
+        """The file's front matter over the defaults ``extra_meta`` gave."""
+        return {**defaults, **meta}
+
     def old_url(self, path: Path, entry: Entry, name: FileName, meta: dict) -> str | None:
         """The post's URL on the old site by the generator's own rule (or ``--permalink``)."""
         return None
@@ -137,7 +141,7 @@ class FileSource:
             name = parse_file_name(path, bundle=self.is_bundle(path),
                                    date_prefix=self.date_prefix)
             meta = {str(k).lower(): v for k, v in meta.items()}
-            meta = {**self.extra_meta(path, meta), **meta}
+            meta = self.merge_meta(self.extra_meta(path, meta), meta)
             entry = post_from_meta(meta, body, name=name, path=path,
                                    split_tag_spaces=self.split_tag_spaces,
                                    extra_categories=self.folder_categories(path, meta),

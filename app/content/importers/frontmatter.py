@@ -85,6 +85,34 @@ def _load_js(raw: str) -> Any:
     return value
 
 
+JS_EXPORT_RE = re.compile(r"^\s*(?:module\.exports\s*=|export\s+default)\s*", re.M)
+
+
+def read_js_data(text: str) -> dict:
+    """An Eleventy JavaScript data file (``posts.11tydata.js``) that exports a plain object
+    (``module.exports = {...}`` or ``export default {...}``), as a dict. One that exports a
+    function or values computed by code cannot be read without running it, and raises
+    ``FrontMatterError`` with that reason."""
+    lines = [line for line in text.splitlines()
+             if not line.strip().startswith("//") and line.strip() not in ('"use strict";',
+                                                                           "'use strict';")]
+    text = "\n".join(lines)
+    found = JS_EXPORT_RE.search(text)
+    if found is None:
+        raise FrontMatterError("exports nothing pressmark can read (no module.exports or "
+                               "export default of an object)")
+    value = text[found.end():].strip().rstrip(";").strip()
+    if not value.startswith("{"):
+        raise FrontMatterError("exports code (a function), not plain values")
+    try:
+        data = _load_js(value)
+    except FrontMatterError:
+        raise FrontMatterError("holds code, not plain values") from None
+    if not isinstance(data, dict):
+        raise FrontMatterError("does not export an object")
+    return data
+
+
 def _pelican_header(lines: list[str]) -> tuple[dict, int] | None:
     """Pelican's ``Key: value`` lines at the top, up to a blank line; None if absent."""
     meta: dict[str, str] = {}

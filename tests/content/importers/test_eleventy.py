@@ -50,3 +50,29 @@ def test_eleventy_site_every_field_old_url_and_report(app, run_import):
     assert aliases(posts["posts"]) == ["/posts/"]  # index.md: its folder names it
     assert report.line_for("src/README.md").outcome == "skipped"
     assert len(report.lines) == 7 and not report.failed
+
+
+def test_eleventy_javascript_data_files_give_defaults(run_import):
+    site = {
+        "eleventy.config.js": "module.exports = function () {};\n",
+        "blog/blog.11tydata.js": '"use strict";\n// defaults for the blog\n'
+                                 'module.exports = {\n  tags: ["posts", "travel"],\n'
+                                 '  layout: "post.njk",\n};\n',
+        "blog/one.md": "---\ntitle: One\ndate: 2021-01-01\n---\nx\n",
+        "blog/two.md": "---\ntitle: Two\ndate: 2021-01-02\n---\nx\n",
+        "blog/two.11tydata.mjs": 'export default {\n  tags: ["posts", "food"],\n};\n',
+        "code/code.11tydata.js": "module.exports = () => ({ tags: ['posts'] });\n",
+        "code/three.md": "---\ntitle: Three\ndate: 2021-01-03\ntags: [posts]\n---\nx\n",
+        "about.md": "---\ntitle: About\n---\nWho.\n",
+    }
+    report, posts = run_import(site)
+    assert not report.failed
+    assert [t.name for t in posts["one"].tags] == ["travel"]  # "posts" is the collection
+    # The template's own data file adds its tags, as Eleventy's deep data merge does.
+    assert [t.name for t in posts["two"].tags] == ["travel", "food"]
+    assert not posts["one"].is_page and not posts["two"].is_page
+    assert posts["about"].is_page  # not in the posts collection the data files build
+    notes = report.line_for("code/three.md").notes
+    assert any(n.startswith("data file code/code.11tydata.js not read: exports code")
+               for n in notes)
+    assert not posts["three"].is_page  # its own front matter puts it in the collection
