@@ -86,8 +86,10 @@ def make_test_app(tmp_path, database=None, **overrides):
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = make_test_app(tmp_path)
+def app(tmp_path, request):
+    """An empty site on a new SQLite file; a test module's ``APP_CONFIG`` dict, if it has
+    one, overrides settings."""
+    app = make_test_app(tmp_path, **getattr(request.module, "APP_CONFIG", {}))
     with app.app_context():
         db.create_all()
     yield app

@@ -8,23 +8,13 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from pressmark.extensions import db
 from pressmark.web import devices
 
 from tests.conftest import PASSWORD, TOKEN_RE, USERNAME, AuthActions, make_test_app, signed_in_as
 
 MAX = 3
-
-
-@pytest.fixture
-def app(tmp_path):
-    app = make_test_app(tmp_path, LOGIN_MAX_FAILURES=MAX)
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+APP_CONFIG = {"LOGIN_MAX_FAILURES": MAX}  # read by the ``app`` fixture
 
 
 def copy_cookies(source, target, *names: str) -> None:

@@ -17,16 +17,7 @@ from tests.conftest import PASSWORD, USERNAME, AuthActions, make_test_app, signe
 LOCKED = "Too many failed sign-ins. Try again in 15 minutes."
 # Each attempt costs a real scrypt check, so most tests lock after 3 failures, not 5.
 MAX = 3
-
-
-@pytest.fixture
-def app(tmp_path):
-    app = make_test_app(tmp_path, LOGIN_MAX_FAILURES=MAX)
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+APP_CONFIG = {"LOGIN_MAX_FAILURES": MAX}  # read by the ``app`` fixture
 
 
 @pytest.fixture
