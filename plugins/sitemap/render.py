@@ -28,24 +28,23 @@ class Link:
 
 def sitemap_xml(urls: Iterable[tuple[str, datetime | None]]) -> bytes:
     """A sitemaps.org ``urlset`` of (absolute URL, last modified or None)."""
-    root = ET.Element("urlset", {"xmlns": SITEMAP_NS})
-    for loc, lastmod in urls:
-        url = ET.SubElement(root, "url")
-        ET.SubElement(url, "loc").text = loc
-        if lastmod is not None:
-            ET.SubElement(url, "lastmod").text = isoformat_utc(lastmod)
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    return _locations("urlset", "url", urls)
 
 
 def sitemap_index_xml(sitemaps: Iterable[tuple[str, datetime | None]]) -> bytes:
     """A sitemaps.org ``sitemapindex`` of (absolute sitemap URL, last modified or None)."""
-    root = ET.Element("sitemapindex", {"xmlns": SITEMAP_NS})
-    for loc, lastmod in sitemaps:
-        entry = ET.SubElement(root, "sitemap")
-        ET.SubElement(entry, "loc").text = loc
+    return _locations("sitemapindex", "sitemap", sitemaps)
+
+
+def _locations(root_tag: str, item_tag: str,
+               items: Iterable[tuple[str, datetime | None]]) -> bytes:
+    """Both sitemap documents: a root of items, each a ``loc`` and maybe a ``lastmod``."""
+    root = ET.Element(root_tag, {"xmlns": SITEMAP_NS})
+    for loc, lastmod in items:
+        item = ET.SubElement(root, item_tag)
+        ET.SubElement(item, "loc").text = loc
         if lastmod is not None:
-            ET.SubElement(entry, "lastmod").text = isoformat_utc(lastmod)
+            ET.SubElement(item, "lastmod").text = isoformat_utc(lastmod)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
