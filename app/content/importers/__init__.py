@@ -230,7 +230,7 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
     if existing is not None:
         same = existing.title == data.title and existing.published_at == data.published_at
         if same and on_conflict != "update":
-            report.add(entry.name, SKIPPED, f"already imported as /posts/{existing.slug}", notes)
+            report.add(entry.name, SKIPPED, f"already imported as {existing.path}", notes)
             return
         if on_conflict == "skip":
             report.add(entry.name, SKIPPED,
@@ -262,11 +262,12 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
         notes.append("old URLs already in use, not kept: " + ", ".join(dropped))
     data.aliases = kept
     authors = _match_authors(entry.authors, notes)
-    if target is not None and not records and _unchanged(target, data, authors):
-        report.add(entry.name, SKIPPED, f"already imported as {target.path}, unchanged", notes)
-        return
     outcome = UPDATED if target is not None else IMPORTED
     if dry_run:
+        if target is not None and not records and _unchanged(target, data, authors):
+            report.add(entry.name, SKIPPED, f"already imported as {target.path}, unchanged",
+                       notes)
+            return
         try:
             validate(copy.deepcopy(data), target)
         except ValidationError as exc:
@@ -283,6 +284,10 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
         _store_images(entry, store_image, notes, fetcher)
     except ValueError as exc:
         report.add(entry.name, FAILED, f"an image could not be imported: {exc}", notes)
+        return
+    # Compared once the images are uploads (stored by content, so the same each run).
+    if target is not None and not records and _unchanged(target, data, authors):
+        report.add(entry.name, SKIPPED, f"already imported as {target.path}, unchanged", notes)
         return
 
     def finish(post: Post) -> None:

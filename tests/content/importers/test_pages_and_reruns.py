@@ -10,7 +10,7 @@ from pressmark.extensions import db
 from sqlalchemy import func, select
 
 from tests.conftest import make_test_app
-from tests.content.importers.conftest import aliases
+from tests.content.importers.conftest import PNG, aliases
 
 PAGE = "---\ntitle: {title}\nslug: {slug}\npage: true\n{extra}---\nText of {title}.\n"
 
@@ -115,3 +115,23 @@ def test_an_update_import_of_a_changed_file_adds_only_the_new_revisions(app, tmp
         # The old revisions once, the new save, and one import revision per run that wrote.
         assert [r.body for r in post.revisions] == ["one", "two", "three", "three", "four",
                                                     "four"]
+
+
+def test_an_update_import_of_a_site_with_images_and_covers_run_again_changes_nothing(
+        app, run_import):
+    site = {
+        "hugo.toml": 'baseURL = "https://x/"\n',
+        "content/posts/trip/index.md": "---\ntitle: Trip\ndate: 2021-01-01\n"
+                                       "cover:\n  image: cover.png\n  alt: A road\n---\n"
+                                       "![A hill](hill.png)\n",
+        "content/posts/trip/cover.png": PNG,
+        "content/posts/trip/hill.png": PNG,
+    }
+    first, posts = run_import(site)
+    assert first.line_for("content/posts/trip/index.md").outcome == "imported"
+    assert posts["trip"].cover_alt == "A road" and "](/uploads/" in posts["trip"].body
+    again, posts = run_import(site, on_conflict="update")
+    line = again.line_for("content/posts/trip/index.md")
+    assert line.outcome == "skipped" and "unchanged" in line.detail
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Revision.id))) == 1
