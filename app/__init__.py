@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from pressmark.plugin_system import admin as plugin_admin
     from pressmark.plugin_system import manager as plugins
     from pressmark.web import (
+        accounts,
         assets,
         auth,
         author_flag,
@@ -82,6 +83,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(editor.bp)
     app.register_blueprint(navigation.bp)
+    app.register_blueprint(accounts.bp)
     app.register_blueprint(uploads.bp)
     app.register_blueprint(plugin_admin.bp)
     app.add_url_rule("/-/health", "health", pages.health)

@@ -393,9 +393,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "pages": (OWNER, EDITOR),  # pages and the header navigation
     "delete": (OWNER, EDITOR),  # delete forever
     "plugins": (OWNER,),  # the plugin report and failures
+    "accounts": (OWNER,),  # creating accounts, roles, other authors' passwords
 }
-# Accounts (creating them, changing roles) are managed with `pressmark author ...` on the
-# server, which only the site's operator can run.
 
 
 class NavItem(db.Model):

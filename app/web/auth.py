@@ -34,7 +34,7 @@ from flask.cli import AppGroup
 from flask_login import current_user, login_user, logout_user
 from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE_NAME
 from flask_wtf.csrf import CSRFError
-from pressmark.content.models import OWNER, ROLES, User
+from pressmark.content.models import User
 from pressmark.extensions import db, login_manager
 from pressmark.web import devices, throttle
 from pressmark.web.pages import render_page
@@ -331,12 +331,12 @@ def csrf_failed(error: CSRFError):
 author_cli = AppGroup("author", help="Manage author accounts (who can sign in to the editor).")
 
 
-def _require_schema() -> None:
+def require_schema() -> None:
     if not inspect(db.engine).has_table(User.__tablename__):
         raise click.ClickException("The database is not set up yet; run `pressmark init` first.")
 
 
-def _read_password(from_stdin: bool) -> str:
+def read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     return click.prompt(
@@ -344,77 +344,12 @@ def _read_password(from_stdin: bool) -> str:
     )
 
 
-def _checked_password(from_stdin: bool) -> str:
-    password = _read_password(from_stdin)
+def checked_password(from_stdin: bool) -> str:
+    password = read_password(from_stdin)
     problem = password_problem(password)
     if problem:
         raise click.ClickException(problem)
     return password
-
-
-ROLE_HELP = (
-    "owner: everything, accounts and plugins included; editor: publishes and changes any "
-    "post or page; contributor: writes drafts, cannot publish."
-)
-
-
-@author_cli.command("create")
-@click.argument("username")
-@click.option("--display-name", default=None, help="Name shown to readers (default: USERNAME).")
-@click.option("--role", type=click.Choice(ROLES), default=OWNER, show_default=True,
-              help=ROLE_HELP)
-@click.option("--bio", default="", help="A sentence or two for the author page.")
-@click.option(
-    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
-)
-def create_command(
-    username: str, display_name: str | None, role: str, bio: str, password_stdin: bool
-) -> None:
-    """Create the author USERNAME; asks for the password twice (hidden)."""
-    _require_schema()
-    username = normalize_username(username)
-    problem = username_problem(username)
-    if problem:
-        raise click.ClickException(problem)
-    if find_user(username):
-        raise click.ClickException(f"An author named {username!r} already exists.")
-    password = _checked_password(password_stdin)
-    name = (display_name or username).strip()[:120]
-    user = User(username=username, display_name=name, role=role, bio=bio.strip())
-    user.set_password(password)
-    db.session.add(user)
-    db.session.commit()
-    click.echo(f"Created author {username!r} ({role}). Sign in at /auth/login.")
-
-
-@author_cli.command("set")
-@click.argument("username")
-@click.option("--role", type=click.Choice(ROLES), default=None, help=ROLE_HELP)
-@click.option("--display-name", default=None, help="Name shown to readers.")
-@click.option("--bio", default=None, help="A sentence or two for the author page.")
-def set_command(
-    username: str, role: str | None, display_name: str | None, bio: str | None
-) -> None:
-    """Change the role, display name or author-page bio of USERNAME."""
-    _require_schema()
-    user = find_user(normalize_username(username))
-    if user is None:
-        raise click.ClickException(f"There is no author named {username!r}.")
-    if role is not None and role != OWNER and user.role == OWNER:
-        owners = db.session.scalars(select(User).where(User.role == OWNER)).all()
-        if len(owners) == 1:
-            raise click.ClickException(
-                f"{user.username!r} is the only owner; make another account an owner first."
-            )
-    if role is not None:
-        user.role = role
-    if display_name is not None and display_name.strip():
-        # The author page keeps its address (URLs are forever); only the name changes.
-        user.display_name = display_name.strip()[:120]
-    if bio is not None:
-        user.bio = bio.strip()
-    db.session.commit()
-    click.echo(f"{user.username}: {user.role}, shown as {user.name!r} at /authors/{user.slug}.")
 
 
 @author_cli.command("passwd")
@@ -424,12 +359,12 @@ def set_command(
 )
 def passwd_command(username: str, password_stdin: bool) -> None:
     """Set a new password for USERNAME (and lift any sign-in lock on the account)."""
-    _require_schema()
+    require_schema()
     username = normalize_username(username)
     user = find_user(username)
     if user is None:
         raise click.ClickException(f"There is no author named {username!r}.")
-    user.set_password(_checked_password(password_stdin))
+    user.set_password(checked_password(password_stdin))
     db.session.commit()
     throttle.clear([throttle.account_key(username)])
     click.echo(f"Password changed for {username!r}.")
@@ -438,7 +373,7 @@ def passwd_command(username: str, password_stdin: bool) -> None:
 @author_cli.command("list")
 def list_command() -> None:
     """List the authors, with a note on any account locked after failed sign-ins."""
-    _require_schema()
+    require_schema()
     users = db.session.scalars(select(User).order_by(User.username)).all()
     if not users:
         click.echo("No authors yet. Create one with: pressmark author create NAME")
@@ -458,7 +393,7 @@ def list_command() -> None:
 @click.argument("username")
 def unlock_command(username: str) -> None:
     """Forget the failed sign-ins of USERNAME, lifting its lock."""
-    _require_schema()
+    require_schema()
     username = normalize_username(username)
     cleared = throttle.clear([throttle.account_key(username)])
     click.echo(f"Unlocked {username!r}." if cleared else f"{username!r} was not locked.")

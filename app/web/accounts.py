@@ -1,0 +1,277 @@
+"""Accounts: the owner manages them in the editor, every author keeps their own profile.
+
+- ``/editor/accounts/`` (owners only): every account with its role and any sign-in lock;
+  create an account, change a name or a role, set a new password, lift a lock.
+- ``/editor/accounts/me``: the signed-in author's name shown to readers, author-page bio and
+  password (the current password is asked for first).
+
+The rules live in ``create_account`` and ``change_role``, which ``pressmark author create``
+and ``pressmark author set`` (defined here too) apply as well: a username is taken once,
+passwords meet ``PASSWORD_MIN_LENGTH``, and the last owner stays an owner. A new password
+ends every session of that account (the session token is derived from the password hash).
+"""
+
+from __future__ import annotations
+
+import click
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user
+from pressmark.content.models import OWNER, ROLES, User
+from pressmark.extensions import db, login_manager
+from pressmark.web import throttle
+from pressmark.web.auth import (
+    REMEMBER_COOKIE_NAME,
+    author_cli,
+    find_user,
+    normalize_username,
+    password_problem,
+    read_password,
+    require_schema,
+    start_session,
+    username_problem,
+)
+from pressmark.web.converters import sql_int
+from pressmark.web.pages import render_page
+from sqlalchemy import func, select
+
+bp = Blueprint("accounts", __name__, url_prefix="/editor/accounts")
+
+NAME_MAX = 120
+BIO_MAX = 2000
+ROLE_HELP = (
+    "owner: everything, accounts and plugins included; editor: publishes and changes any "
+    "post or page; contributor: writes drafts, cannot publish."
+)
+
+
+class AccountError(ValueError):
+    """A change to an account that the rules refuse; ``str(exc)`` says why."""
+
+
+# --- the rules ----------------------------------------------------------------------------------
+
+
+def create_account(username: str, password: str, *, display_name: str = "", role: str = OWNER,
+                   bio: str = "") -> User:
+    """A new account (added to the session; the caller commits)."""
+    username = normalize_username(username)
+    problem = username_problem(username) or password_problem(password)
+    if problem:
+        raise AccountError(problem)
+    if role not in ROLES:
+        raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
+    if find_user(username):
+        raise AccountError(f"An account named “{username}” already exists.")
+    user = User(username=username, display_name=(display_name or username).strip()[:NAME_MAX],
+                role=role, bio=bio.strip()[:BIO_MAX])
+    user.set_password(password)
+    db.session.add(user)
+    return user
+
+
+def change_role(user: User, role: str) -> None:
+    """Give ``user`` ``role``; the site's last owner cannot stop being one."""
+    if role not in ROLES:
+        raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
+    if user.role == OWNER and role != OWNER:
+        owners = db.session.scalar(select(func.count()).where(User.role == OWNER))
+        if owners <= 1:
+            raise AccountError(
+                f"{user.username} is the only owner; make another account an owner first."
+            )
+    user.role = role
+
+
+def set_password(user: User, password: str) -> None:
+    """A new password for ``user``: every session of the account ends, any lock is lifted."""
+    problem = password_problem(password)
+    if problem:
+        raise AccountError(problem)
+    user.set_password(password)
+    throttle.clear([throttle.account_key(user.username)])
+
+
+def set_profile(user: User, display_name: str, bio: str) -> None:
+    """The name readers see and the author-page bio. The author page keeps its address
+    (URLs are forever); only the name changes."""
+    if not display_name.strip():
+        raise AccountError("The name shown to readers cannot be empty.")
+    user.display_name = display_name.strip()[:NAME_MAX]
+    user.bio = bio.strip()[:BIO_MAX]
+
+
+# --- the owner's page ---------------------------------------------------------------------------
+
+
+@bp.before_request
+def require_sign_in():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if request.endpoint != "accounts.profile" and not current_user.can("accounts"):
+        abort(403, description="Only owners can manage accounts.")
+    return None
+
+
+@bp.after_request
+def never_cache(response):
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _accounts_page(status: int = 200, *, error: str = "", new: dict | None = None,
+                   failed_id: int | None = None):
+    users = db.session.scalars(select(User).order_by(User.username)).all()
+    locked = {u.id: throttle.locked_seconds([throttle.account_key(u.username)]) for u in users}
+    return render_page(
+        "editor/accounts.html", users=users, locked=locked, roles=ROLES, role_help=ROLE_HELP,
+        error=error, new=new or {"role": "contributor"}, failed_id=failed_id,
+    ), status
+
+
+def _account_or_404(user_id: int) -> User:
+    user = db.session.get(User, sql_int(user_id))
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/")
+def index():
+    return _accounts_page()
+
+
+@bp.route("/new", methods=["POST"])
+def create():
+    form = {name: request.form.get(name, "") for name in ("username", "display_name", "role")}
+    try:
+        user = create_account(form["username"], request.form.get("password", ""),
+                              display_name=form["display_name"], role=form["role"])
+        db.session.commit()
+    except AccountError as error:
+        db.session.rollback()
+        return _accounts_page(400, error=str(error), new=form)
+    flash(f"Account “{user.username}” ({user.role}) created: they can sign in now.", "saved")
+    return redirect(url_for(".index"), code=303)
+
+
+@bp.route("/<int:user_id>", methods=["POST"])
+def update(user_id: int):
+    user = _account_or_404(user_id)
+    try:
+        set_profile(user, request.form.get("display_name", ""), user.bio)
+        change_role(user, request.form.get("role", user.role))
+        db.session.commit()
+    except AccountError as error:
+        db.session.rollback()
+        return _accounts_page(400, error=str(error), failed_id=user.id)
+    flash(f"Saved “{user.username}”: {user.name}, {user.role}.", "saved")
+    return redirect(url_for(".index"), code=303)
+
+
+@bp.route("/<int:user_id>/password", methods=["POST"])
+def reset_password(user_id: int):
+    user = _account_or_404(user_id)
+    if user.id == current_user.id:
+        return redirect(url_for(".profile"), code=303)  # asks for the current password
+    try:
+        set_password(user, request.form.get("password", ""))
+        db.session.commit()
+    except AccountError as error:
+        db.session.rollback()
+        return _accounts_page(400, error=str(error), failed_id=user.id)
+    flash(f"New password set for “{user.username}”: their other sessions have ended.", "saved")
+    return redirect(url_for(".index"), code=303)
+
+
+@bp.route("/<int:user_id>/unlock", methods=["POST"])
+def unlock(user_id: int):
+    user = _account_or_404(user_id)
+    throttle.clear([throttle.account_key(user.username)])
+    flash(f"“{user.username}” can sign in again.", "saved")
+    return redirect(url_for(".index"), code=303)
+
+
+# --- every author's own profile -----------------------------------------------------------------
+
+
+@bp.route("/me", methods=["GET", "POST"])
+def profile():
+    user = current_user._get_current_object()
+    if request.method == "GET":
+        return render_page("editor/profile.html", error="", form=None)
+    form = {name: request.form.get(name, "") for name in ("display_name", "bio")}
+    new_password = request.form.get("new_password", "")
+    try:
+        if new_password and not user.check_password(request.form.get("password", "")):
+            raise AccountError("Your current password is not right; nothing was changed.")
+        set_profile(user, form["display_name"], form["bio"])
+        if new_password:
+            set_password(user, new_password)
+        db.session.commit()
+    except AccountError as error:
+        db.session.rollback()
+        return render_page("editor/profile.html", error=str(error), form=form), 400
+    if new_password:
+        # The new password ended every session, this one included: start a fresh one.
+        cookie = current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE_NAME)
+        start_session(user, remember=bool(request.cookies.get(cookie)))
+        flash("Profile saved. Your password is changed; other devices are signed out.", "saved")
+    else:
+        flash("Profile saved.", "saved")
+    return redirect(url_for(".profile"), code=303)
+
+
+# --- the same rules on the command line ---------------------------------------------------------
+
+
+@author_cli.command("create")
+@click.argument("username")
+@click.option("--display-name", default=None, help="Name shown to readers (default: USERNAME).")
+@click.option("--role", type=click.Choice(ROLES), default=OWNER, show_default=True,
+              help=ROLE_HELP)
+@click.option("--bio", default="", help="A sentence or two for the author page.")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+def create_command(
+    username: str, display_name: str | None, role: str, bio: str, password_stdin: bool
+) -> None:
+    """Create the author USERNAME; asks for the password twice (hidden)."""
+    require_schema()
+    problem = username_problem(normalize_username(username))
+    if problem:  # before asking for a password
+        raise click.ClickException(problem)
+    password = read_password(password_stdin)
+    try:
+        user = create_account(username, password, display_name=display_name or "",
+                              role=role, bio=bio)
+        db.session.commit()
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created author {user.username!r} ({role}). Sign in at /auth/login.")
+
+
+@author_cli.command("set")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), default=None, help=ROLE_HELP)
+@click.option("--display-name", default=None, help="Name shown to readers.")
+@click.option("--bio", default=None, help="A sentence or two for the author page.")
+def set_command(
+    username: str, role: str | None, display_name: str | None, bio: str | None
+) -> None:
+    """Change the role, display name or author-page bio of USERNAME."""
+    require_schema()
+    user = find_user(normalize_username(username))
+    if user is None:
+        raise click.ClickException(f"There is no author named {username!r}.")
+    try:
+        if role is not None:
+            change_role(user, role)
+        if display_name is not None and display_name.strip():
+            set_profile(user, display_name, user.bio)
+        if bio is not None:
+            set_profile(user, user.name, bio)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"{user.username}: {user.role}, shown as {user.name!r} at /authors/{user.slug}.")
