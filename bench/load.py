@@ -5,6 +5,8 @@ Usage:
     python bench/load.py                 # the full run (about 10 minutes)
     python bench/load.py --smoke         # a few seconds: proves the benchmark works
     python bench/load.py --seconds 10    # longer wrk runs
+    python bench/load.py --only misses   # ratio 4 alone (uncached renders, both sites)
+    python bench/load.py --only feed     # the Atom feed alone
 
 It generates a 100-post and a 10,000-post site (``pressmark demo generate``), starts
 ``pressmark serve`` in the configurations it compares, a minimal Flask app on waitress and
@@ -221,6 +223,9 @@ class Run:
     def measure(self, label: str, port: int, path: str, **options) -> Result:
         get(port, path, options.get("headers"))  # a miss first: measure what follows
         result = wrk(port, path, options.pop("seconds", self.seconds), **options)
+        return self.record(label, result)
+
+    def record(self, label: str, result: Result) -> Result:
         print(result.row(label), flush=True)
         if result.errors:
             self.errors.append(f"{label}: {result.errors} errors or non-2xx/3xx answers "
@@ -256,6 +261,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each wrk run")
     parser.add_argument("--large", type=int, default=10_000,
                         help="posts in the large site (ratio 4 compares it with 100)")
+    parser.add_argument("--only", choices=("misses", "feed"),
+                        help="one part of the full run: the cache-miss renders (ratio 4) or "
+                             "the Atom feed")
     options = parser.parse_args()
     if not ensure_tool("wrk", "wrk"):
         print("wrk is missing and could not be installed", file=sys.stderr)
@@ -268,6 +276,10 @@ def main() -> int:
         small = build_site(folder / "small", 20 if options.smoke else 100)
         if options.smoke:
             smoke(run, small)
+        elif options.only == "feed":
+            feed(run, small)
+        elif options.only == "misses":
+            misses(run, small, build_site(folder / "large", options.large))
         else:
             large = build_site(folder / "large", options.large)
             full(run, folder, small, large)
@@ -354,18 +366,78 @@ def full(run: Run, folder: Path, small: dict[str, str], large: dict[str, str]) -
     print(f"  pinning: 1 worker pinned ÷ unpinned = {pinned.rate / rates['/'].rate:.2f}; "
           f"2 workers pinned ÷ unpinned = {results['--pin'].rate / results['--no-pin'].rate:.2f}")
 
-    print("\ncache misses (CACHE_MAX_BYTES=0), home page, one connection")
-    miss = {}
-    for label, env in (("100 posts", small), ("large site", large)):
-        site = serve_site(label, env, "--workers", "1", CACHE_MAX_BYTES="0")
-        try:
-            wrk(site.port, "/", 1, connections=1)  # warm up
-            miss[label] = run.measure(f"/ uncached, {label}", site.port, "/", connections=1)
-        finally:
-            site.stop()
-    run.ratio(4, "cache-miss home page time per request, large site ÷ 100 posts",
-              miss["100 posts"].rate / miss["large site"].rate, "<=1.25")
+    misses(run, small, large)
     frozen(run, folder, small)
+
+
+# Pages whose uncached render is compared between the two sites; the post is each site's
+# newest (the one with the most posts before it).
+MISS_PAGES = {"/": "/", "a post": "", "a topic": "/topics/inference",
+              "the Atom feed": "/feed.atom"}
+
+
+def misses(run: Run, small: dict[str, str], large: dict[str, str]) -> None:
+    """Ratio 4: the time of one uncached render of / on the large site ÷ on 100 posts, one
+    connection, no page cache. The same figure for a post, a topic and the feed is printed.
+
+    Both servers run at once and are measured in alternating one-second rounds, so a burst
+    of load from elsewhere on the machine falls on both sites alike.
+    """
+    print("\ncache misses (CACHE_MAX_BYTES=0), one connection, alternating rounds")
+    sites = {label: serve_site(label, env, "--workers", "1", CACHE_MAX_BYTES="0")
+             for label, env in (("100 posts", small), ("large site", large))}
+    try:
+        paths = {label: {**MISS_PAGES, "a post": first_post_path(site.port)}
+                 for label, site in sites.items()}
+        for site in sites.values():
+            wrk(site.port, "/", 1, connections=1)  # warm up
+        for name in MISS_PAGES:
+            rounds: dict[str, list[Result]] = {label: [] for label in sites}
+            for _ in range(max(1, round(run.seconds))):
+                for label, site in sites.items():
+                    rounds[label].append(wrk(site.port, paths[label][name], 1, connections=1))
+            totals = {label: combined(results) for label, results in rounds.items()}
+            for label, result in totals.items():
+                run.record(f"{name} uncached, {label}", result)
+            value = totals["100 posts"].rate / totals["large site"].rate
+            if name == "/":
+                run.ratio(4, "cache-miss home page time per request, large site ÷ 100 posts",
+                          value, "<=1.25")
+            else:
+                print(f"  {name}, uncached: time per request, large site ÷ 100 posts = "
+                      f"{value:.2f}", flush=True)
+    finally:
+        for site in sites.values():
+            site.stop()
+
+
+def combined(results: list[Result]) -> Result:
+    """Rounds of one second each as one measurement: the rate over all of them, the median
+    round's p50 and the worst round's p99."""
+    return Result(
+        requests=sum(r.requests for r in results),
+        rate=sum(r.rate for r in results) / len(results),
+        p50_ms=sorted(r.p50_ms for r in results)[len(results) // 2],
+        p99_ms=max(r.p99_ms for r in results),
+        errors=sum(r.errors for r in results),
+        detail="; ".join(r.detail for r in results if r.detail),
+    )
+
+
+def feed(run: Run, small: dict[str, str]) -> None:
+    """The Atom feed alone, one worker: cache hits at 16 connections, then misses at one."""
+    print("\nthe Atom feed, 100 posts, one worker")
+    site = serve_site("feed", small, "--workers", "1")
+    try:
+        run.measure("/feed.atom, cache hits", site.port, "/feed.atom")
+    finally:
+        site.stop()
+    site = serve_site("feed, uncached", small, "--workers", "1", CACHE_MAX_BYTES="0")
+    try:
+        run.measure("/feed.atom uncached, one connection", site.port, "/feed.atom", connections=1)
+        run.measure("/feed.atom uncached, 16 connections", site.port, "/feed.atom")
+    finally:
+        site.stop()
 
 
 def memory(run: Run, site: Server, folder: Path, post: str) -> None:

@@ -29,7 +29,7 @@ from pressmark.web.pages import (
 )
 from pressmark.web.social import page_social, post_social
 from sqlalchemy import func, or_, select, tuple_
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import defer, load_only, selectinload
 
 bp = Blueprint("public", __name__)
 
@@ -38,8 +38,13 @@ bp = Blueprint("public", __name__)
 
 
 def with_listing_data(query):
-    """Load the topic and tags of listed posts in two queries, not one per post."""
-    return query.options(selectinload(Post.topic), selectinload(Post.tags))
+    """Load the topic and tags of listed posts in two queries, not one per post, and leave
+    out the bodies, which listings never show (long text that SQLite keeps in overflow
+    pages: reading it would cost more the larger the database)."""
+    return query.options(
+        selectinload(Post.topic), selectinload(Post.tags),
+        defer(Post.body), defer(Post.body_html), defer(Post.toc_html),
+    )
 
 
 def archive_topic() -> Topic | None:
@@ -63,7 +68,8 @@ def home():
     archive = archive_topic()
     topics = db.session.scalars(select(Topic).order_by(Topic.position, Topic.name)).all()
     recent = db.session.scalars(
-        Post.visible().where(Post.featured.is_(True), not_in_topic(archive))
+        with_listing_data(Post.visible())
+        .where(Post.featured.is_(True), not_in_topic(archive))
         .limit(config["FEATURED_ON_HOME"])
     ).all()
     notes_query = Post.visible().where(
@@ -120,15 +126,19 @@ def post(slug: str):
     # Ordered by (published_at, id), so posts published at the same moment are not skipped.
     here = tuple_(Post.published_at, Post.id)
     position = tuple_(post.published_at, post.id)
+    # The neighbours' links need their titles only, not their bodies.
+    neighbour = Post.visible().options(
+        load_only(Post.id, Post.slug, Post.title, Post.published_at, Post.is_page)
+    )
     newer = db.session.scalar(
-        Post.visible()
+        neighbour
         .where(here > position)
         .order_by(None)
         .order_by(Post.published_at.asc(), Post.id.asc())
         .limit(1)
     )
     # LIMIT 1: without it the ORM would load every older (or newer) post to return one.
-    older = db.session.scalar(Post.visible().where(here < position).limit(1))
+    older = db.session.scalar(neighbour.where(here < position).limit(1))
     parts = series_parts(post.series) if post.series is not None else []
     crumbs = [("Posts", url_for("public.posts"))]
     if post.series is not None:
