@@ -17,7 +17,10 @@ makes aliases safe, and ``report`` accounts for every file. This module runs an 
   the caller: the content package does not depend on the web package) and their links
   rewritten; WordPress images with no copy beside the export, and featured images given by
   address, are downloaded (``fetch``) unless ``fetch`` is false;
-- a featured image becomes the post's cover.
+- a featured image becomes the post's cover;
+- every file is read before anything is saved, so each series' parts are numbered in the
+  source's order (``series``);
+- a page is a page in the data that is validated, so the editor's rules for pages apply.
 """
 
 from __future__ import annotations
