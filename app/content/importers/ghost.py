@@ -6,7 +6,10 @@ kept as HTML); ``status`` published, scheduled and sent are published, drafts ar
 ``custom_excerpt`` is the summary, ``featured`` featured; tags keep their order, Ghost's
 internal ``#tags`` are left out (noted); authors are matched to accounts. The old URL is
 Ghost's default ``/<slug>/``, or ``--permalink`` (``/:year/:month/:day/:slug/`` for a site
-with a dated ``routes.yaml``). Members-only posts are imported as drafts, noted.
+with a dated ``routes.yaml``). Members-only posts are imported as drafts, noted. The
+``feature_image`` becomes the cover (its alt text from ``posts_meta``): a copy of Ghost's
+``content/images/`` folder beside the export is used, else an ``http(s)`` address is
+downloaded.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from pressmark.content.importers.convert import Converter
 from pressmark.content.importers.entry import Entry, as_bool, as_datetime, failed, skipped
@@ -24,6 +28,7 @@ from pressmark.content.importers.permalinks import PermalinkContext, expand
 from pressmark.content.models import DRAFT, PUBLISHED, slugify
 from pressmark.content.postdata import PostData
 
+GHOST_URL = "__GHOST_URL__"  # how Ghost 4+ writes the site's own address in an export
 STATUSES = {"published": PUBLISHED, "scheduled": PUBLISHED, "sent": PUBLISHED,
             "draft": DRAFT}
 
@@ -62,6 +67,7 @@ class GhostSource:
         post_tags: dict[str, list] = {}
         for link in sorted(data.get("posts_tags") or [], key=lambda r: r.get("sort_order") or 0):
             post_tags.setdefault(link.get("post_id"), []).append(tags.get(link.get("tag_id")))
+        self.posts_meta = {m.get("post_id"): m for m in data.get("posts_meta") or []}
         post_authors: dict[str, list] = {}
         for link in sorted(data.get("posts_authors") or [],
                            key=lambda r: r.get("sort_order") or 0):
@@ -75,6 +81,31 @@ class GhostSource:
                                  [users.get(post.get("author_id"))])
             except FrontMatterError as exc:
                 yield failed(name, str(exc))
+
+    def find_cover(self, entry: Entry, post: dict) -> None:
+        """The feature image: Ghost's ``content/images/...`` copied beside the export, or
+        an ``http(s)`` address to download; its alt text from the post or ``posts_meta``."""
+        image = str(post.get("feature_image") or "").strip()
+        if not image:
+            return
+        meta = self.posts_meta.get(post.get("id"), {})
+        entry.cover_alt = str(post.get("feature_image_alt") or meta.get("feature_image_alt")
+                              or "")
+        path = image.replace(GHOST_URL, "")
+        if path.startswith("/content/images/"):
+            local = self.path.parent / unquote(path.lstrip("/"))
+            try:
+                local.resolve().relative_to(self.path.parent.resolve())
+            except ValueError:
+                local = None
+            if local is not None and local.is_file():
+                entry.cover_file = local
+                return
+        if urlsplit(image).scheme in ("http", "https"):
+            entry.cover_url = image
+            return
+        entry.notes.append(f"feature image {image!r} not found beside the export (copy "
+                           "Ghost's content/images folder there): no cover")
 
     def entry(self, post: dict, name: str, tags: list, authors: list) -> Entry:
         notes: list[str] = []
@@ -94,8 +125,6 @@ class GhostSource:
                 return skipped(name, "no HTML or text in the export (an empty post)")
         body, html_notes = to_markdown(html)
         notes += html_notes
-        if post.get("feature_image"):
-            notes.append(f"feature image not kept: {post['feature_image']}")
         names = []
         for tag in tags:
             if not tag:
@@ -125,6 +154,7 @@ class GhostSource:
         )
         entry = Entry(name=name, data=data, notes=notes, is_page=is_page,
                       authors=[str(a.get("name") or a.get("slug")) for a in authors if a])
+        self.find_cover(entry, post)
         if status == PUBLISHED:
             pattern = self.permalink or "/:slug/"
             url = expand(pattern, PermalinkContext(slug=slug, title_slug=slug,

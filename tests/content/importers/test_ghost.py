@@ -6,7 +6,7 @@ from datetime import datetime
 from pressmark.content.models import User
 from pressmark.extensions import db
 
-from tests.content.importers.conftest import aliases, write
+from tests.content.importers.conftest import PNG, aliases, write
 
 EXPORT = {"db": [{"meta": {"exported_on": 1700000000000, "version": "5.70.0"}, "data": {
     "posts": [
@@ -58,7 +58,8 @@ def test_ghost_export_every_field_old_url_and_report(app, run_import, tmp_path):
     line = report.line_for("ghost.json#ghost-story")
     assert line.detail == "/posts/ghost-story (old URLs: /ghost-story/)"
     assert any("internal tag" in n for n in line.notes)
-    assert any("feature image" in n for n in line.notes)
+    assert ("feature image '/content/images/cover.png' not found beside the export (copy "
+            "Ghost's content/images folder there): no cover" in line.notes)
     assert posts["unfinished"].status == "draft" and aliases(posts["unfinished"]) == []
     assert posts["about"].is_page and aliases(posts["about"]) == ["/about/"]
     assert posts["members"].status == "draft"
@@ -69,3 +70,17 @@ def test_ghost_dated_permalinks(run_import, tmp_path):
     path = write(tmp_path / "g", {"ghost.json": json.dumps(EXPORT)}) / "ghost.json"
     _, posts = run_import(path, permalink="/:year/:month/:day/:slug/")
     assert aliases(posts["ghost-story"]) == ["/2020/01/02/ghost-story/"]
+
+
+def test_ghost_feature_image_becomes_the_cover(run_import, tmp_path):
+    export = {"db": [{"meta": {"version": "5.0.0"}, "data": {
+        "posts": [{"id": "1", "title": "Pictured", "slug": "pictured", "status": "published",
+                   "html": "<p>x</p>", "published_at": "2020-01-02T11:00:00.000Z",
+                   "feature_image": "__GHOST_URL__/content/images/2020/01/cover.png"}],
+        "posts_meta": [{"post_id": "1", "feature_image_alt": "A lighthouse"}]}}]}
+    path = write(tmp_path / "g", {"ghost.json": json.dumps(export),
+                                  "content/images/2020/01/cover.png": PNG}) / "ghost.json"
+    report, posts = run_import(path)
+    assert not report.failed
+    assert posts["pictured"].cover_image.startswith("/uploads/")
+    assert posts["pictured"].cover_alt == "A lighthouse"
