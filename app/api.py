@@ -15,7 +15,9 @@ anything else in pressmark may change without notice.
 - Assets: ``plugin_asset_url`` is the cache-busted URL of a file in a plugin's ``static/``.
 - Caching: ``cached_response`` answers from the page cache, with validators and 304s;
   ``last_change`` is when anything readers see last changed; ``plugin_cache`` is where a
-  plugin keeps what it collects once per app (its own hook's results, say).
+  plugin keeps what it collects once per app (its own hook's results, say);
+  ``per_generation`` remembers a value until the content changes (a count, a post's feed
+  HTML).
 - Requests: ``page_number`` reads ``?page=N`` strictly (404 otherwise); ``positive_int``
   parses a number the same way without the 404.
 - Lookups: ``public_tag_or_404`` (a tag readers may see, with its visible posts),
@@ -44,7 +46,7 @@ from pressmark.plugin_system.manager import (
 from pressmark.plugin_system.settings import Setting
 from pressmark.security import allow_sources
 from pressmark.state import plugin_cache
-from pressmark.web.cache import cached_response, last_change
+from pressmark.web.cache import cached_response, last_change, per_generation
 from pressmark.web.pages import (
     absolute_url,
     page_number,
@@ -72,6 +74,7 @@ __all__ = [
     "isolated",
     "last_change",
     "page_number",
+    "per_generation",
     "plugin_asset_url",
     "plugin_cache",
     "positive_int",

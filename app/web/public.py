@@ -205,8 +205,9 @@ def archive():
     years = archive_years()
     pagination = archive_listing(sum(count for _, count in years))
     social = page_social("Archive", [("Archive", url_for("public.archive"))], canonical_url())
+    # ``years`` is (year, posts on this page), as themes have always read it.
     return render_page(
-        "archive.html", years=years, groups=by_year(pagination.items),
+        "archive.html", years=by_year(pagination.items), year_index=years,
         pagination=pagination, total=pagination.total, social=social,
     )
 
@@ -225,7 +226,7 @@ def archive_year(year: int):
     newer = [y for y, _ in years if y > year]
     older = [y for y, _ in years if y < year]
     return render_page(
-        "archive_year.html", year=year, years=years, groups=by_month(pagination.items),
+        "archive_year.html", year=year, year_index=years, months=by_month(pagination.items),
         pagination=pagination, total=pagination.total, social=social,
         newer_year=newer[-1] if newer else None, older_year=older[0] if older else None,
     )

@@ -9,7 +9,7 @@ exactly as written.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 # Attributes that hold one URL, and srcset, which holds "URL width, URL width" (the
 # sanitiser does not allow it; responsive images of uploads carry it).
@@ -33,6 +33,34 @@ _ATTR_RE = re.compile(
 _XML_INVALID_RE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+# Cheap tests that skip what needs no rewriting: a tag without a URL attribute (most tags:
+# code highlighting alone is a <span> per token), and values that are already absolute.
+_MAY_HOLD_URL_RE = re.compile(r"(?:href|src|action|poster|cite|srcset)\s*=", re.IGNORECASE)
+_ABSOLUTE_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def resolver(base_url: str):
+    """``urljoin(base_url, value)``, with the common cases (an absolute URL, ``/path``,
+    ``#fragment``) answered without parsing ``base_url`` again for every value."""
+    parts = urlsplit(base_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    page = base_url.split("#", 1)[0]
+
+    def resolve(value: str) -> str:
+        scheme = _ABSOLUTE_RE.match(value)
+        # "https:x" on an https page is relative (RFC 3986 5.2.2); other schemes are not.
+        if scheme and (value.startswith("//", scheme.end())
+                       or scheme.group(0)[:-1].lower() != parts.scheme):
+            return value
+        if value.startswith("#"):
+            return page + value
+        if value.startswith("/") and not value.startswith("//") and "\\" not in value:
+            return urljoin(origin, value) if "/." in value else origin + value
+        return urljoin(base_url, value)
+
+    return resolve
+
+
 def absolutize_urls(html: str, base_url: str) -> str:
     """Return ``html`` with every URL attribute resolved against ``base_url``.
 
@@ -40,6 +68,7 @@ def absolutize_urls(html: str, base_url: str) -> str:
     ``https://host/a``, ``#s`` becomes ``https://host/posts/slug#s`` and absolute URLs
     (``https:``, ``mailto:``) are left alone. Text outside tags is never changed.
     """
+    resolve = resolver(base_url)
 
     def fix_attribute(match: re.Match) -> str:
         name = match.group("name")
@@ -54,14 +83,20 @@ def absolutize_urls(html: str, base_url: str) -> str:
         # Entities such as &amp; are left as they are: joining only adds a prefix.
         if name.lower() == SRCSET:
             fixed = ", ".join(
-                " ".join([urljoin(base_url, url), *rest])
+                " ".join([resolve(url), *rest])
                 for url, *rest in (c.split() for c in value.split(",") if c.strip())
             )
         else:
-            fixed = urljoin(base_url, value.strip())
+            fixed = resolve(value.strip())
         return f"{match.group('lead')}{quote}{fixed}{quote}"
 
-    return _TAG_RE.sub(lambda tag: _ATTR_RE.sub(fix_attribute, tag.group(0)), html)
+    def fix_tag(tag: re.Match) -> str:
+        text = tag.group(0)
+        if not _MAY_HOLD_URL_RE.search(text):
+            return text
+        return _ATTR_RE.sub(fix_attribute, text)
+
+    return _TAG_RE.sub(fix_tag, html)
 
 
 def xml_safe(text: str) -> str:

@@ -18,10 +18,12 @@ from pressmark.api import (
     absolute_url,
     cached_response,
     last_change,
+    per_generation,
     public_author_or_404,
     public_series_or_404,
     public_tag_or_404,
 )
+from pressmark.content.images import ImageInfo
 from pressmark.content.models import Image, Post, Topic
 from pressmark.extensions import db
 from pressmark.plugins.feeds.build import FORMATS, Author, Entry, EntryImage, Feed
@@ -140,9 +142,22 @@ def entry_id(post: Post) -> str:
     return f"tag:{tag_authority()},{post.created_at:%Y-%m-%d}:post-{post.id}"
 
 
-def cover_of(post: Post) -> EntryImage | None:
+def cover_name(post: Post) -> str:
+    return post.cover_image.removeprefix("/uploads/") if post.cover_image else ""
+
+
+def covers_of(posts: list[Post]) -> dict[str, ImageInfo]:
+    """The stored cover images of ``posts`` by name, in one query."""
+    names = {cover_name(p) for p in posts} - {""}
+    if not names:
+        return {}
+    return {image.name: image.info
+            for image in db.session.scalars(select(Image).where(Image.name.in_(names)))}
+
+
+def cover_of(post: Post, covers: dict[str, ImageInfo]) -> EntryImage | None:
     """The post's cover image as feeds describe it, or None."""
-    info = Image.info_for(post.cover_image.removeprefix("/uploads/")) if post.cover_image else None
+    info = covers.get(cover_name(post))
     if info is None:
         return None
     return EntryImage(
@@ -151,16 +166,20 @@ def cover_of(post: Post) -> EntryImage | None:
     )
 
 
-def post_entry(post: Post) -> Entry:
+def post_entry(post: Post, covers: dict[str, ImageInfo]) -> Entry:
     url = absolute_url(url_for("public.post", slug=post.slug))
     return Entry(
-        image=cover_of(post),
+        image=cover_of(post, covers),
         id=entry_id(post),
         title=post.title,
         url=url,
         published=post.published_at,
         updated=post.modified_at,
-        content_html=absolutize_urls(post.body_html, url),
+        # The same posts head every feed in three formats: each is made absolute once
+        # per content change (per site URL), not once per feed rendered.
+        content_html=per_generation(
+            ("feed content", post.id, url), lambda: absolutize_urls(post.body_html, url)
+        ),
         summary=post.summary,
         tags=tuple(t.name for t in post.tags),
         authors=tuple(
@@ -175,7 +194,8 @@ def _build(query, *, title: str, description: str, home_path: str, urls: dict[st
     posts = db.session.scalars(
         query.options(selectinload(Post.tags), selectinload(Post.authors)).limit(limit)
     ).all()
-    entries = [post_entry(p) for p in posts]
+    covers = covers_of(posts)
+    entries = [post_entry(p, covers) for p in posts]
     absolute = {f: absolute_url(u) for f, u in urls.items()}
     return Feed(
         id=absolute["atom"],
