@@ -177,6 +177,7 @@
     var keeper = initAutosave(ctx);
     initRecovery(ctx, keeper);
     initUploads(ctx);
+    initCover(ctx);
     initShortcuts(ctx);
     initFocusMode(ctx);
     initScrollSync(ctx);
@@ -305,7 +306,8 @@
 
     function changed(event) {
       var name = event.target && event.target.name;
-      if (!name || name === "image" || name === "image_alt" || name === "csrf_token") return;
+      if (!name || name === "image" || name === "image_alt" || name === "cover_file" ||
+          name === "csrf_token") return;
       dirty = true;
       if (!keepLocally() && !url) {
         ctx.setStatus("This browser cannot keep a copy; save often.", true);
@@ -508,6 +510,64 @@
       if (!pasted.length) return;
       event.preventDefault();
       pasted.forEach(upload);
+    });
+  }
+
+  // --- the cover ------------------------------------------------------------------------------
+
+  // Picking a cover file uploads it at once and puts its address in the Cover image field
+  // (without script, the file goes with the form and the server does the same).
+  function initCover(ctx) {
+    var form = ctx.form;
+    var input = form.elements.cover_file, field = form.elements.cover_image;
+    var preview = document.getElementById("ed-cover-preview");
+    var status = document.getElementById("ed-cover-status");
+    var url = form.getAttribute("data-upload-url");
+    var limit = Number(form.getAttribute("data-upload-max")) || 0;
+    if (!input || !field || !url) return;
+
+    function say(text, isError) {
+      status.textContent = text;
+      status.classList.toggle("is-error", Boolean(isError));
+    }
+
+    function showPreview() {
+      var shown = field.value.indexOf("/uploads/") === 0;
+      if (shown && !preview) {
+        preview = document.createElement("img");
+        preview.className = "cover-preview";
+        preview.id = "ed-cover-preview";
+        preview.alt = "The cover as chosen now";
+        field.insertAdjacentElement("afterend", preview);
+      }
+      if (!preview) return;
+      preview.hidden = !shown;
+      if (shown) preview.src = field.value;
+    }
+
+    field.addEventListener("input", showPreview);
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      if (!file) return;
+      input.value = "";
+      if (limit && file.size > limit) {
+        say("“" + file.name + "” is too large: the limit is " + Math.round(limit / 1048576) + " MiB.", true);
+        return;
+      }
+      var data = new FormData();
+      data.append("image", file, file.name);
+      say("Uploading “" + file.name + "”…", false);
+      send(url, data).then(function (result) {
+        if (!result.ok) {
+          throw new Error(result.data && result.data.error ? result.data.error
+            : "the server answered " + result.status + ".");
+        }
+        field.value = result.data.url;
+        field.dispatchEvent(new Event("input", { bubbles: true }));
+        say("Uploaded “" + file.name + "”: it is the cover now. Describe it in the alt text.", false);
+      }).catch(function (error) {
+        say("“" + file.name + "” was not uploaded: " + error.message, true);
+      });
     });
   }
 

@@ -229,6 +229,29 @@ def test_images_by_picker_and_drop_are_inserted_at_the_cursor(site, page, tmp_pa
     assert not page.js_errors
 
 
+def test_a_picked_cover_uploads_at_once_and_is_saved_with_the_post(site, page, tmp_path):
+    post_id = make_post(site.app, "Covered", "Words.")
+    sign_in(page, site.url, f"/editor/{post_id}")
+    preview = page.locator("#ed-cover-preview")
+    expect(preview).to_have_count(0)  # no cover yet
+    picture = tmp_path / "cover.png"
+    picture.write_bytes(png(40, 21))
+    page.set_input_files("#ed-cover_file", str(picture))
+    expect(page.locator("#ed-cover-status")).to_contain_text("it is the cover now",
+                                                               timeout=TIMEOUT)
+    cover = page.locator("#ed-cover_image").input_value()
+    assert re.fullmatch(r"/uploads/[0-9a-f]{64}\.png", cover)
+    expect(preview).to_be_visible()
+    assert preview.evaluate("img => img.naturalWidth") == 40  # the upload itself loaded
+    page.fill("#ed-cover_alt", "A small test card")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(".flash")).to_be_visible(timeout=TIMEOUT)
+    with site.app.app_context():
+        stored = db.session.get(Post, post_id)
+        assert (stored.cover_image, stored.cover_alt) == (cover, "A small test card")
+    assert not page.js_errors
+
+
 def test_dashboard_filters_as_you_type(site, page):
     sign_in(page, site.url)
     rows = page.locator("#editor-groups tr[data-filter-text]")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -202,11 +203,12 @@ def test_only_well_formed_names_are_served(author):
 
 
 def submit_with_image(author: Author, path: str, action: str, data: bytes, filename: str,
-                      **changes):
+                      field: str = "image", **changes):
+    """The editor's form as loaded, with ``changes``, ``action`` and a file in ``field``."""
     form = read_form(author.page(path))
     form.update(changes)
     form["action"] = action
-    form["image"] = (io.BytesIO(data), filename)
+    form[field] = (io.BytesIO(data), filename)
     return author.client.post(path, data=form, content_type="multipart/form-data")
 
 
@@ -246,3 +248,34 @@ def test_a_refused_image_in_the_form_shows_an_error_and_keeps_the_text(author):
     assert author.post(post_id).body == "Intro."
     assert stored_files(author) == []
     assert csrf_token(html)
+
+
+def photo(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    PILImage.new("RGB", (width, height), (160, 60, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_a_cover_file_sent_with_the_form_becomes_the_cover(author):
+    """Without script: the file goes with the form, and its upload is the cover."""
+    post_id = author.create(title="Covered", body="Intro.")
+    picture = photo(1600, 900)
+    response = submit_with_image(author, f"/editor/{post_id}", "publish", picture, "cover.jpg",
+                                 field="cover_file", cover_alt="A red rack")
+    assert response.status_code == 303
+    post = author.post(post_id)
+    assert re.fullmatch(r"/uploads/[0-9a-f]{64}\.jpg", post.cover_image)
+    page = author.app.test_client().get("/posts/covered").get_data(as_text=True)
+    assert post.cover_image.rsplit(".", 1)[0] in page and 'alt="A red rack"' in page
+    assert f'src="{post.cover_image}"' in author.page(f"/editor/{post_id}")  # the preview
+
+
+def test_a_refused_cover_file_says_so_under_the_cover_and_keeps_the_text(author):
+    post_id = author.create(title="Covered", body="Intro.")
+    response = submit_with_image(author, f"/editor/{post_id}", "save", SVG, "evil.png",
+                                 field="cover_file", body="My unsaved words.")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "SVG images cannot be uploaded" in html and 'id="ed-cover_image-error"' in html
+    assert read_form(html)["body"] == "My unsaved words."
+    assert author.post(post_id).cover_image in ("", None)

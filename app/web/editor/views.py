@@ -370,6 +370,16 @@ def handle_form(post: Post | None, *, is_page: bool = False):
         notices.append(
             f"Image uploaded and added at the end of the body as {stored.markdown(alt)}."
         )
+    cover = request.files.get("cover_file")
+    if cover is not None and cover.filename:
+        try:
+            values["cover_image"] = uploads.store_upload(cover.stream).url
+        except uploads.UploadError as exc:
+            return render_form(
+                post, values, status=400, errors={"cover_image": str(exc)},
+                version=form_version, is_page=is_page,
+            )
+        notices.append(f"Cover uploaded: {values['cover_image']}.")
     if action in (PREVIEW, UPLOAD):
         too_large = content.size_problem(values["body"])
         if too_large:
