@@ -490,8 +490,12 @@ def rerender_all() -> int:
     return len(posts)
 
 
-def content_changed() -> None:
-    """Tell the page cache that something readers see changed (the navigation, say)."""
+def commit_content_change() -> None:
+    """Commit the session's change to something readers see outside posts (the navigation,
+    an author's name or bio), moving the content generation on in the same transaction so
+    that every process and machine drops its cached pages, this one at once."""
+    generation.bump(db.session)
+    db.session.commit()
     _content_changed()
 
 

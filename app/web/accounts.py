@@ -17,6 +17,7 @@ import click
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from pressmark.content.models import OWNER, ROLES, User
+from pressmark.content.store import commit_content_change
 from pressmark.extensions import db, login_manager
 from pressmark.web import throttle
 from pressmark.web.auth import (
@@ -160,7 +161,7 @@ def update(user_id: int):
     try:
         set_profile(user, request.form.get("display_name", ""), user.bio)
         change_role(user, request.form.get("role", user.role))
-        db.session.commit()
+        commit_content_change()  # the name is in bylines
     except AccountError as error:
         db.session.rollback()
         return _accounts_page(400, error=str(error), failed_id=user.id)
@@ -207,7 +208,7 @@ def profile():
         set_profile(user, form["display_name"], form["bio"])
         if new_password:
             set_password(user, new_password)
-        db.session.commit()
+        commit_content_change()  # the name is in bylines, the bio on the author page
     except AccountError as error:
         db.session.rollback()
         return render_page("editor/profile.html", error=str(error), form=form), 400
@@ -273,5 +274,5 @@ def set_command(
             set_profile(user, user.name, bio)
     except AccountError as error:
         raise click.ClickException(str(error)) from None
-    db.session.commit()
+    commit_content_change()
     click.echo(f"{user.username}: {user.role}, shown as {user.name!r} at /authors/{user.slug}.")

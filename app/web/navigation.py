@@ -4,7 +4,8 @@ The links are ``NavItem`` rows: a page, a topic or any address, in ``position`` 
 A site that has never saved its navigation shows the default, Posts and Archive. A link
 to a page readers cannot see (a draft, the trash) is left out until the page is live.
 The links are the same for every reader (nothing depends on who is signed in), so pages
-stay cacheable; saving the navigation clears the page cache.
+stay cacheable; saving the navigation moves the content generation on, so every process's
+cached pages go stale.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from flask import Blueprint, Flask, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from pressmark.content.models import NavItem, Post, Topic
-from pressmark.content.store import content_changed
+from pressmark.content.store import commit_content_change
 from pressmark.extensions import db, login_manager
 from pressmark.web.pages import post_url, render_page
 from sqlalchemy import delete, select
@@ -190,11 +191,10 @@ def edit():
     try:
         db.session.execute(delete(NavItem))
         db.session.add_all(items)
-        db.session.commit()
+        commit_content_change()
     except SQLAlchemyError:
         db.session.rollback()
         return _form(rows, {-1: "The navigation could not be saved; nothing changed."}, 500)
-    content_changed()
     flash("Navigation saved: readers see it on every page now.", "saved")
     return redirect(url_for(".edit"), code=303)
 

@@ -270,3 +270,27 @@ def test_authors_and_series_are_kept_in_revisions_and_restored(app, writer):
         post = db.session.get(Post, post_id)
         assert [a.username for a in post.authors] == ["author"]
         assert post.series.title == "First series" and post.status != PUBLISHED
+
+
+def test_a_navigation_or_byline_change_reaches_every_process(tmp_path, app, writer):
+    """The navigation and an author's name are outside posts, but readers see them: saving
+    either moves the content generation on, so another process on the same database drops
+    its cached pages too (within CACHE_CHECK_SECONDS)."""
+    other = make_test_app(tmp_path, database=app.config["SQLALCHEMY_DATABASE_URI"].removeprefix(
+        "sqlite:///"), CACHE_CHECK_SECONDS=0)
+    elsewhere = other.test_client()
+    page_id(writer.submit("/editor/new", "publish", title="Bylined", body="x",
+                          authors="author"))
+    assert ("Archive", "/archive") in header_links(elsewhere.get("/").get_data(as_text=True))
+    assert "Ada Renamed" not in elsewhere.get("/posts/bylined").get_data(as_text=True)
+
+    form = read_form(writer.page("/editor/navigation/"), form_id="nav-form")
+    form["item-1-remove"] = "1"  # Archive
+    assert writer.client.post("/editor/navigation/", data=form).status_code == 303
+    assert ("Archive", "/archive") not in header_links(
+        elsewhere.get("/").get_data(as_text=True))
+
+    answer = writer.client.post("/editor/accounts/me", data={
+        "csrf_token": writer.token(), "display_name": "Ada Renamed", "bio": ""})
+    assert answer.status_code == 303
+    assert "Ada Renamed" in elsewhere.get("/posts/bylined").get_data(as_text=True)
