@@ -13,11 +13,11 @@ from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, redirect, url_for
 from pressmark.api import absolute_url, cached_response, post_at_old_path
-from pressmark.content.models import Post, Series, Topic, User, post_authors
+from pressmark.content.models import Post, Series, Tag, Topic, User, post_authors, post_tags
 from pressmark.extensions import db
 from pressmark.plugins.sitemap import render
-from sqlalchemy import func, select
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy import Row, func, select
+from sqlalchemy.orm import load_only
 
 bp = Blueprint("sitemap", __name__)
 
@@ -25,12 +25,17 @@ bp = Blueprint("sitemap", __name__)
 PRIVATE_PREFIXES = ("/editor/", "/auth/")
 
 
-def visible_posts() -> list[Post]:
-    """Every visible post, newest first, without the heavy body columns."""
+def visible_posts() -> list[Row]:
+    """Every visible post's id, slug, title, summary, topic and dates, newest first: rows,
+    not ORM objects, since the sitemap and llms.txt list every post of the site."""
     columns = (Post.id, Post.slug, Post.title, Post.summary, Post.topic_id,
                Post.published_at, Post.updated_at)
-    query = Post.visible().options(load_only(*columns), selectinload(Post.tags))
-    return list(db.session.scalars(query))
+    return list(db.session.execute(Post.visible().with_only_columns(*columns)))
+
+
+def modified(post: Row) -> datetime:
+    """``Post.modified_at`` of a row: its last save or, if later, its going live."""
+    return max(post.updated_at, post.published_at)
 
 
 # The sitemaps protocol's limit per file; past it /sitemap.xml becomes a sitemap index.
@@ -74,7 +79,7 @@ def _sitemap() -> bytes:
 def sitemap_urls() -> list[tuple[str, datetime | None]]:
     """Every public URL (path) with its last change, home first, posts last."""
     posts = visible_posts()
-    newest = max((p.modified_at for p in posts), default=None)
+    newest = max((modified(p) for p in posts), default=None)
     urls: list[tuple[str, datetime | None]] = [(url_for("public.home"), newest)]
     pages = math.ceil(len(posts) / current_app.config["POSTS_PER_PAGE"])
     urls.append((url_for("public.posts"), newest))
@@ -82,23 +87,20 @@ def sitemap_urls() -> list[tuple[str, datetime | None]]:
     urls.append((url_for("public.archive"), newest))
     by_year: dict[int, datetime] = {}
     by_topic: dict[int, datetime] = {}
-    by_tag: dict[str, datetime] = {}
     for post in posts:
-        changed = post.modified_at
+        changed = modified(post)
         year = post.published_at.year
         by_year[year] = max(by_year.get(year, changed), changed)
         if post.topic_id is not None:
             by_topic[post.topic_id] = max(by_topic.get(post.topic_id, changed), changed)
-        for tag in post.tags:
-            by_tag[tag.slug] = max(by_tag.get(tag.slug, changed), changed)
     urls += [(url_for("public.archive_year", year=year), changed)
              for year, changed in sorted(by_year.items(), reverse=True)]
     # Every topic page exists, even one with nothing published yet (then without lastmod).
     for topic in db.session.scalars(select(Topic).order_by(Topic.position, Topic.name)):
         urls.append((url_for("public.topic", slug=topic.slug), by_topic.get(topic.id)))
     # A tag page exists only while a visible post carries the tag.
-    urls += [(url_for("public.tag", name=name), by_tag[name]) for name in sorted(by_tag)]
-    urls += [(url_for("public.post", slug=p.slug), p.modified_at) for p in posts]
+    urls += [(url_for("public.tag", name=slug), changed) for slug, changed in _tags_changed()]
+    urls += [(url_for("public.post", slug=p.slug), modified(p)) for p in posts]
     urls += _series_and_author_urls()
     # Pages are in the sitemap (not in feeds): an About page is worth finding.
     pages = db.session.scalars(
@@ -106,6 +108,19 @@ def sitemap_urls() -> list[tuple[str, datetime | None]]:
     )
     urls += [(url_for("public.page", slug=p.slug), p.modified_at) for p in pages]
     return urls
+
+
+def _tags_changed() -> list[tuple[str, datetime]]:
+    """Each tag a visible post carries, by slug, dated by its newest change."""
+    visible = Post.visible().order_by(None).subquery()
+    rows = db.session.execute(
+        select(Tag.slug, func.max(visible.c.updated_at), func.max(visible.c.published_at))
+        .join(post_tags, post_tags.c.tag_id == Tag.id)
+        .join(visible, visible.c.id == post_tags.c.post_id)
+        .group_by(Tag.slug)
+    )
+    # Sorted here, not by the database, whose collation may order non-ASCII slugs its own way.
+    return sorted((slug, max(saved, published)) for slug, saved, published in rows)
 
 
 def _series_and_author_urls() -> list[tuple[str, datetime | None]]:
