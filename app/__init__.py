@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         public,
         social,
     )
+    from pressmark.web.editor import series as series_editor
     from pressmark.web.editor import uploads
     from pressmark.web.editor import views as editor
     from werkzeug.exceptions import RequestEntityTooLarge
@@ -84,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(editor.bp)
     app.register_blueprint(navigation.bp)
     app.register_blueprint(accounts.bp)
+    app.register_blueprint(series_editor.bp)
     app.register_blueprint(uploads.bp)
     app.register_blueprint(plugin_admin.bp)
     app.add_url_rule("/-/health", "health", pages.health)

@@ -8,13 +8,14 @@ import re
 
 import feedparser
 import pytest
-from pressmark.content.models import PUBLISHED, Post, Revision, Topic, User
+from pressmark.content.models import PUBLISHED, Post, Revision, Series, Topic, User
 from pressmark.content.store import PostData, ValidationError, save_post
 from pressmark.extensions import db
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, make_test_app, password_hash
 from tests.web.test_editor import Author, csrf_token, parse, read_form
+from tests.web.test_roles import as_role
 
 
 @pytest.fixture
@@ -196,6 +197,31 @@ def test_a_series_has_a_feed_that_parses(writer, reader):
     sitemap = reader.get("/sitemap.xml").get_data(as_text=True)
     assert "/series/serving-llms</loc>" in sitemap and "/authors/ada-author</loc>" in sitemap
     assert reader.get("/series/none/feed.json").status_code == 404
+
+
+def test_a_series_description_and_title_are_edited_and_its_address_stays(app, writer,
+                                                                        reader):
+    publish_series(writer, ["One", "Two"])
+    writer.submit("/editor/new", "publish", title="Other", body="x", series="Other series")
+    page = writer.page("/editor/series/")
+    assert "(2 parts; " in page and "/series/serving-llms" in page
+    with app.app_context():
+        serving = db.session.scalar(select(Series).where(Series.slug == "serving-llms")).id
+    token = writer.token()
+    taken = writer.client.post(f"/editor/series/{serving}", data={
+        "csrf_token": token, "title": "other SERIES", "description": "Kept?"})
+    assert taken.status_code == 400
+    html = taken.get_data(as_text=True)
+    assert "Another series is called “other SERIES”" in html and "Kept?" in html
+    saved = writer.client.post(f"/editor/series/{serving}", data={
+        "csrf_token": token, "title": "Serving LLMs at scale",
+        "description": "Five posts on batching, caches and schedulers."})
+    assert saved.status_code == 303
+    html = reader.get("/series/serving-llms").get_data(as_text=True)
+    assert '<p class="lead">Five posts on batching, caches and schedulers.</p>' in html
+    assert 'content="Five posts on batching, caches and schedulers."' in html  # previews
+    assert "Serving LLMs at scale" in reader.get("/posts/one").get_data(as_text=True)
+    assert as_role(app, "contributor").client.get("/editor/series/").status_code == 403
 
 
 def test_a_page_cannot_join_a_series(writer):
