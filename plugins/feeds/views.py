@@ -23,8 +23,7 @@ from pressmark.api import (
     public_series_or_404,
     public_tag_or_404,
 )
-from pressmark.content.images import ImageInfo
-from pressmark.content.models import Image, Post, Topic
+from pressmark.content.models import Image, ImageInfo, Post, Topic
 from pressmark.extensions import db
 from pressmark.plugins.feeds.build import FORMATS, Author, Entry, EntryImage, Feed
 from pressmark.plugins.feeds.html import absolutize_urls
