@@ -136,6 +136,9 @@ class EleventySource(FileSource):
         layout = str(meta.get("layout") or "").rsplit("/", 1)[-1].split(".")[0].lower()
         if layout == "page":
             return f"its layout is {meta['layout']!r}"
+        exclude = meta.get("eleventyexcludefromcollections")
+        if exclude is True or str(exclude).lower() == "true":
+            return "eleventyExcludeFromCollections keeps it out of every collection"
         if self.uses_posts_collection:
             if self.collection_tags(path, meta) & POST_COLLECTIONS:
                 return None

@@ -87,6 +87,11 @@ class HugoSource(FileSource):
             return f"its {'type' if meta.get('type') else 'layout'} is {kind!r}"
         if kind in ("post", "posts"):
             return None
+        build = meta.get("_build") or meta.get("build")
+        if isinstance(build, dict):
+            listed = {str(k).lower(): v for k, v in build.items()}.get("list")
+            if listed is False or str(listed).lower() in ("never", "false"):
+                return "its build options keep it out of every list (list: never)"
         sections = self.sections(path)
         if not sections:
             # A site with no section at all keeps its posts at the top: they stay posts.
@@ -106,6 +111,9 @@ class HugoSource(FileSource):
         if path.name.startswith("_index."):
             return "a section's list page (_index), not a post"
         return super().skip_reason(path)
+
+    def ignored_keys(self, meta: dict) -> set[str]:
+        return {"_build", "build"} & set(meta)  # read by page_reason
 
     def old_url(self, path: Path, entry: Entry, name: FileName, meta: dict) -> str | None:
         ctx = self.context(path, entry, name, meta)

@@ -20,10 +20,12 @@ def test_hugo_pages_are_outside_the_main_section_or_say_so(app, run_import):
         "content/posts/legal.md": DATED.format(title="Legal", extra="type: page\n"),
         "content/projects/tool.md": DATED.format(title="Tool", extra=""),
         "content/projects/news.md": DATED.format(title="News", extra="type: posts\n"),
+        "content/posts/hidden.md": DATED.format(title="Hidden",
+                                                extra="_build:\n  list: never\n"),
     }
     report, posts = run_import(site)
     assert kinds(posts) == {"about": True, "uses": True, "a": False, "b": False,
-                            "legal": True, "tool": True, "news": False}
+                            "legal": True, "tool": True, "news": False, "hidden": True}
     # A page keeps its old URL too, and answers at /<slug>.
     assert aliases(posts["about"]) == ["/about/"] and aliases(posts["tool"]) == ["/projects/tool/"]
     assert redirects(app, "/projects/tool/") == "/tool"
@@ -87,10 +89,12 @@ def test_eleventy_posts_are_the_posts_collection(run_import):
         "about.md": "---\ntitle: About\nlayout: layouts/page.njk\n---\nWho.\n",
         "projects/three.md": DATED.format(title="Three", extra="tags: [work]\n"),
         "contact.md": "---\ntitle: Contact\n---\nMail.\n",
+        "blog/unlisted.md": DATED.format(title="Unlisted",
+                                         extra="eleventyExcludeFromCollections: true\n"),
     }
     report, posts = run_import(site)
     assert kinds(posts) == {"one": False, "two": False, "about": True, "three": True,
-                            "contact": True}
+                            "contact": True, "unlisted": True}
     assert [t.name for t in posts["one"].tags] == ["travel"]
     assert aliases(posts["three"]) == ["/projects/three/"]
     assert "its layout is 'layouts/page.njk'" in " ".join(report.line_for("about.md").notes)
