@@ -3,10 +3,11 @@ when no local copy sits beside the export.
 
 Only ``http`` and ``https`` addresses are fetched, redirects included; each download has a
 timeout and is refused, without being held in memory past it, once it passes the upload
-size limit (``UPLOAD_MAX_BYTES``); a response that says it is not a PNG, JPEG, GIF or WebP
-image is refused (the bytes are checked again when the image is stored, as every upload
-is). Each address is fetched once per import. A failure is a ``FetchError`` with a reason
-for the report; it never stops the import.
+size limit (``UPLOAD_MAX_BYTES``). What was downloaded is then stored as every upload is:
+its type is read from its bytes, never from the server's Content-Type (servers send
+images as ``application/octet-stream`` and error pages as ``image/png``), and anything but
+a PNG, JPEG, GIF or WebP image is refused. Each address is fetched once per import. A
+failure is a ``FetchError`` with a reason for the report; it never stops the import.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ACCEPTED_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 CHUNK = 64 * 1024
 TIMEOUT = 20  # seconds, for connecting and for each read
 USER_AGENT = "pressmark-import"
@@ -66,9 +66,6 @@ class Fetcher:
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
         try:
             with self.opener.open(request, timeout=self.timeout) as response:
-                media = response.headers.get_content_type()
-                if media not in ACCEPTED_TYPES:
-                    raise FetchError(f"not a PNG, JPEG, GIF or WebP image ({media})")
                 length = response.headers.get("Content-Length")
                 if length and length.isdigit() and int(length) > self.limit:
                     raise FetchError(f"larger than the upload limit ({self.limit} bytes)")

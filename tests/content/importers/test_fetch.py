@@ -13,7 +13,8 @@ from tests.content.importers.conftest import PNG, write
 FILES = {  # path -> (status, content type, bytes)
     "/wp-content/uploads/2020/01/ok.png": (200, "image/png", PNG),
     "/wp-content/uploads/2020/01/hero.png": (200, "image/png", PNG),
-    "/wp-content/uploads/2020/01/page.png": (200, "text/html; charset=utf-8", b"<html>"),
+    "/wp-content/uploads/2020/01/page.png": (200, "image/png", b"<html>Log in</html>"),
+    "/wp-content/uploads/2020/01/raw.png": (200, "application/octet-stream", PNG),
     "/wp-content/uploads/2020/01/big.png": (200, "image/png", PNG + b"\0" * 5000),
 }
 
@@ -66,6 +67,7 @@ def export(base: str) -> str:
         item(1, "mixed", f'<p><img src="{uploads}/ok.png" alt="Fine"/></p>'
                          f'<p><img src="{uploads}/missing.png" alt="Missing"/></p>'
                          f'<p><img src="{uploads}/page.png" alt="Page"/></p>'
+                         f'<p><img src="{uploads}/raw.png" alt="Raw"/></p>'
                          f'<p><img src="{uploads}/big.png" alt="Big"/></p>'
                          f'<p><img src="{closed}" alt="Closed"/></p>', thumbnail=10),
         item(2, "again", f'<p><a href="{uploads}/ok.png"><img src="{uploads}/ok.png" '
@@ -95,12 +97,14 @@ def test_images_are_downloaded_and_failures_reported_per_file(app, tmp_path, run
     notes = report.line_for("export.xml#post-1").notes
     assert f"image not downloaded, left at its old address: {uploads}/missing.png: " \
            "the server answered 404 Not Found" in notes
-    assert any(f"{uploads}/page.png: not a PNG, JPEG, GIF or WebP image (text/html)" in n
+    # The type is read from the bytes, as for every upload, not from the server's word.
+    assert any(f"{uploads}/page.png: This file is not a PNG, JPEG, GIF or WebP image" in n
                for n in notes)
+    assert "![Raw](/uploads/" in mixed
     assert any(f"{uploads}/big.png: larger than the upload limit (2000 bytes)" in n
                for n in notes)
     assert any("closed.png: cannot be reached" in n for n in notes)
-    assert "1 image(s) downloaded from the old site as uploads" in notes
+    assert "2 image(s) downloaded from the old site as uploads" in notes
     # The featured image, an attachment with no local copy, is downloaded as the cover.
     assert posts["mixed"].cover_image.startswith("/uploads/")
     # An image two posts use is downloaded once; both links of the second post point here.
@@ -124,4 +128,4 @@ def test_no_download_with_no_fetch_or_in_a_dry_run(app, tmp_path, how):
             in result.output
         assert "featured image not downloaded (downloads are off)" in result.output
     else:
-        assert "6 image(s) to download from the old site" in result.output
+        assert "7 image(s) to download from the old site" in result.output
