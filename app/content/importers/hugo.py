@@ -26,22 +26,41 @@ CONFIG_FILES = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json",
                 "config.toml", "config.yaml", "config.yml", "config.json")
 
 
+def _load_config_file(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        if path.suffix == ".toml":
+            data = tomllib.loads(text)
+        elif path.suffix == ".json":
+            data = json.loads(text)
+        else:
+            data = yaml.safe_load(text) or {}
+    except (ValueError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def read_config(root: Path) -> dict:
-    """The site's configuration file, if one can be read (else an empty dict)."""
+    """The site's configuration (an empty dict when none can be read): the root file
+    (``hugo.toml``, ``config.yaml``...) over the configuration folder
+    ``config/_default/``, where ``hugo.toml`` holds the top level and ``params.toml``,
+    ``permalinks.toml``... each hold the table of their name."""
+    config: dict = {}
+    folder = root / "config" / "_default"
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            if path.suffix not in (".toml", ".yaml", ".yml", ".json") or not path.is_file():
+                continue
+            data = _load_config_file(path)
+            if path.stem in ("hugo", "config"):
+                config = {**config, **data}
+            else:
+                config[path.stem] = data
     for name in CONFIG_FILES:
         path = root / name
-        if not path.is_file():
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        try:
-            if name.endswith(".toml"):
-                return tomllib.loads(text)
-            if name.endswith(".json"):
-                return json.loads(text)
-            return yaml.safe_load(text) or {}
-        except (ValueError, yaml.YAMLError):
-            return {}
-    return {}
+        if path.is_file():
+            return {**config, **_load_config_file(path)}
+    return config
 
 
 def main_sections(config: dict, source: FileSource) -> set[str]:
@@ -66,7 +85,8 @@ def detect(root: Path) -> bool:
     lowered = {str(k).lower() for k in config}
     if "baseurl" in lowered and "base_url" not in lowered:
         return True
-    return (root / "archetypes").is_dir() or any((root / n).is_file() for n in CONFIG_FILES[:4])
+    return (root / "archetypes").is_dir() or (root / "config" / "_default").is_dir() or any(
+        (root / n).is_file() for n in CONFIG_FILES[:4])
 
 
 class HugoSource(FileSource):

@@ -48,6 +48,19 @@ def test_hugo_main_sections_come_from_the_configuration(run_import):
     assert kinds(posts) == {"n": False, "p": False, "d1": True, "d2": True}
 
 
+def test_hugo_configuration_folder_gives_the_main_sections(run_import):
+    site = {
+        "config/_default/hugo.toml": 'baseURL = "https://x/"\n',
+        "config/_default/params.toml": 'mainSections = ["notes"]\n',
+        "content/notes/n.md": DATED.format(title="N", extra=""),
+        "content/posts/p1.md": DATED.format(title="P1", extra=""),
+        "content/posts/p2.md": DATED.format(title="P2", extra=""),
+    }
+    report, posts = run_import(site)
+    assert report.source_format == "hugo"
+    assert kinds(posts) == {"n": False, "p1": True, "p2": True}
+
+
 def test_zola_posts_are_in_sections_sorted_by_date(run_import):
     site = {
         "config.toml": 'base_url = "https://z/"\n',
