@@ -281,6 +281,9 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
         downloads = len(entry.remote_images) + bool(entry.cover_url and not entry.cover_file)
         if downloads:
             notes.append(f"{downloads} image(s) to download from the old site")
+        if target is not None and (entry.uploads or entry.cover_file or downloads):
+            notes.append("its images are compared only when they are stored: the real run "
+                         "may find this post unchanged")
         report.add(entry.name, outcome, _detail(own_path, kept), notes)
         return
     try:
