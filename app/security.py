@@ -86,18 +86,19 @@ def apply_policy(response: Response) -> Response:
 
 
 def refuse_nul_characters() -> None:
-    """400 for a NUL character in the address or a form field.
+    """A NUL character in the address is a 404 (no page has one), in a form field a 400.
 
-    No URL or form of the site has one, and PostgreSQL refuses NUL in text, so a lookup with
-    one would fail as a 500. The editor's post fields are the exception: there a NUL the
-    author pasted becomes U+FFFD when the post is saved (``postdata.without_nul``), so the
-    text is kept. Query strings are the views' to read: search drops control characters
-    and answers with its usual page, page numbers are numbers.
+    PostgreSQL refuses NUL in text, so a lookup with one would fail as a 500. The editor's
+    post fields are the exception: there a NUL the author pasted becomes U+FFFD when the
+    post is saved (``postdata.without_nul``), so the text is kept. Query strings are the
+    views' to read: search drops control characters, page numbers are numbers.
     """
-    fields = [] if request.blueprint == "editor" else request.form.items(multi=True)
-    for name, value in (("path", request.path), *fields):
-        if "\x00" in name or "\x00" in value:
-            abort(400, description="The request contains a NUL character.")
+    if "\x00" in request.path:
+        abort(404)
+    if request.blueprint != "editor":
+        for name, value in request.form.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                abort(400, description="The form contains a NUL character.")
 
 
 def init_app(app: Flask) -> None:

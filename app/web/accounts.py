@@ -130,7 +130,8 @@ def _accounts_page(status: int = 200, *, error: str = "", new: dict | None = Non
 
 
 def _account_or_404(user_id: int) -> User:
-    user = db.session.get(User, sql_int(user_id))
+    user_id = sql_int(user_id)
+    user = db.session.get(User, user_id) if user_id is not None else None
     if user is None:
         abort(404)
     return user

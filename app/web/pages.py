@@ -185,7 +185,9 @@ def post_at_old_path(*paths: str) -> Post | None:
 def not_found(error):
     """Answer an old path with 301 to its post; otherwise render the 404 page."""
     path = request.path
-    moved = post_at_old_path(*{path, path.rstrip("/"), path + "/"} - {""})
+    # No old address has a NUL (and PostgreSQL cannot even compare one).
+    moved = None if "\x00" in path else post_at_old_path(
+        *{path, path.rstrip("/"), path + "/"} - {""})
     if moved is not None:
         target = post_url(moved)
         query = request.query_string.decode("latin-1")

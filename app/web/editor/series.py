@@ -67,7 +67,8 @@ def index():
 
 @bp.route("/<int:series_id>", methods=["POST"])
 def update(series_id: int):
-    series = db.session.get(Series, sql_int(series_id))
+    series_id = sql_int(series_id)
+    series = db.session.get(Series, series_id) if series_id is not None else None
     if series is None:
         abort(404)
     title = " ".join(request.form.get("title", "").split())
