@@ -5,7 +5,8 @@ The keys read, first found wins (keys compared without case):
 
 - Hugo: ``cover.image`` (with ``cover.alt``), ``featured_image``/``featuredImage``,
   ``images`` (the first, as Hugo's own templates take it), ``image``; in a page bundle,
-  an image named ``feature*`` or ``cover*``;
+  an image whose name holds ``feature``, else ``cover`` or ``thumbnail`` (as Hugo's
+  templates look for it);
 - Jekyll: ``image`` or ``image.path`` (with ``image.alt``, as jekyll-seo-tag reads them),
   ``header.image`` or ``header.overlay_image`` (with ``header.image_description``, as
   Minimal Mistakes does);
@@ -38,7 +39,6 @@ TOP_KEYS = ("cover", "featured_image", "featuredimage", "images", "image", "head
 EXTRA_KEYS = ("image", "cover", "cover_image", "featured_image", "featuredimage", "banner",
               "hero", "thumbnail")
 PELICAN_PREFIX_RE = re.compile(r"^\{(?:static|attach|filename)\}")
-BUNDLE_COVER_RE = re.compile(r"^(?:feature|cover)", re.I)
 # Keys this module reads, which the report must not call "not kept".
 KEYS = {"cover", "featured_image", "featuredimage", "images", "image", "header", *ALT_KEYS}
 
@@ -98,11 +98,14 @@ def cover_reference(meta: dict) -> CoverRef | None:
 
 
 def bundle_cover(folder: Path) -> Path | None:
-    """A page bundle's ``feature*``/``cover*`` image (Hugo's convention), or None."""
-    for file in sorted(folder.iterdir()):
-        if (file.is_file() and BUNDLE_COVER_RE.match(file.name)
-                and file.suffix.lower() in IMAGE_SUFFIXES):
-            return file
+    """A page bundle's featured image as Hugo's own templates find it: the first image whose
+    name holds ``feature``, else one whose name holds ``cover`` or ``thumbnail``; or None."""
+    images = [file for file in sorted(folder.iterdir())
+              if file.is_file() and file.suffix.lower() in IMAGE_SUFFIXES]
+    for words in (("feature",), ("cover", "thumbnail")):
+        for file in images:
+            if any(word in file.name.lower() for word in words):
+                return file
     return None
 
 

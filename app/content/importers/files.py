@@ -196,7 +196,10 @@ class FileSource:
             return
         entry.cover_file = covers.find_file(ref.ref, path.parent, self.static_roots(),
                                             self.root)
-        if entry.cover_file is None:
+        if entry.cover_file is None and ref.ref.lower().endswith(".svg"):
+            entry.notes.append(f"featured image {ref.ref!r} is an SVG image, which cannot be "
+                               "an upload (it can carry scripts): no cover")
+        elif entry.cover_file is None:
             entry.notes.append(f"featured image {ref.ref!r} not found in the site's folder: "
                                "no cover")
 

@@ -21,7 +21,10 @@ def test_hugo_covers_from_front_matter_and_bundles(app, run_import):
         "content/posts/b.md": DATED.format(title="B", extra="images: [img/hero.png]\n"),
         "content/posts/c.md": DATED.format(title="C", extra="featured_image: /img/hero.png\n"),
         "content/posts/bundle/index.md": DATED.format(title="Bundle", extra=""),
-        "content/posts/bundle/featured-photo.png": PNG,
+        "content/posts/bundle/a-thumbnail.png": PNG,
+        "content/posts/bundle/my-featured-photo.png": PNG + b"\0",
+        "content/posts/logo.md": DATED.format(title="Logo", extra="image: /img/logo.svg\n"),
+        "static/img/logo.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
         "content/posts/lost.md": DATED.format(title="Lost", extra="image: /img/nowhere.png\n"),
         "content/posts/escape.md": DATED.format(title="Escape",
                                                 extra="image: ../../../etc/hero.png\n"),
@@ -33,6 +36,11 @@ def test_hugo_covers_from_front_matter_and_bundles(app, run_import):
     assert cover(posts["b"]) == (True, "B") and cover(posts["c"]) == (True, "C")
     assert any("the title is used" in n for n in report.line_for("content/posts/b.md").notes)
     assert cover(posts["bundle"]) == (True, "Bundle")
+    # Hugo's templates take the image named "*feature*" before "*cover*"/"*thumbnail*".
+    assert ("cover image imported: my-featured-photo.png"
+            in report.line_for("content/posts/bundle/index.md").notes)
+    assert posts["logo"].cover_image == "" and any(
+        "is an SVG image" in n for n in report.line_for("content/posts/logo.md").notes)
     assert posts["lost"].cover_image == "" and posts["escape"].cover_image == ""
     assert ("featured image '/img/nowhere.png' not found in the site's folder: no cover"
             in report.line_for("content/posts/lost.md").notes)
