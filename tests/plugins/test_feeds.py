@@ -217,6 +217,26 @@ def test_ids_survive_a_rename_of_slug_and_title(demo_app):
     assert before["xml"]["id"] == before["atom"]["id"] == before["json"]["id"]
 
 
+def test_an_edited_body_shows_in_every_feed_at_once(demo_app):
+    """Each post's feed HTML is made once per content change and shared by every feed:
+    an edit must reach them all, not leave one with the old text."""
+    post = save(demo_app, title="Edited", slug="edited", body="First [link](/a).",
+                topic=TOPIC, status="published", published_at=utcnow() - timedelta(minutes=1))
+    client = demo_app.test_client()
+    urls = [f"{base}.{fmt}" for base in ("/feed", f"/topics/{TOPIC}/feed") for fmt in ALL_FORMATS]
+    for url in urls:
+        html = read_feed(client, url, url.rsplit(".", 1)[1])[0]["html"]
+        assert 'href="http://localhost/a"' in html, url
+    with demo_app.app_context():
+        save_post(PostData(title="Edited", slug="edited", body="Second [link](/b).",
+                           topic=TOPIC, status="published", published_at=post.published_at),
+                  db.session.get(Post, post.id))
+    for url in urls:
+        html = read_feed(client, url, url.rsplit(".", 1)[1])[0]["html"]
+        assert "Second" in html and 'href="http://localhost/b"' in html, url
+        assert "First" not in html, url
+
+
 def test_relative_urls_in_content_become_absolute(demo_app):
     body = (
         "Read [the KV cache post](/posts/kv-caching) and [a note](#notes).\n\n"
