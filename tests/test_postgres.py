@@ -65,6 +65,16 @@ def test_the_site_runs_on_postgresql(pg_demo_app):
 
     assert client.get("/posts/no-such-post").status_code == 404
 
+    # The archive's year index and year pages (EXTRACT(year ...) on PostgreSQL).
+    archive = client.get("/archive").get_data(as_text=True)
+    assert "63 posts, newest first." in archive
+    assert '<a href="/archive/2019">2019</a> <span class="count">4</span>' in archive
+    assert "4 posts published in 2019" in client.get("/archive/2019").get_data(as_text=True)
+    # The sitemap dates tags with one aggregate query.
+    sitemap = client.get("/sitemap.xml").get_data(as_text=True)
+    assert "/tags/kv-cache</loc>" in sitemap and "/archive/2019</loc>" in sitemap
+    assert client.get("/feed.atom").status_code == 200
+
 
 def test_migrations_match_the_models_on_postgresql(pg_app):
     """After ``upgrade()`` (done by ``pg_app``), autogenerate finds nothing to change."""
