@@ -1,11 +1,11 @@
 """The archive hover-focus view in a real Chromium: hover, keyboard focus, reduced motion
-and touch, on the home page ("From the Archive") and on /archive."""
+and touch, on the home page ("From the Archive"), on /archive and on a year's page."""
 
 from __future__ import annotations
 
 import pytest
 
-PAGES = ["/", "/archive"]
+PAGES = ["/", "/archive", "/archive/2026"]
 ITEMS = ".archive-item"
 DIMMED = "parseFloat(s.opacity) <= 0.6 && s.filter !== 'none'"  # the item has receded
 IN_FOCUS = "s.opacity === '1' && s.filter === 'none'"
