@@ -36,7 +36,9 @@ _XML_INVALID_RE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010f
 # Cheap tests that skip what needs no rewriting: a tag without a URL attribute (most tags:
 # code highlighting alone is a <span> per token), and values that are already absolute.
 _MAY_HOLD_URL_RE = re.compile(r"(?:href|src|action|poster|cite|srcset)\s*=", re.IGNORECASE)
-_ABSOLUTE_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+# Lower case only: urljoin writes a scheme in lower case, so "HTTPS:" takes the slow path.
+_ABSOLUTE_RE = re.compile(r"[a-z][a-z0-9+.-]*:")
+_URLJOIN_ONLY_RE = re.compile(r"[\t\r\n\\]")
 
 
 def resolver(base_url: str):
@@ -47,14 +49,16 @@ def resolver(base_url: str):
     page = base_url.split("#", 1)[0]
 
     def resolve(value: str) -> str:
+        if _URLJOIN_ONLY_RE.search(value):  # characters urljoin drops or treats specially
+            return urljoin(base_url, value)
         scheme = _ABSOLUTE_RE.match(value)
         # "https:x" on an https page is relative (RFC 3986 5.2.2); other schemes are not.
         if scheme and (value.startswith("//", scheme.end())
-                       or scheme.group(0)[:-1].lower() != parts.scheme):
+                       or scheme.group(0)[:-1] != parts.scheme):
             return value
         if value.startswith("#"):
             return page + value
-        if value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        if value.startswith("/") and not value.startswith("//"):
             return urljoin(origin, value) if "/." in value else origin + value
         return urljoin(base_url, value)
 

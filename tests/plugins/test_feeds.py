@@ -12,6 +12,7 @@ import json
 import re
 import time
 from datetime import timedelta
+from urllib.parse import urljoin
 
 import feedparser
 import html5lib
@@ -20,6 +21,7 @@ from pressmark.content.models import Post, Tag, Topic, post_tags, utcnow
 from pressmark.content.store import PostData, save_post
 from pressmark.extensions import db
 from pressmark.plugin_system.manager import PluginError
+from pressmark.plugins.feeds.html import absolutize_urls
 from sqlalchemy import select
 
 from tests.conftest import make_test_app
@@ -259,6 +261,24 @@ def test_relative_urls_in_content_become_absolute(demo_app):
         assert '&lt;a href="/as-text"&gt;' in code
         # ...and outside it no relative URL is left, heading permalinks included.
         assert not re.search(r"""(?:href|src)=["'](?:/|#)""", html.replace(code, ""))
+
+
+@pytest.mark.parametrize("base", ["https://example.com/posts/a", "http://example.com/blog/posts/a"])
+@pytest.mark.parametrize("value", [
+    "/x", "/x?q=1#f", "#notes", "x.png", "../up", "./here", "?q=1", "//cdn.example/x",
+    "https://other.example/p", "http:relative", "https:relative", "mailto:a@example.com",
+    "/a/../b", "/./c", "HTTPS://Upper.example/", "Mailto:b@example.com", "/a\tb",
+    "/a\\b", "#a\nb",
+])
+def test_urls_are_resolved_exactly_as_urljoin_does(base, value):
+    """The fast paths (absolute, /path, #fragment) give what the standard library gives."""
+    fixed = urljoin(base, value)
+    html = f'<a href="{value}">x</a><img src="{value}">'
+    assert absolutize_urls(html, base) == f'<a href="{fixed}">x</a><img src="{fixed}">'
+    if not re.search(r"[\s,]", value):  # srcset: candidates split on commas and spaces
+        srcset = f'<img srcset="{value} 2x, {value} 1x">'
+        assert absolutize_urls(srcset, base) == f'<img srcset="{fixed} 2x, {fixed} 1x">'
+
 
 
 def test_odd_text_is_escaped_and_characters_xml_cannot_carry_are_dropped(demo_app):
