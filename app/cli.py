@@ -436,6 +436,34 @@ def uploads_migrate_command(to: str | None) -> None:
     click.echo(f"Copied {copied} uploads into {where} ({kept} were already there).")
 
 
+@uploads_group.command("process")
+@with_appcontext
+@click.option("--strip-metadata", is_flag=True,
+              help="Replace uploads that still carry metadata (a location, the camera) with "
+                   "clean copies under new names; posts are pointed at them.")
+def uploads_process_command(strip_metadata: bool) -> None:
+    """Give images uploaded before processing existed their renditions and size.
+
+    Posts are rendered again, so their images get srcset, width and height.
+    """
+    from pressmark.web.editor.older_uploads import process_older_uploads
+
+    report = process_older_uploads(strip_metadata=strip_metadata)
+    click.echo(f"Processed {len(report.processed)} older uploads; "
+               f"rendered {report.posts_rendered} posts again.")
+    for old, new in report.replaced.items():
+        click.echo(f"  {old}: replaced by the clean copy {new} (posts point at it now)")
+    if report.with_metadata:
+        click.echo(f"{len(report.with_metadata)} still carry metadata such as where a photo "
+                   "was taken; run with --strip-metadata to replace them:")
+        for name in report.with_metadata:
+            click.echo(f"  {name}")
+    if report.failed:
+        for name, why in report.failed.items():
+            click.echo(f"  {name}: not processed: {why}", err=True)
+        raise click.exceptions.Exit(1)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_group)
     app.cli.add_command(uploads_group)

@@ -75,6 +75,15 @@ def save(name: str, media_type: str, data: bytes, where: str | None = None,
         raise
 
 
+def delete(name: str, where: str) -> None:
+    """Remove upload ``name`` from ``where`` (nothing to do when it is not there)."""
+    if where == DATABASE:
+        db.session.execute(db.delete(Upload).where(Upload.name == name))
+        db.session.commit()
+        return
+    (folder() / name).unlink(missing_ok=True)
+
+
 def size_in_database(name: str) -> int | None:
     return db.session.scalar(select(Upload.size).where(Upload.name == name))
 
