@@ -18,7 +18,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_login import current_user
 from pressmark.content.models import OWNER, ROLES, User
 from pressmark.content.store import commit_content_change
-from pressmark.extensions import db, login_manager
+from pressmark.extensions import db
 from pressmark.web import throttle
 from pressmark.web.auth import (
     REMEMBER_COOKIE_NAME,
@@ -32,6 +32,7 @@ from pressmark.web.auth import (
     username_problem,
 )
 from pressmark.web.converters import sql_int
+from pressmark.web.editor import access
 from pressmark.web.pages import render_page
 from sqlalchemy import func, select
 
@@ -104,19 +105,8 @@ def set_profile(user: User, display_name: str, bio: str) -> None:
 # --- the owner's page ---------------------------------------------------------------------------
 
 
-@bp.before_request
-def require_sign_in():
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if request.endpoint != "accounts.profile" and not current_user.can("accounts"):
-        abort(403, description="Only owners can manage accounts.")
-    return None
-
-
-@bp.after_request
-def never_cache(response):
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+access.guard(bp, "accounts", "Only owners can manage accounts.",
+             open_to_all=("accounts.profile",))
 
 
 def _accounts_page(status: int = 200, *, error: str = "", new: dict | None = None,

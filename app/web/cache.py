@@ -109,14 +109,16 @@ def per_generation(key: Hashable, compute: Callable[[], Any]) -> Any:
         return compute()
     memo = layer.memo
     if memo.get(_GENERATION) != generation:
-        memo.clear()
-        memo[_GENERATION] = generation
-    if key not in memo:
-        memo[key] = compute()
-    return memo[key]
+        # A new dict, not clear(): a thread still reading the old one keeps its values.
+        memo = layer.memo = {_GENERATION: generation}
+    value = memo.get(key, _MISSING)
+    if value is _MISSING:
+        value = memo[key] = compute()
+    return value
 
 
 _GENERATION = object()
+_MISSING = object()
 
 
 def page_layer(app: Flask) -> PageCacheLayer:

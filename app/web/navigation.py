@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Flask, abort, flash, redirect, request, url_for
-from flask_login import current_user
+from flask import Blueprint, Flask, flash, redirect, request, url_for
 from pressmark.content.models import NavItem, Post, Topic
 from pressmark.content.store import commit_content_change
-from pressmark.extensions import db, login_manager
+from pressmark.extensions import db
+from pressmark.web.editor import access
 from pressmark.web.pages import post_url, render_page
 from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -164,19 +164,7 @@ def _form(rows: list[dict[str, str]], errors: dict[int, str] | None = None, stat
     ), status
 
 
-@bp.before_request
-def require_pages_permission():
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not current_user.can("pages"):
-        abort(403, description="Only owners and editors can change the navigation.")
-    return None
-
-
-@bp.after_request
-def never_cache(response):
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+access.guard(bp, "pages", "Only owners and editors can change the navigation.")
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -198,3 +198,20 @@ def test_the_home_pages_count_is_kept_per_generation_and_follows_saves(tmp_path)
     assert "5 more posts" in first and "5 more posts" in client.get("/").get_data(as_text=True)
     publish(app, "One more")
     assert "6 more posts" in client.get("/").get_data(as_text=True)
+
+
+def test_a_value_computed_while_the_generation_moves_is_not_kept_for_the_new_one(app):
+    """A count computed from the old content must not be served after the change, and a
+    thread reading the memo while another starts the new generation's must not fail."""
+    from pressmark.web.cache import per_generation
+
+    with app.test_request_context("/"):
+        store(app).advance(5)
+
+        def old_count():
+            store(app).advance(6)  # a change lands while this value is computed
+            assert per_generation("other", lambda: "new other") == "new other"
+            return "old"
+
+        assert per_generation("count", old_count) == "old"  # the caller still gets it
+        assert per_generation("count", lambda: "new") == "new"  # but it was not kept

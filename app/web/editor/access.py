@@ -11,8 +11,10 @@ why, and a refused form is shown again with the author's text in it.
 
 from __future__ import annotations
 
-from flask import abort
+from flask import Blueprint, Response, abort, request
+from flask_login import current_user
 from pressmark.content.models import DRAFT, TRASHED, Post, User
+from pressmark.extensions import login_manager
 
 
 class Refused(Exception):
@@ -65,3 +67,22 @@ def require(user: User, permission: str, message: str) -> None:
     """Abort with 403 unless ``user`` has ``permission``."""
     if not user.can(permission):
         abort(403, description=message)
+
+
+def guard(bp: Blueprint, permission: str, refusal: str, *, open_to_all: tuple[str, ...] = ()):
+    """Every view of ``bp``: signed-in authors only, and ``permission`` needed (a 403 that
+    says ``refusal``) except on the endpoints ``open_to_all``; answers are never stored by
+    any cache, since they show what only authors see."""
+
+    @bp.before_request
+    def require_permission():
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if request.endpoint not in open_to_all and not current_user.can(permission):
+            abort(403, description=refusal)
+        return None
+
+    @bp.after_request
+    def never_cache(response: Response) -> Response:
+        response.headers["Cache-Control"] = "private, no-store"
+        return response

@@ -9,11 +9,11 @@ share a title, since posts name their series by title.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from flask_login import current_user
 from pressmark.content.models import Post, Series
 from pressmark.content.store import commit_content_change
-from pressmark.extensions import db, login_manager
+from pressmark.extensions import db
 from pressmark.web.converters import sql_int
+from pressmark.web.editor import access
 from pressmark.web.pages import render_page
 from sqlalchemy import func, select
 
@@ -23,19 +23,7 @@ TITLE_MAX = 200  # the column's
 DESCRIPTION_MAX = 2000
 
 
-@bp.before_request
-def require_pages_permission():
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not current_user.can("pages"):
-        abort(403, description="Only owners and editors can change series.")
-    return None
-
-
-@bp.after_request
-def never_cache(response):
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+access.guard(bp, "pages", "Only owners and editors can change series.")
 
 
 def _page(status: int = 200, *, error: str = "", failed: int | None = None,
