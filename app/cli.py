@@ -138,7 +138,12 @@ def serve(
     the proxy's ``X-Forwarded-*`` headers, and from no one else's.
     """
     import waitress
-    from pressmark.serving import ProxyConfigError, listen_options, proxy_options
+    from pressmark.serving import (
+        ProxyConfigError,
+        author_first_dispatcher,
+        listen_options,
+        proxy_options,
+    )
 
     if log_format:
         os.environ["PRESSMARK_LOG_FORMAT"] = log_format  # read as LOG_FORMAT by the app
@@ -169,6 +174,7 @@ def serve(
         waitress.serve(
             served,
             threads=threads,
+            _dispatcher=author_first_dispatcher(threads),
             ident="pressmark",
             **listen_options(host, port, unix_socket, unix_socket_perms),
             **proxy,
@@ -183,6 +189,7 @@ def serve_workers(app: Flask, count: int, pin: bool, threads: int, proxy: dict,
     """Run ``count`` waitress processes on ``sock`` until SIGTERM or SIGINT."""
     import waitress
     from pressmark.extensions import db
+    from pressmark.serving import author_first_dispatcher
 
     with app.app_context():
         db.engine.dispose()  # no connection may be shared across fork()
@@ -191,7 +198,8 @@ def serve_workers(app: Flask, count: int, pin: bool, threads: int, proxy: dict,
         with app.app_context():
             db.engine.dispose(close=False)
         server = waitress.create_server(
-            served or app, sockets=[sock], threads=threads, ident="pressmark", **proxy
+            served or app, sockets=[sock], threads=threads, ident="pressmark",
+            _dispatcher=author_first_dispatcher(threads), **proxy,
         )
         server.run()
 

@@ -43,16 +43,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_in_thread(app, port: int | None = None) -> Iterator[str]:
+def serve_in_thread(app, port: int | None = None, **options) -> Iterator[str]:
     """Serves ``app`` with waitress on ``port`` (a free loopback port if None) in a thread;
-    yields its base URL.
+    yields its base URL. ``options`` go to ``waitress.create_server`` (4 threads unless
+    they say otherwise).
 
     On exit the server is closed from inside its own event loop (through waitress's trigger):
     closing sockets from the test's thread while the loop sits in ``select`` on them makes
     ``select`` fail with "Bad file descriptor" in the server thread.
     """
     port = port or free_port()
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
+    options.setdefault("threads", 4)
+    server = create_server(app, host="127.0.0.1", port=port, **options)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
