@@ -4,8 +4,14 @@ The date comes from the file name when front matter has none; ``published: false
 ``_drafts/`` make drafts; ``tags`` given as a string are split on spaces, as Jekyll does;
 folders above ``_posts`` are categories. Old URLs follow ``_config.yml``'s ``permalink``
 (a pattern, or one of the styles ``date`` (the default), ``pretty``, ``ordinal``, ``none``),
-or a ``permalink`` in front matter. Files outside ``_posts`` and ``_drafts`` are pages and
-are skipped with that reason.
+or a ``permalink`` in front matter.
+
+Other Markdown files with front matter are the site's pages (About, Uses): Jekyll publishes
+them at their path (``about.md`` at ``/about.html``, ``/about/`` with the ``pretty`` style,
+``docs/index.md`` at ``/docs/``) or at their front matter's ``permalink``, and they import
+as pages with that URL as an alias. Files without front matter (Jekyll copies them as they
+are), files in other ``_`` folders (layouts, includes, collections), the home page and the
+not-found page are skipped with the reason.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import yaml
 from pressmark.content.importers.entry import Entry, FileName
 from pressmark.content.importers.files import FileSource
 from pressmark.content.importers.permalinks import expand
-from pressmark.content.models import DRAFT, PUBLISHED
+from pressmark.content.models import DRAFT, PUBLISHED, slugify
 
 STYLES = {
     "date": "/:categories/:year/:month/:day/:title:output_ext",
@@ -58,23 +64,44 @@ class JekyllSource(FileSource):
         self.pattern = STYLES.get(pattern, pattern)
 
     def kind(self, path: Path) -> str | None:
+        """``post``, ``draft``, ``page``, or None for a file Jekyll does not publish."""
         parts = path.relative_to(self.root).parts[:-1]
         if "_posts" in parts:
             return "post"
         if "_drafts" in parts:
             return "draft"
-        return None
+        if any(part.startswith("_") for part in parts):
+            return None
+        return "page"
 
     def skip_reason(self, path: Path) -> str | None:
-        if self.kind(path) is None:
-            return "not in _posts or _drafts: a page of the site, not a post"
+        kind = self.kind(path)
+        if kind is None:
+            folder = next(p for p in path.relative_to(self.root).parts if p.startswith("_"))
+            return f"in {folder}/, which Jekyll does not publish as posts or pages"
+        if kind == "page":
+            relative = path.relative_to(self.root).as_posix()
+            stem = path.name.split(".")[0].lower()
+            if relative.split(".")[0].lower() == "index":
+                return "the site's home page, which pressmark makes itself"
+            if stem == "404":
+                return "the site's not-found page, which pressmark makes itself"
+            if not _has_front_matter(path):
+                return "no front matter: Jekyll copies it as it is, not as a page"
         return super().skip_reason(path)
+
+    def page_reason(self, path: Path, meta: dict) -> str | None:
+        if self.kind(path) != "page":
+            return None
+        return "outside _posts and _drafts: a page of the site"
 
     def is_bundle(self, path: Path) -> bool:
         return False
 
     def folder_categories(self, path: Path, meta: dict) -> list[str]:
         parts = path.relative_to(self.root).parts[:-1]
+        if self.kind(path) == "page":
+            return []  # a page's folders are its address, not categories
         marker = "_posts" if "_posts" in parts else "_drafts"
         return [p for p in parts[: parts.index(marker)] if not p.startswith("_")]
 
@@ -83,6 +110,8 @@ class JekyllSource(FileSource):
         return {"permalink"}
 
     def adjust(self, path: Path, entry: Entry) -> None:
+        if self.kind(path) == "page" and entry.data.slug == "index":
+            entry.data.slug = slugify(path.parent.name)  # docs/index.md is the docs page
         if self.kind(path) == "draft" and entry.data.status == PUBLISHED:
             entry.data.status = DRAFT
             entry.notes.append("in _drafts: imported as a draft")
@@ -100,6 +129,31 @@ class JekyllSource(FileSource):
             return self.user_url(path, entry, name, meta)
         if self.kind(path) == "draft":
             return None  # drafts were never published
+        if self.kind(path) == "page":
+            return self.page_url(path, meta)
         pattern = str(meta.get("permalink") or "").strip() or self.pattern
         pattern = STYLES.get(pattern, pattern).replace(":output_ext", ".html")
         return expand(pattern, ctx)
+
+    def page_url(self, path: Path, meta: dict) -> str:
+        """A page's address: its own ``permalink``, else its path (``.html``, or a folder
+        with the ``pretty`` style, as Jekyll's ``/:path/:basename:output_ext``)."""
+        own = str(meta.get("permalink") or "").strip()
+        if own:
+            return own if own.startswith("/") else f"/{own}"
+        relative = path.relative_to(self.root).with_suffix("")
+        if relative.name == "index":
+            folder = relative.parent.as_posix()
+            return "/" if folder == "." else f"/{folder}/"
+        if self.pattern.endswith("/"):  # the pretty style: pages become folders too
+            return f"/{relative.as_posix()}/"
+        return f"/{relative.as_posix()}.html"
+
+
+def _has_front_matter(path: Path) -> bool:
+    """Whether the file starts with a front matter fence, as Jekyll requires of a page."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            return fh.readline().rstrip() == "---"
+    except OSError:
+        return False

@@ -65,9 +65,38 @@ def test_jekyll_site_every_field_old_url_and_report(app, run_import):
     assert aliases(posts["custom"]) == ["/custom/custom/"]
     draft = posts["a-draft"]
     assert draft.status == "draft" and aliases(draft) == []
-    about = report.line_for("about.md")
-    assert about.outcome == "skipped" and "not in _posts" in about.detail
+    about = posts["about"]  # a page of the site, at its old address too
+    assert about.is_page and about.body == "Me.\n" and aliases(about) == ["/about.html"]
+    assert "outside _posts and _drafts" in " ".join(report.line_for("about.md").notes)
     assert len(report.lines) == 6 and not report.failed
+
+
+def test_jekyll_pages_keep_their_addresses_and_what_jekyll_does_not_publish_is_skipped(
+        app, run_import):
+    report, posts = run_import({
+        "_config.yml": "permalink: pretty\n",
+        "_posts/2021-07-08-a-b.md": "---\ntitle: T\n---\nx\n",
+        "about.md": "---\ntitle: About me\n---\nMe.\n",
+        "docs/index.md": "---\ntitle: Docs\n---\nRead me.\n",
+        "docs/setup.markdown": "---\ntitle: Setup\n---\nSteps.\n",
+        "talks.md": "---\ntitle: Talks\npermalink: /speaking/\n---\nTalks.\n",
+        "index.md": "---\nlayout: home\n---\n",
+        "404.md": "---\npermalink: /404.html\n---\nLost.\n",
+        "notes.md": "Just a file, no front matter.\n",
+        "_layouts/page.md": "---\n---\n{{ content }}\n",
+        "_projects/tool.md": "---\ntitle: Tool\n---\nA collection item.\n",
+    })
+    pages = {slug: aliases(post) for slug, post in posts.items() if post.is_page}
+    assert pages == {"about": ["/about/"], "docs": ["/docs/"], "setup": ["/docs/setup/"],
+                     "talks": ["/speaking/"]}
+    assert redirects(app, "/speaking/") == "/talks"
+    assert app.test_client().get("/docs").status_code == 200
+    for name, reason in [("index.md", "home page"), ("404.md", "not-found page"),
+                         ("notes.md", "no front matter"), ("_layouts/page.md", "in _layouts/"),
+                         ("_projects/tool.md", "in _projects/")]:
+        line = report.line_for(name)
+        assert line.outcome == "skipped" and reason in line.detail, (name, line.detail)
+    assert not report.failed
 
 
 def test_jekyll_pretty_permalink_style(run_import):
