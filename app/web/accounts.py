@@ -14,7 +14,7 @@ ends every session of that account (the session token is derived from the passwo
 from __future__ import annotations
 
 import click
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from pressmark.content.models import OWNER, ROLES, User
 from pressmark.content.store import commit_content_change
@@ -31,7 +31,6 @@ from pressmark.web.auth import (
     start_session,
     username_problem,
 )
-from pressmark.web.converters import sql_int
 from pressmark.web.editor import access
 from pressmark.web.pages import render_page
 from sqlalchemy import func, select
@@ -119,14 +118,6 @@ def _accounts_page(status: int = 200, *, error: str = "", new: dict | None = Non
     ), status
 
 
-def _account_or_404(user_id: int) -> User:
-    user_id = sql_int(user_id)
-    user = db.session.get(User, user_id) if user_id is not None else None
-    if user is None:
-        abort(404)
-    return user
-
-
 @bp.route("/")
 def index():
     return _accounts_page()
@@ -148,7 +139,7 @@ def create():
 
 @bp.route("/<int:user_id>", methods=["POST"])
 def update(user_id: int):
-    user = _account_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     try:
         set_profile(user, request.form.get("display_name", ""), user.bio)
         change_role(user, request.form.get("role", user.role))
@@ -162,7 +153,7 @@ def update(user_id: int):
 
 @bp.route("/<int:user_id>/password", methods=["POST"])
 def reset_password(user_id: int):
-    user = _account_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     if user.id == current_user.id:
         return redirect(url_for(".profile"), code=303)  # asks for the current password
     try:
@@ -177,7 +168,7 @@ def reset_password(user_id: int):
 
 @bp.route("/<int:user_id>/unlock", methods=["POST"])
 def unlock(user_id: int):
-    user = _account_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     throttle.clear([throttle.account_key(user.username)])
     flash(f"“{user.username}” can sign in again.", "saved")
     return redirect(url_for(".index"), code=303)

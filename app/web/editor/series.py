@@ -8,11 +8,10 @@ share a title, since posts name their series by title.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from pressmark.content.models import Post, Series
 from pressmark.content.store import commit_content_change
 from pressmark.extensions import db
-from pressmark.web.converters import sql_int
 from pressmark.web.editor import access
 from pressmark.web.pages import render_page
 from sqlalchemy import func, select
@@ -55,10 +54,7 @@ def index():
 
 @bp.route("/<int:series_id>", methods=["POST"])
 def update(series_id: int):
-    series_id = sql_int(series_id)
-    series = db.session.get(Series, series_id) if series_id is not None else None
-    if series is None:
-        abort(404)
+    series = db.get_or_404(Series, series_id)
     title = " ".join(request.form.get("title", "").split())
     description = request.form.get("description", "").replace("\r\n", "\n").strip()
     problem = title_problem(series, title)
