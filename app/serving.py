@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pressmark.web.author_flag import FLAG_COOKIE
+from pressmark.web.author_flag import flags_an_author
 from waitress.task import ThreadedTaskDispatcher
 
 # The peer address waitress gives every connection on a Unix socket.
@@ -87,9 +87,6 @@ def listen_options(
     return {"host": host, "port": port}
 
 
-AUTHOR_MARK = f"{FLAG_COOKIE}=1"
-
-
 class AuthorFirstDispatcher(ThreadedTaskDispatcher):
     """Waitress's queue of requests waiting for a thread, with the author's at the front.
 
@@ -121,7 +118,7 @@ def _from_author(channel) -> bool:
     request = requests[0]
     if request.command not in ("GET", "HEAD"):
         return True
-    return AUTHOR_MARK in request.headers.get("COOKIE", "")
+    return flags_an_author(request.headers.get("COOKIE", ""))
 
 
 def author_first_dispatcher(threads: int) -> AuthorFirstDispatcher:

@@ -15,6 +15,13 @@ from flask import Flask, Response, current_app, request, session
 from flask_login import current_user
 
 FLAG_COOKIE = "pressmark_author"
+_FLAG = f"{FLAG_COOKIE}=1"
+
+
+def flags_an_author(cookie_header: str) -> bool:
+    """Whether a raw ``Cookie`` header carries the flag (for code that runs before Flask
+    parses anything: the page cache, the server's queue). A hint, never a credential."""
+    return _FLAG in cookie_header
 
 
 def sync_flag(response: Response) -> Response:

@@ -35,7 +35,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from pressmark.content import generation
 from pressmark.content.models import utcnow
-from pressmark.web.author_flag import FLAG_COOKIE
+from pressmark.web.author_flag import flags_an_author
 from pressmark.web.page_store import Entry, PageStore, build_entry, choose_variant, not_modified
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -51,7 +51,6 @@ MAX_REVALIDATIONS = 2
 # How long a request waits for another request's render of the same page before it
 # renders the page itself (a render that hangs must not hold every reader).
 FLIGHT_WAIT_SECONDS = 10.0
-AUTHOR_MARK = f"{FLAG_COOKIE}=1"
 
 
 class GenerationWatcher:
@@ -177,7 +176,7 @@ class PageCacheLayer:
             entry, current = found
             if current:
                 return self.answer(entry, environ, start_response, head)
-            if AUTHOR_MARK not in environ.get("HTTP_COOKIE", "") and key is not None:
+            if not flags_an_author(environ.get("HTTP_COOKIE", "")) and key is not None:
                 if not self.flights.revalidate(key):
                     return self.answer(entry, environ, start_response, head)
                 try:
