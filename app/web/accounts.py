@@ -5,30 +5,30 @@
 - ``/editor/accounts/me``: the signed-in author's name shown to readers, author-page bio and
   password (the current password is asked for first).
 
-The rules live in ``create_account`` and ``change_role``, which ``pressmark author create``
-and ``pressmark author set`` (defined here too) apply as well: a username is taken once,
-passwords meet ``PASSWORD_MIN_LENGTH``, and the last owner stays an owner. A new password
-ends every session of that account (the session token is derived from the password hash).
+The rules live in ``create_account``, ``change_role`` and ``set_password``, which
+``pressmark author create``, ``set`` and ``passwd`` (defined here too) apply as well: a
+username is taken once, passwords meet ``PASSWORD_MIN_LENGTH``, and the last owner stays
+an owner. A new password ends every session of that account (the session token is derived
+from the password hash).
 """
 
 from __future__ import annotations
 
 import click
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 from pressmark.content.models import OWNER, ROLES, User
 from pressmark.content.store import commit_content_change
 from pressmark.extensions import db
 from pressmark.web import throttle
 from pressmark.web.auth import (
-    REMEMBER_COOKIE_NAME,
     author_cli,
     find_user,
     normalize_username,
     password_problem,
     read_password,
     require_schema,
-    start_session,
+    restart_session,
     username_problem,
 )
 from pressmark.web.editor import access
@@ -56,11 +56,9 @@ def create_account(username: str, password: str, *, display_name: str = "", role
                    bio: str = "") -> User:
     """A new account (added to the session; the caller commits)."""
     username = normalize_username(username)
-    problem = username_problem(username) or password_problem(password)
+    problem = username_problem(username) or password_problem(password) or _role_problem(role)
     if problem:
         raise AccountError(problem)
-    if role not in ROLES:
-        raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
     if find_user(username):
         raise AccountError(f"An account named “{username}” already exists.")
     user = User(username=username, display_name=(display_name or username).strip()[:NAME_MAX],
@@ -72,8 +70,9 @@ def create_account(username: str, password: str, *, display_name: str = "", role
 
 def change_role(user: User, role: str) -> None:
     """Give ``user`` ``role``; the site's last owner cannot stop being one."""
-    if role not in ROLES:
-        raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
+    problem = _role_problem(role)
+    if problem:
+        raise AccountError(problem)
     if user.role == OWNER and role != OWNER:
         owners = db.session.scalar(select(func.count()).where(User.role == OWNER))
         if owners <= 1:
@@ -81,6 +80,10 @@ def change_role(user: User, role: str) -> None:
                 f"{user.username} is the only owner; make another account an owner first."
             )
     user.role = role
+
+
+def _role_problem(role: str) -> str | None:
+    return None if role in ROLES else f"The role must be one of: {', '.join(ROLES)}."
 
 
 def set_password(user: User, password: str) -> None:
@@ -195,9 +198,7 @@ def profile():
         db.session.rollback()
         return render_page("editor/profile.html", error=str(error), form=form), 400
     if new_password:
-        # The new password ended every session, this one included: start a fresh one.
-        cookie = current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE_NAME)
-        start_session(user, remember=bool(request.cookies.get(cookie)))
+        restart_session(user)  # the new password ended every session, this one included
         flash("Profile saved. Your password is changed; other devices are signed out.", "saved")
     else:
         flash("Profile saved.", "saved")
@@ -258,3 +259,22 @@ def set_command(
         raise click.ClickException(str(error)) from None
     commit_content_change()
     click.echo(f"{user.username}: {user.role}, shown as {user.name!r} at /authors/{user.slug}.")
+
+
+@author_cli.command("passwd")
+@click.argument("username")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+def passwd_command(username: str, password_stdin: bool) -> None:
+    """Set a new password for USERNAME (and lift any sign-in lock on the account)."""
+    require_schema()
+    user = find_user(normalize_username(username))
+    if user is None:
+        raise click.ClickException(f"There is no author named {username!r}.")
+    try:
+        set_password(user, read_password(password_stdin))
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Password changed for {user.username!r}.")

@@ -259,6 +259,13 @@ def start_session(user: User, *, remember: bool) -> None:
     login_user(user, remember=remember)
 
 
+def restart_session(user: User) -> None:
+    """A fresh session here for ``user``, whose sessions were just ended (signed out
+    elsewhere, a new password), remembered again if this browser was remembered."""
+    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE_NAME)
+    start_session(user, remember=bool(request.cookies.get(cookie)))
+
+
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
     """POST signs out everywhere and goes to the sign-in page; GET only asks for confirmation.
@@ -290,11 +297,9 @@ def logout_others():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"), code=303)
     user = current_user._get_current_object()
-    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE_NAME)
-    remembered = bool(request.cookies.get(cookie))
     user.end_sessions()
     db.session.commit()
-    start_session(user, remember=remembered)
+    restart_session(user)
     flash("You are signed out on every other device; this one stays signed in.", "info")
     return redirect(url_for("auth.login"), code=303)
 
@@ -342,32 +347,6 @@ def read_password(from_stdin: bool) -> str:
     return click.prompt(
         "Password", hide_input=True, confirmation_prompt="Repeat the password"
     )
-
-
-def checked_password(from_stdin: bool) -> str:
-    password = read_password(from_stdin)
-    problem = password_problem(password)
-    if problem:
-        raise click.ClickException(problem)
-    return password
-
-
-@author_cli.command("passwd")
-@click.argument("username")
-@click.option(
-    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
-)
-def passwd_command(username: str, password_stdin: bool) -> None:
-    """Set a new password for USERNAME (and lift any sign-in lock on the account)."""
-    require_schema()
-    username = normalize_username(username)
-    user = find_user(username)
-    if user is None:
-        raise click.ClickException(f"There is no author named {username!r}.")
-    user.set_password(checked_password(password_stdin))
-    db.session.commit()
-    throttle.clear([throttle.account_key(username)])
-    click.echo(f"Password changed for {username!r}.")
 
 
 @author_cli.command("list")
