@@ -179,10 +179,7 @@ class PageCacheLayer:
             if not flags_an_author(environ.get("HTTP_COOKIE", "")) and key is not None:
                 if not self.flights.revalidate(key):
                     return self.answer(entry, environ, start_response, head)
-                try:
-                    return self.fill(base, environ, start_response)
-                finally:
-                    self.flights.land(key)
+                return self.fill_leading(key, base, environ, start_response)
         if key is None:  # a page never cached (it may not be cacheable): nothing to share
             return self.fill(base, environ, start_response)
         return self.fill_once(key, base, environ, start_response)
@@ -192,15 +189,19 @@ class PageCacheLayer:
         and answer with what it stored (or render after all when it stored nothing)."""
         in_flight = self.flights.lead(key)
         if in_flight is None:
-            try:
-                return self.fill(base, environ, start_response)
-            finally:
-                self.flights.land(key)
+            return self.fill_leading(key, base, environ, start_response)
         in_flight.wait(FLIGHT_WAIT_SECONDS)
         entry = self.store.get(key)
         if entry is not None:
             return self.answer(entry, environ, start_response, environ["REQUEST_METHOD"] == "HEAD")
         return self.fill(base, environ, start_response)
+
+    def fill_leading(self, key: str, base: str, environ, start_response):
+        """``fill`` as the flight that renders ``key``; the flight lands whatever happens."""
+        try:
+            return self.fill(base, environ, start_response)
+        finally:
+            self.flights.land(key)
 
     def base_key(self, environ, host: str) -> str:
         where = "" if self.pinned else host.lower()
