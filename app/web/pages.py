@@ -127,13 +127,9 @@ def public_tag_or_404(name: str) -> tuple[Tag, Select]:
 
     404 unless a visible post carries it: a tag only drafts carry is not public.
     """
-    tag = db.session.scalar(select(Tag).where(Tag.slug == name))
-    if tag is None:
-        abort(404)
-    query = Post.visible().join(post_tags).where(post_tags.c.tag_id == tag.id)
-    if db.session.scalar(query.limit(1)) is None:
-        abort(404)
-    return tag, query
+    tag = db.first_or_404(select(Tag).where(Tag.slug == name))
+    return tag, _with_a_visible_post(
+        Post.visible().join(post_tags).where(post_tags.c.tag_id == tag.id))
 
 
 def series_parts(series: Series) -> list[Post]:
@@ -161,13 +157,16 @@ def public_author_or_404(slug: str) -> tuple[User, Select]:
 
     404 unless they wrote a visible post: an account with nothing published is not public.
     """
-    user = db.session.scalar(select(User).where(User.slug == slug))
-    if user is None:
-        abort(404)
-    query = Post.visible().join(post_authors).where(post_authors.c.user_id == user.id)
+    user = db.first_or_404(select(User).where(User.slug == slug))
+    return user, _with_a_visible_post(
+        Post.visible().join(post_authors).where(post_authors.c.user_id == user.id))
+
+
+def _with_a_visible_post(query: Select) -> Select:
+    """``query`` (of visible posts), after a 404 when it has none."""
     if db.session.scalar(query.limit(1)) is None:
         abort(404)
-    return user, query
+    return query
 
 
 # --- errors and old paths ------------------------------------------------------------------------
