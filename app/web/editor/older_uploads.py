@@ -21,11 +21,16 @@ from dataclasses import dataclass, field
 from flask import current_app
 from PIL import Image as PILImage
 from pressmark.content import upload_store
-from pressmark.content.images import MEDIA_TYPES, ImageError, has_metadata, process_image
+from pressmark.content.images import ImageError, has_metadata, process_image
 from pressmark.content.models import Image, Post, Revision
 from pressmark.content.store import rerender_all
 from pressmark.extensions import db
-from pressmark.web.editor.uploads import UploadError, store_upload
+from pressmark.web.editor.uploads import (
+    UploadError,
+    record_image,
+    save_renditions,
+    store_upload,
+)
 from sqlalchemy import delete, func, select, update
 
 
@@ -57,19 +62,12 @@ def process_older_uploads(*, strip_metadata: bool = False) -> ProcessReport:
                 continue
             if name in recorded:
                 continue
-            stem, ext = name.rsplit(".", 1)
-            processed = process_image(data, ext, max_pixels)
+            processed = process_image(data, name.rsplit(".", 1)[1], max_pixels)
         except (ImageError, UploadError, OSError) as exc:
             report.failed[name] = str(exc)
             continue
-        for suffix, content in processed.renditions.items():
-            rendition = f"{stem}{suffix}"
-            upload_store.save(rendition, MEDIA_TYPES[rendition.rsplit(".", 1)[1]], content)
-        db.session.add(Image(
-            name=name, width=processed.width, height=processed.height,
-            widths=",".join(map(str, processed.widths)), formats=",".join(processed.formats),
-        ))
-        db.session.commit()
+        save_renditions(name, processed)
+        record_image(name, processed)
         report.processed.append(name)
         if carries_metadata:
             report.with_metadata.append(name)

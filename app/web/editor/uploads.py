@@ -32,7 +32,7 @@ from flask import (
 )
 from pressmark.content import upload_store
 from pressmark.content.images import MEDIA_TYPES as ALL_MEDIA_TYPES
-from pressmark.content.images import ImageError, crop_card, process_image
+from pressmark.content.images import ImageError, ProcessedImage, crop_card, process_image
 from pressmark.content.models import Image
 from pressmark.extensions import db
 from sqlalchemy import select
@@ -135,21 +135,32 @@ def store_upload(
     sha = hashlib.sha256(processed.original).hexdigest()
     name = f"{sha}.{ext}"
     # Renditions first, the original last: a name on record always has all its files.
+    save_renditions(name, processed, folder)
+    upload_store.save(name, media, processed.original, into=folder)
+    record_image(name, processed)
+    return StoredUpload(
+        name=name, size=len(processed.original), width=processed.width,
+        height=processed.height,
+    )
+
+
+def save_renditions(name: str, processed: ProcessedImage, folder: str | None = None) -> None:
+    """Keep the renditions of the original ``name`` (``<sha>-<width>w.<format>``)."""
+    stem = name.rsplit(".", 1)[0]
     for suffix, content in processed.renditions.items():
-        rendition = f"{sha}{suffix}"
+        rendition = f"{stem}{suffix}"
         upload_store.save(rendition, ALL_MEDIA_TYPES[rendition.rsplit(".", 1)[1]], content,
                           into=folder)
-    upload_store.save(name, media, processed.original, into=folder)
+
+
+def record_image(name: str, processed: ProcessedImage) -> None:
+    """Put the original ``name``'s size and renditions on record (once)."""
     if db.session.scalar(select(Image).where(Image.name == name)) is None:
         db.session.add(Image(
             name=name, width=processed.width, height=processed.height,
             widths=",".join(map(str, processed.widths)), formats=",".join(processed.formats),
         ))
         db.session.commit()
-    return StoredUpload(
-        name=name, size=len(processed.original), width=processed.width,
-        height=processed.height,
-    )
 
 
 def card_url(image_url: str) -> str:
