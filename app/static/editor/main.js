@@ -10,12 +10,10 @@
 // - images are uploaded by the file picker, drag-and-drop or paste, and inserted at the
 //   cursor as paragraphs of their own (uploads.js, blocks.js); a picked cover uploads at
 //   once (cover.js);
-// - keyboard shortcuts and focus mode (keyboard.js), and on a phone the caret is kept
-//   clear of the action bar (caret.js).
+// - keyboard shortcuts and focus mode (keyboard.js).
 // The post form's parts share one context (form.js), whose field list comes from the server.
 
 import { initAutosave } from "./autosave.js";
-import { initCaretClearance } from "./caret.js";
 import { initCover } from "./cover.js";
 import { initFilter } from "./filter.js";
 import { formContext } from "./form.js";
@@ -38,7 +36,6 @@ function initPostForm() {
   initShortcuts(ctx);
   initFocusMode(ctx);
   initScrollSync(ctx);
-  initCaretClearance(ctx);
   // After a refused save, start at the list of problems (each links to its field).
   const summary = document.getElementById("error-summary");
   if (summary) summary.focus();
