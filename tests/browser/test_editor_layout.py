@@ -96,12 +96,12 @@ def test_on_a_phone_the_action_bar_is_one_row_and_never_covers_the_caret(open_ed
       window.scrollBy(0, box.top - 480);
     }""")
     body.evaluate("el => { el.focus(); el.setSelectionRange(6, 6); }")  # after "line 0"
-    for n in range(30):
+    for n in range(20):
         body.press("Enter")
         body.press_sequentially(f"new {n}")
         page.evaluate("() => new Promise(done => requestAnimationFrame(() => done()))")
         caret = body.evaluate(CARET_BOTTOM)
         bar_top = bar.bounding_box()["y"]
         assert caret <= bar_top, f"after line {n}: caret at {caret}, bar at {bar_top}"
-    expect(body).to_have_value("line 0" + "".join(f"\nnew {n}" for n in range(30))
+    expect(body).to_have_value("line 0" + "".join(f"\nnew {n}" for n in range(20))
                                + "".join(f"\nline {n}" for n in range(1, 12)), timeout=TIMEOUT)
