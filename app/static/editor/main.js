@@ -12,6 +12,9 @@
 //   once (cover.js);
 // - keyboard shortcuts and focus mode (keyboard.js).
 // The post form's parts share one context (form.js), whose field list comes from the server.
+// Only this file's URL carries the ?v= fingerprint (immutable for a year); the relative
+// imports are served with the site's short Cache-Control and revalidated by ETag, so a
+// new version reaches browsers within CACHE_MAX_AGE.
 
 import { initAutosave } from "./autosave.js";
 import { initCover } from "./cover.js";
