@@ -189,7 +189,7 @@ class HttpClient:
         return self.request("POST", path, body=body, headers=headers, **kwargs)
 
     def post_json(self, path: str, payload, token: str, **kwargs) -> Response:
-        """POST ``payload`` as JSON with the CSRF token in a header, as editor.js does."""
+        """POST ``payload`` as JSON with the CSRF token in a header, as the editor's script does."""
         headers = {"Content-Type": "application/json", "Accept": "application/json",
                    "X-CSRFToken": token, **kwargs.pop("headers", {})}
         return self.request("POST", path, body=json.dumps(payload).encode(), headers=headers,

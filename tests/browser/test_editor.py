@@ -179,7 +179,7 @@ def test_autosave_reaches_the_server_and_another_browser_can_restore_it(site, br
         other.close()
 
 
-def test_images_by_picker_and_drop_are_inserted_at_the_cursor(site, page, tmp_path):
+def test_images_by_picker_drop_and_paste_are_inserted_at_the_cursor(site, page, tmp_path):
     post_id = make_post(site.app, "Pictures", "Before. After.")
     sign_in(page, site.url, f"/editor/{post_id}")
     body = page.locator("#ed-body")
@@ -191,7 +191,8 @@ def test_images_by_picker_and_drop_are_inserted_at_the_cursor(site, page, tmp_pa
     page.set_input_files("#ed-image", str(image))
     expect(page.locator("#upload-status")).to_contain_text("Uploaded", timeout=TIMEOUT)
     value = body.input_value()
-    assert re.fullmatch(r"Before\.!\[A chart\]\(/uploads/[0-9a-f]{64}\.png\) After\.", value)
+    # Its own paragraph, the line split at the cursor.
+    assert re.fullmatch(r"Before\.\n\n!\[A chart\]\(/uploads/[0-9a-f]{64}\.png\)\n\nAfter\.", value)
     img = page.locator("#preview img[alt='A chart']")
     expect(img).to_be_visible(timeout=TIMEOUT)
     # Loaded, with its recorded size (a srcset scales naturalWidth to the slot, so the
@@ -225,7 +226,7 @@ def test_images_by_picker_and_drop_are_inserted_at_the_cursor(site, page, tmp_pa
         [list(png(1, 1))],
     )
     expect(status).to_contain_text("Uploaded “image.png”", timeout=TIMEOUT)
-    assert re.match(r"!\[image\]\(/uploads/[0-9a-f]{64}\.png\)Before\.", body.input_value())
+    assert re.match(r"!\[image\]\(/uploads/[0-9a-f]{64}\.png\)\n\nBefore\.", body.input_value())
     assert not page.js_errors
 
 
@@ -265,3 +266,89 @@ def test_dashboard_filters_as_you_type(site, page):
         assert "paged" in text.lower()
     page.fill("#filter-q", "")
     expect(page.locator("#editor-groups tr[data-filter-text]:visible")).to_have_count(total)
+
+
+def upload_at(page, tmp_path, position: int, alt: str) -> None:
+    """Put the caret at ``position`` in the body and upload a picked image there."""
+    page.locator("#ed-body").evaluate(
+        "(el, at) => { el.focus(); el.setSelectionRange(at, at); }", position)
+    image = tmp_path / f"{alt}.png"
+    image.write_bytes(png(2 + position % 7, 2))
+    page.fill("#ed-image_alt", alt)
+    page.set_input_files("#ed-image", str(image))
+    expect(page.locator("#upload-status")).to_contain_text(f"Uploaded “{alt}.png”",
+                                                           timeout=TIMEOUT)
+
+
+def test_an_inserted_image_is_its_own_paragraph_wherever_the_caret_is(site, page, tmp_path):
+    """The cursor at the start of "## Code" used to give "![…](…)## Code": a literal
+    "## Code" on the published page."""
+    text = "Intro words here.\n\n## Code\n\nLast line"
+    post_id = make_post(site.app, "Blocks", text)
+    sign_in(page, site.url, f"/editor/{post_id}")
+    body = page.locator("#ed-body")
+    upload_at(page, tmp_path, text.index("## Code"), "start")  # start of a line
+    upload_at(page, tmp_path, body.input_value().index(" words"), "middle")  # middle
+    upload_at(page, tmp_path, len(body.input_value()), "end")  # end of the last line
+    image = r"!\[{}\]\(/uploads/[0-9a-f]{{64}}\.png\)"
+    assert re.fullmatch(
+        "Intro\n\n" + image.format("middle") + "\n\nwords here\\.\n\n" + image.format("start")
+        + "\n\n## Code\n\nLast line\n\n" + image.format("end") + "\n\n",
+        body.input_value()), body.input_value()
+    preview = page.locator("#preview")
+    expect(preview.get_by_role("heading", name="Code")).to_be_visible(timeout=TIMEOUT)
+    expect(preview.locator("p", has_text="Intro")).to_have_text("Intro")
+    expect(preview.locator("img[alt=middle]")).to_have_count(1)
+
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator(".flash")).to_contain_text("Published", timeout=TIMEOUT)
+    page.goto(site.url + "/posts/blocks")
+    article = page.locator(".post-body")
+    expect(article.get_by_role("heading", name="Code", level=2)).to_be_visible()
+    assert "##" not in article.inner_text()
+    for alt in ("start", "middle", "end"):
+        expect(article.locator(f"img[alt={alt}]")).to_have_count(1)
+    assert not page.js_errors
+
+
+def test_an_autosave_and_its_restore_keep_the_cover(site, browser, page, tmp_path):
+    """The script's field list lacked the cover, so an autosave stored an empty cover and
+    restoring that autosave removed it."""
+    post_id = make_post(site.app, "With a cover", "Cover first.")
+    sign_in(page, site.url, f"/editor/{post_id}")
+    picture = tmp_path / "cover.png"
+    picture.write_bytes(png(40, 21))
+    page.set_input_files("#ed-cover_file", str(picture))
+    expect(page.locator("#ed-cover-status")).to_contain_text("it is the cover now",
+                                                               timeout=TIMEOUT)
+    cover = page.locator("#ed-cover_image").input_value()
+    page.fill("#ed-cover_alt", "A cover")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(".flash")).to_contain_text("Draft saved", timeout=TIMEOUT)
+    page.locator("#ed-body").press("End")
+    page.locator("#ed-body").press_sequentially(" Then words.")
+    expect(page.locator("#autosave-status")).to_contain_text("Autosaved at", timeout=TIMEOUT)
+    with site.app.app_context():
+        revision = db.session.scalar(select(Revision).where(Revision.post_id == post_id,
+                                                            Revision.kind == "autosave"))
+        assert (revision.body, revision.cover_image, revision.cover_alt) == (
+            "Cover first. Then words.", cover, "A cover")
+    page.close()
+
+    other = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        tab = other.new_page()
+        sign_in(tab, site.url, f"/editor/{post_id}")
+        tab.locator("#autosave-notice").get_by_role(
+            "link", name="Restore the autosaved text").click()
+        expect(tab.locator("#ed-body")).to_have_value("Cover first. Then words.")
+        expect(tab.locator("#ed-cover_image")).to_have_value(cover)
+        expect(tab.locator("#ed-cover_alt")).to_have_value("A cover")
+        tab.get_by_role("button", name="Save draft").click()
+        expect(tab.locator(".flash")).to_contain_text("Draft saved", timeout=TIMEOUT)
+        with site.app.app_context():
+            saved = db.session.get(Post, post_id)
+            assert (saved.body, saved.cover_image, saved.cover_alt) == (
+                "Cover first. Then words.", cover, "A cover")
+    finally:
+        other.close()

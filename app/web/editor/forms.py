@@ -48,6 +48,12 @@ def values_from_revision(revision: Revision) -> FormValues:
     return values_from_snapshot(of_revision(revision))
 
 
+def editor_field_names() -> list[str]:
+    """The fields the editor's script keeps in the browser, autosaves and restores, in the
+    form's order: every field of the post form (the page's ``data-fields``)."""
+    return [f.name for f in FORM_FIELDS]
+
+
 def values_from_form(form: Mapping[str, Any]) -> FormValues:
     """The submitted fields, as typed (JSON booleans and form checkboxes both accepted)."""
     return {f.name: f.from_request(form.get(f.name)) for f in FORM_FIELDS}

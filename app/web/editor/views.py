@@ -67,6 +67,7 @@ from pressmark.web.editor.forms import (
     FormValues,
     autosave_data,
     data_from_values,
+    editor_field_names,
     parse_version,
     target_status,
     values_from_form,
@@ -282,6 +283,7 @@ def render_form(
         kind_labels=KIND_LABELS,
         **form_choices(),
         upload_limit=uploads.describe_size(int(current_app.config["UPLOAD_MAX_BYTES"])),
+        field_names=editor_field_names(),
     )
     return html, status
 
