@@ -7,7 +7,7 @@ sees its own parameters, and hands it over URL-encoded in ``csv=``. Parameters: 
 (``line``, ``bar`` or ``scatter``), ``title``, ``desc`` (the description screen readers
 get; written from the data when left out), ``x`` (the column for the x axis, by name or
 number; the first by default), ``y`` (comma-separated columns; every other numeric column
-by default), ``xlabel``, ``ylabel`` and ``log`` (``x``, ``y`` or ``xy``).
+by default; a column whose name has a comma may be named whole), ``xlabel``, ``ylabel`` and ``log`` (``x``, ``y`` or ``xy``).
 """
 
 from __future__ import annotations
@@ -62,6 +62,14 @@ def column(header: list[str], wanted: str) -> int:
     raise ChartError(f"The chart's data has no column “{wanted}”; it has: {', '.join(header)}.")
 
 
+def y_columns(header: list[str], wanted: str) -> list[int]:
+    """The columns ``y=`` names: one column (whose name may hold commas) or several,
+    separated by commas."""
+    if wanted.strip().lower() in (name.lower() for name in header):
+        return [column(header, wanted)]
+    return [column(header, name) for name in wanted.split(",") if name.strip()]
+
+
 def build_chart(params: Mapping[str, str], text: str) -> Chart:
     header, body = read_rows(text)
     kind = params.get("type", "line").strip().lower()
@@ -69,7 +77,7 @@ def build_chart(params: Mapping[str, str], text: str) -> Chart:
         raise ChartError(f"Unknown chart type “{kind}”; use line, bar or scatter.")
     x_index = column(header, params.get("x", "1"))
     if "y" in params:
-        y_indexes = [column(header, name) for name in params["y"].split(",") if name.strip()]
+        y_indexes = y_columns(header, params["y"])
     else:
         y_indexes = [i for i in range(len(header)) if i != x_index
                      and all(parse_number(row[i]) is not None for row in body)]

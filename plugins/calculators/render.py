@@ -92,7 +92,7 @@ def render_embed(params: Mapping[str, str]) -> str:
     chain = params.get("chain", "")
     evaluation = evaluate(calc, {k: v for k, v in params.items() if k not in ("_", "chain")})
     report_failure(app, evaluation)
-    uid = f"calc-{name}-{secrets.token_hex(3)}"
+    uid = f"calc-{secrets.token_hex(4)}"  # short: every output names every control by id
     html = str(render_form(app, evaluation, uid, chain=chain[:40]))
     unknown = [f"“{w}”" for w in words[1:]] + [f"“{p}”" for p in evaluation.unknown]
     if unknown:

@@ -274,19 +274,32 @@ def test_the_same_calculator_twice_in_one_post_has_distinct_ids(app):
 
 
 def test_every_demo_embed_renders_its_calculator(demo_client):
+    # Each form in the post, in order: where it submits and one figure it shows.
     expected = {
-        "kv-caching": ("/-/calculators/kv-cache", "128 KiB"),
-        "quantized-kernels": ("/-/calculators/weight-memory", "141.1 GB"),
-        "batch-inference": ("/-/calculators/token-cost", "$0.2778"),
-        "human-control-plane": ("/-/calculators/token-cost", "$0.2778"),
-        "speculative-decoding": ("/-/calculators/speculative-decoding", "3.362 tokens"),
-        "tensor-parallelism": ("/-/calculators/decode-throughput", "142.4 GB"),
+        "kv-caching": [("kv-cache", "128 KiB")],
+        "quantized-kernels": [("weight-memory", "141.1 GB")],
+        "human-control-plane": [("token-cost", "$0.2778")],
+        "speculative-decoding": [("speculative-decoding", "3.362 tokens")],
+        "tensor-parallelism": [
+            ("tp-allreduce", "512 KiB"),
+            # 139 GB of weights read (the embedding table is looked up) + 1.34 GB of KV.
+            ("decode-throughput", "140.3 GB"),
+        ],
+        "chunked-prefill": [("prefill", "773.3 TFLOP")],
+        # A chain: Llama-3-8B's 128 KiB per token feeds the decode estimate, whose
+        # 3,887 tokens/s feed the price.
+        "batch-inference": [
+            ("kv-cache", "128 KiB"), ("decode-throughput", "3,887 tokens/s"),
+            ("token-cost", "$0.1786"),
+        ],
     }
-    for slug, (action, figure) in expected.items():
+    for slug, forms in expected.items():
         html = demo_client.get(f"/posts/{slug}").get_data(as_text=True)
-        (form,) = calc_forms(html)
-        assert form.get("action") == action, slug
-        assert figure in outputs(form), (slug, outputs(form))
+        found = calc_forms(html)
+        assert len(found) == len(forms), slug
+        for form, (name, figure) in zip(found, forms, strict=True):
+            assert form.get("action") == f"/-/calculators/{name}", slug
+            assert figure in outputs(form), (slug, outputs(form))
         assert "embed-error" not in html, slug
 
 
