@@ -7,7 +7,8 @@ sees its own parameters, and hands it over URL-encoded in ``csv=``. Parameters: 
 (``line``, ``bar`` or ``scatter``), ``title``, ``desc`` (the description screen readers
 get; written from the data when left out), ``x`` (the column for the x axis, by name or
 number; the first by default), ``y`` (comma-separated columns; every other numeric column
-by default; a column whose name has a comma may be named whole), ``xlabel``, ``ylabel`` and ``log`` (``x``, ``y`` or ``xy``).
+by default; a column whose name has a comma may be named whole), ``xlabel``, ``ylabel``
+and ``log`` (``x``, ``y`` or ``xy``).
 """
 
 from __future__ import annotations
