@@ -15,6 +15,7 @@ hands over what the handlers need:
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from urllib.parse import quote
@@ -55,8 +56,10 @@ def with_params(line: str, extra: dict[str, str]) -> str:
 
 
 def split_cells(line: str) -> list[str]:
+    """A table row's cells as plain text: no emphasis marks, inline tags or entities."""
     cells = re.split(r"(?<!\\)\|", line.strip().strip("|"))
-    return [re.sub(r"[*_`]", "", c).replace("\\|", "|").strip() for c in cells]
+    plain = (re.sub(r"<[^>]*>|[*`]", "", c).replace("\\|", "|") for c in cells)
+    return [html.unescape(c).strip() for c in plain]
 
 
 def table_above(lines: list[str]) -> str:
