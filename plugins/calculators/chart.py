@@ -22,7 +22,7 @@ MAX_SERIES = 6
 MAX_POINTS = 500
 # The drawing area inside a 640 × 360 viewBox (the SVG scales to the column's width).
 WIDTH, HEIGHT = 640, 360
-LEFT, RIGHT, TOP, BOTTOM = 72, 20, 16, 64
+LEFT, RIGHT, TOP, BOTTOM = 72, 30, 16, 64
 # Marker shapes in series order: circle, square, triangle, diamond, cross, plus.
 SHAPES = ("circle", "square", "triangle", "diamond", "cross", "plus")
 
@@ -106,26 +106,32 @@ def linear_axis(values: list[float], from_zero: bool) -> Axis:
     return Axis(low, high, False, tuple(low + i * step for i in range(count + 1)))
 
 
-def log_axis(values: list[float]) -> Axis:
-    low, high = min(values), max(values)
+def log_axis(values: list[float], extra: tuple[float, ...] = ()) -> Axis:
+    """A logarithmic axis over ``values`` (and ``extra``, such as marks, which get no tick):
+    ticks at the values when they are a few powers of two (batch sizes), else at 1, 2 and
+    5 × 10ⁿ over up to three decades and at 10ⁿ beyond."""
     distinct = sorted(set(values))
-    if len(distinct) <= 12 and high / low > 1:
-        return Axis(low, high, True, tuple(distinct))  # e.g. batch sizes 1, 2, 4 ... 512
+    low, high = min([*values, *extra]), max([*values, *extra])
+    if len(distinct) <= 12 and all(math.log2(v).is_integer() for v in distinct) and high > low:
+        return Axis(low, high, True, tuple(distinct))
     low, high = 10 ** math.floor(math.log10(low)), 10 ** math.ceil(math.log10(high))
     if low == high:
         high = low * 10
-    count = round(math.log10(high / low))
-    return Axis(low, high, True, tuple(low * 10**i for i in range(count + 1)))
+    decades = round(math.log10(high / low))
+    steps = (1, 2, 5) if decades <= 3 else (1,)
+    ticks = [low * 10**i * f for i in range(decades + 1) for f in steps]
+    return Axis(low, high, True, tuple(t for t in ticks if t <= high * (1 + 1e-9)))
 
 
 def axes(chart: Chart) -> tuple[Axis, Axis]:
-    xs = [p[0] for s in chart.series for p in s.points] + [m[0] for m in chart.marks]
+    xs = [p[0] for s in chart.series for p in s.points]
+    marks = tuple(m[0] for m in chart.marks)
     ys = [p[1] for s in chart.series for p in s.points]
     if chart.kind == "bar":
         count = max(len(chart.categories), int(max(xs)) + 1)
         x_axis = Axis(-0.5, count - 0.5, False, tuple(range(count)))
     else:
-        x_axis = log_axis(xs) if chart.log_x else linear_axis(xs, from_zero=False)
+        x_axis = log_axis(xs, marks) if chart.log_x else linear_axis([*xs, *marks], False)
     y_axis = log_axis(ys) if chart.log_y else linear_axis(ys, from_zero=chart.kind == "bar")
     return x_axis, y_axis
 
@@ -154,6 +160,22 @@ def marker(shape: str, x: float, y: float, css: str) -> str:
     return f'<path class="{css} chart-stroke-only" d="{path}"/>'
 
 
+def wrap(label: str, room: int) -> list[str]:
+    """``label`` in at most two lines of about ``room`` characters; the rest is cut with an
+    ellipsis (the data table has every label whole)."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= room:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > 2 or any(len(line) > room for line in lines[:2]):
+        lines = [line if len(line) <= room else line[: room - 1] + "…" for line in lines[:2]]
+        if not lines[-1].endswith("…"):
+            lines[-1] = lines[-1][: room - 1] + "…"
+    return lines or [""]
+
+
 def tick_label(value: float) -> str:
     return format_number(value, 3)
 
@@ -169,20 +191,25 @@ def _frame(x_axis: Axis, y_axis: Axis, chart: Chart) -> list[str]:
             f'<text class="chart-tick" x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end">'
             f"{escape(tick_label(tick))}</text>"
         )
+    room = max(4, int(width / max(len(x_axis.ticks), 1) / 7.5))  # characters per label
     for i, tick in enumerate(x_axis.ticks):
         x = x_axis.position(tick, LEFT, width)
         label = chart.categories[i] if chart.kind == "bar" and i < len(chart.categories) else (
             tick_label(tick)
         )
+        lines = "".join(
+            f'<tspan x="{x:.1f}" dy="{0 if n == 0 else 15}">{escape(line)}</tspan>'
+            for n, line in enumerate(wrap(label, room))
+        )
         out.append(
             f'<text class="chart-tick" x="{x:.1f}" y="{TOP + height + 18}" text-anchor="middle">'
-            f"{escape(label)}</text>"
+            f"{lines}</text>"
         )
     out.append(f'<line class="chart-axis" x1="{LEFT}" x2="{LEFT + width}" y1="{TOP + height}" '
                f'y2="{TOP + height}"/>')
     out.append(f'<line class="chart-axis" x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{TOP + height}"/>')
     out.append(
-        f'<text class="chart-label" x="{LEFT + width / 2:.1f}" y="{HEIGHT - 30}" '
+        f'<text class="chart-label" x="{LEFT + width / 2:.1f}" y="{HEIGHT - 24}" '
         f'text-anchor="middle">{escape(chart.x_label)}</text>'
     )
     out.append(
