@@ -6,7 +6,9 @@ hidden 4096, 32 query and 8 KV heads of 128, MLP 14336, vocabulary 128,256, unti
 prompt per run; fused QKV and gate/up products, RMSNorm, rotary embeddings left out (they
 are elementwise), causal ``scaled_dot_product_attention``; logits for the last token only,
 as serving engines compute them. Prints one JSON line per prompt length: the median of 5
-timed runs after 2 warm-ups, timed with CUDA events.
+timed runs after 2 warm-ups, timed with CUDA events, and their spread. (PyTorch picks its
+unfused attention for these inputs, so long prompts run out of memory: see
+docs/calculators.md.)
 """
 
 from __future__ import annotations
@@ -68,7 +70,8 @@ def main() -> None:
                 if run >= 2:
                     times.append(start.elapsed_time(end))
             print(json.dumps({"gpu": gpu, "torch": torch.__version__, "prompt": tokens,
-                              "ms": round(statistics.median(times), 2)}), flush=True)
+                              "ms": round(statistics.median(times), 2),
+                              "spread": round(max(times) - min(times), 2)}), flush=True)
 
 
 if __name__ == "__main__":
