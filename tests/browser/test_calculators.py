@@ -3,6 +3,7 @@ fields, messages for bad values, the no-JavaScript form, and a narrow screen."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
 POST = "/posts/kv-caching"
@@ -141,8 +142,12 @@ def test_chained_calculators_follow_a_new_model(live_server, page):
     assert not page.js_errors
 
 
-def test_charts_follow_the_dark_theme(live_server, browser):
-    context = browser.new_context(color_scheme="dark")
+@pytest.mark.parametrize("chosen", [None, "dark"])
+def test_charts_follow_the_dark_theme(live_server, browser, chosen):
+    # Dark from the system, or chosen by the reader on a light system (data-theme).
+    context = browser.new_context(color_scheme="light" if chosen else "dark")
+    if chosen:
+        context.add_init_script(f"localStorage.setItem('pressmark-theme', '{chosen}')")
     try:
         page = context.new_page()
         page.goto(live_server.url + "/posts/batch-inference")

@@ -260,3 +260,17 @@ def test_a_chain_value_is_only_a_default_the_author_can_override(app):
     forms = list(parse(html).iter("form"))
     fields = {i.get("name"): i.get("value") for i in forms[1].iter("input")}
     assert fields["kv_kib"] == "1" and fields["params_b"] == "6.74"
+
+
+def test_without_the_calculators_plugin_a_chart_is_an_unknown_embed(tmp_path):
+    from pressmark.extensions import db
+
+    from tests.conftest import make_test_app
+
+    app = make_test_app(tmp_path, DISABLED_PLUGINS=["calculators"])
+    with app.app_context():
+        db.create_all()
+    html = body_html(app, TABLE + "\n{{< chart >}}\n")
+    (notice,) = notices(html)
+    assert notice == "Unknown embed “chart”: nothing is registered by that name."
+    assert not figures(html) and "<table>" in html  # the author's table is still there
