@@ -42,8 +42,11 @@ PLUGIN_NAME = "calculators"
 
 
 def _may_show_calculators(request: Request) -> bool:
-    # Listings on the public blueprint show no post bodies, so they skip the two files.
-    return request.endpoint == "public.post" or request.blueprint not in (None, "public")
+    # Listings on the public blueprint show no post bodies, so they skip the files; posts
+    # and standalone pages (``/<slug>``) may hold calculators and charts.
+    return request.endpoint in ("public.post", "public.page") or request.blueprint not in (
+        None, "public"
+    )
 
 
 @hookimpl

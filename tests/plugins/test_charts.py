@@ -274,3 +274,15 @@ def test_without_the_calculators_plugin_a_chart_is_an_unknown_embed(tmp_path):
     (notice,) = notices(html)
     assert notice == "Unknown embed “chart”: nothing is registered by that name."
     assert not figures(html) and "<table>" in html  # the author's table is still there
+
+
+def test_a_standalone_page_with_a_chart_links_its_stylesheet(app):
+    with app.app_context():
+        data = PostData(title="About our GPUs", slug="gpus", body=TABLE + "\n{{< chart >}}",
+                        status=PUBLISHED, is_page=True)
+        data.published_at = utcnow() - timedelta(days=1)
+        save_post(data)
+    html = app.test_client().get("/gpus").get_data(as_text=True)
+    assert '<figure class="chart chart-line">' in html
+    assert "/-/static/calculators/charts.css?v=" in html
+    assert "/-/static/calculators/calculators.js?v=" in html
