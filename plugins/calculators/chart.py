@@ -25,6 +25,10 @@ WIDTH, HEIGHT = 640, 360
 LEFT, RIGHT, TOP, BOTTOM = 72, 30, 16, 64
 # Marker shapes in series order: circle, square, triangle, diamond, cross, plus.
 SHAPES = ("circle", "square", "triangle", "diamond", "cross", "plus")
+# Dash patterns in series order (the first solid). Presentation attributes, which the CSP
+# allows; colours come from charts.css, and without it (a feed reader) the chart is drawn
+# in the text colour, still told apart by dashes and shapes.
+DASHES = ("", "9 4", "2 4", "12 4 3 4", "5 5", "1 3")
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,8 @@ def marker(shape: str, x: float, y: float, css: str) -> str:
                 f"M{x - d:.1f},{y + d:.1f}L{x + d:.1f},{y - d:.1f}")
     else:
         path = f"M{x - d:.1f},{y:.1f}H{x + d:.1f}M{x:.1f},{y - d:.1f}V{y + d:.1f}"
-    return f'<path class="{css} chart-stroke-only" d="{path}"/>'
+    return (f'<path class="{css} chart-stroke-only" d="{path}" fill="none" '
+            f'stroke="currentColor" stroke-width="2.5"/>')
 
 
 def wrap(label: str, room: int) -> list[str]:
@@ -176,6 +181,11 @@ def wrap(label: str, room: int) -> list[str]:
     return lines or [""]
 
 
+def dash_attribute(index: int) -> str:
+    dash = DASHES[index]
+    return f' stroke-dasharray="{dash}"' if dash else ""
+
+
 def tick_label(value: float) -> str:
     return format_number(value, 3)
 
@@ -186,7 +196,8 @@ def _frame(x_axis: Axis, y_axis: Axis, chart: Chart) -> list[str]:
     out = ['<g class="chart-grid" aria-hidden="true">']
     for tick in y_axis.ticks:
         y = y_axis.position(tick, TOP + height, -height)
-        out.append(f'<line x1="{LEFT}" x2="{LEFT + width}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        out.append(f'<line x1="{LEFT}" x2="{LEFT + width}" y1="{y:.1f}" y2="{y:.1f}" '
+                   f'stroke="gray" stroke-width="0.5"/>')
         out.append(
             f'<text class="chart-tick" x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end">'
             f"{escape(tick_label(tick))}</text>"
@@ -206,8 +217,9 @@ def _frame(x_axis: Axis, y_axis: Axis, chart: Chart) -> list[str]:
             f"{lines}</text>"
         )
     out.append(f'<line class="chart-axis" x1="{LEFT}" x2="{LEFT + width}" y1="{TOP + height}" '
-               f'y2="{TOP + height}"/>')
-    out.append(f'<line class="chart-axis" x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{TOP + height}"/>')
+               f'y2="{TOP + height}" stroke="currentColor"/>')
+    out.append(f'<line class="chart-axis" x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{TOP + height}" '
+               'stroke="currentColor"/>')
     out.append(
         f'<text class="chart-label" x="{LEFT + width / 2:.1f}" y="{HEIGHT - 24}" '
         f'text-anchor="middle">{escape(chart.x_label)}</text>'
@@ -235,7 +247,8 @@ def _series(chart: Chart, x_axis: Axis, y_axis: Axis) -> list[str]:
                 top = y_axis.position(y, TOP + height, -height)
                 out.append(
                     f'<rect class="chart-bar" x="{left:.1f}" y="{min(top, base):.1f}" '
-                    f'width="{right - left - 1:.1f}" height="{abs(base - top):.1f}"/>'
+                    f'width="{right - left - 1:.1f}" height="{abs(base - top):.1f}"'
+                    f'{dash_attribute(index)}/>'
                 )
                 middle, above = (left + right) / 2, min(top, base)
                 out.append(
@@ -251,7 +264,8 @@ def _series(chart: Chart, x_axis: Axis, y_axis: Axis) -> list[str]:
             ]
             if chart.kind == "line" and len(coords) > 1:
                 path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-                out.append(f'<polyline class="chart-line" points="{path}"/>')
+                out.append(f'<polyline class="chart-line" points="{path}" fill="none" '
+                           f'stroke="currentColor" stroke-width="2.5"{dash_attribute(index)}/>')
             out.extend(marker(shape, x, y, "chart-marker") for x, y in coords)
         out.append("</g>")
     return out
@@ -267,7 +281,8 @@ def _marks(chart: Chart, x_axis: Axis) -> list[str]:
         anchor = "end" if px > LEFT + width * 0.7 else "start"
         dx = -4 if anchor == "end" else 4
         out.append(
-            f'<g class="chart-mark"><line x1="{px:.1f}" x2="{px:.1f}" y1="{TOP}" '
+            f'<g class="chart-mark"><line stroke="currentColor" stroke-dasharray="3 3" '
+            f'x1="{px:.1f}" x2="{px:.1f}" y1="{TOP}" '
             f'y2="{TOP + height}"/><text class="chart-tick" x="{px + dx:.1f}" y="{TOP + 12}" '
             f'text-anchor="{anchor}">{escape(label)}</text></g>'
         )
@@ -284,7 +299,8 @@ def _legend(chart: Chart) -> list[str]:
         out.append(f'<g class="{css}">')
         if chart.kind == "line":
             out.append(
-                f'<line class="chart-line" x1="{x}" x2="{x + 24}" y1="{y - 4}" y2="{y - 4}"/>'
+                f'<line class="chart-line" x1="{x}" x2="{x + 24}" y1="{y - 4}" y2="{y - 4}" '
+                f'stroke="currentColor" stroke-width="2.5"{dash_attribute(index)}/>'
             )
         out.append(marker(SHAPES[index], x + 12, y - 4, "chart-marker"))
         out.append(f'<text class="chart-tick" x="{x + 30}" y="{y}">{escape(series.name)}</text>')
@@ -298,7 +314,7 @@ def render_svg(chart: Chart) -> str:
     """The chart as an inline ``<svg role="img">`` with its title and description."""
     x_axis, y_axis = axes(chart)
     parts = [
-        f'<svg class="chart-svg" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'<svg class="chart-svg" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" fill="currentColor" '
         f'xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(chart.title)}</title>",
         f"<desc>{escape(chart.description)}</desc>",
