@@ -20,6 +20,7 @@ from pressmark.plugins.calculators.base import format_number
 KINDS = ("line", "bar", "scatter")
 MAX_SERIES = 6
 MAX_POINTS = 500
+MAX_VALUE = 1e15
 # The drawing area inside a 640 × 360 viewBox (the SVG scales to the column's width).
 WIDTH, HEIGHT = 640, 360
 LEFT, RIGHT, TOP, BOTTOM = 72, 30, 16, 64
@@ -64,8 +65,8 @@ class Chart:
         points = [p for s in self.series for p in s.points]
         if not points or len(points) > MAX_POINTS:
             raise ValueError(f"a chart needs 1 to {MAX_POINTS} values")
-        if not all(math.isfinite(v) for p in points for v in p):
-            raise ValueError("chart values must be finite numbers")
+        if not all(math.isfinite(v) and abs(v) <= MAX_VALUE for p in points for v in p):
+            raise ValueError("chart values must be finite numbers no larger than 10¹⁵")
         if (self.log_x and min(p[0] for p in points) <= 0) or (
             self.log_y and min(p[1] for p in points) <= 0
         ):
@@ -102,7 +103,7 @@ def linear_axis(values: list[float], from_zero: bool) -> Axis:
     low, high = min(values), max(values)
     if from_zero:
         low, high = min(low, 0.0), max(high, 0.0)
-    if low == high:
+    if high - low <= 1e-9 * max(1.0, abs(high)):  # one value (or rounding noise): pad it
         low, high = (low - 1, high + 1) if low == 0 else (low - abs(low) / 2, high + abs(high) / 2)
     step = nice_step(high - low)
     low, high = math.floor(low / step) * step, math.ceil(high / step) * step

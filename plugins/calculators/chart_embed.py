@@ -42,7 +42,10 @@ def read_rows(text: str) -> tuple[list[str], list[list[str]]]:
     """The header and the rows of CSV ``text``; refuses ragged or empty data."""
     if len(text) > MAX_CSV_BYTES:
         raise ChartError("The chart's data is too long (50 kB at most).")
-    rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text)) if any(row)]
+    try:
+        rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text)) if any(row)]
+    except csv.Error as exc:
+        raise ChartError(f"The chart's data is not valid CSV ({exc}).") from None
     if len(rows) < 2:
         raise ChartError("A chart needs a header row and at least one row of values.")
     header, body = rows[0], rows[1:]

@@ -290,3 +290,26 @@ def test_a_standalone_page_with_a_chart_links_its_stylesheet(app):
     assert '<figure class="chart chart-line">' in html
     assert "/-/static/calculators/charts.css?v=" in html
     assert "/-/static/calculators/calculators.js?v=" in html
+
+
+ODD_DATA = [
+    "x,y\n1,1e300\n2,3\n", "x,y\n1,0.000000000001\n2,0.000000000001\n", "x,y\n1,5\n",
+    "x,y\n1,\x00\n",
+    'x,y\n"unterminated,1\n', "x,y\n-1,-2\n-3,-4\n", "x,y\n" + "9" * 400 + ",1\n", "x\n1\n",
+    "x,y\n1,−3\n2,4\n", "x,y\nNaN,1\ninf,2\n", ",\n,\n",
+]
+
+
+@pytest.mark.parametrize("data", ODD_DATA)
+@pytest.mark.parametrize("params", [{}, {"type": "bar"}, {"log": "xy"}, {"type": "scatter"}])
+def test_odd_data_is_drawn_or_refused_with_a_message(data, params):
+    try:
+        chart = build_chart(params, data)
+    except ValueError as exc:
+        assert str(exc)  # a message the notice shows
+        return
+    svg = str(render_figure(chart))
+    # Every coordinate is a number ("NaN" may only be a label the author wrote).
+    assert not re.search(r'(?:x|y|x1|x2|y1|y2|cx|cy|width|height|points)="[^"]*(?:nan|inf)',
+                         svg, re.IGNORECASE)
+    parse(svg)
