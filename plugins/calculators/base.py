@@ -422,5 +422,7 @@ def _compute(evaluation: Evaluation) -> None:
     if calc.chart is not None:
         try:
             evaluation.chart = calc.chart(dict(evaluation.values))
+        except (ArithmeticError, ValueError):
+            pass  # values too extreme to draw (a chart refuses beyond 10¹⁵): numbers only
         except Exception as exc:  # noqa: BLE001 - the numbers stand without their chart
             evaluation.chart_failure = exc
