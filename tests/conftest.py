@@ -110,6 +110,9 @@ def demo_database(tmp_path_factory):
         db.create_all()
         report = load_demo_content()
         assert not report.errors, report.errors
+        # Give the session's connection back first: dispose() closes only pooled ones, and
+        # SQLite moves the write-ahead log into the file (which tests copy) on the last close.
+        db.session.remove()
         db.engine.dispose()
     return folder / "test.sqlite"
 

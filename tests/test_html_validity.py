@@ -22,6 +22,11 @@ PAGES = {
     "post": ("/posts/kv-caching", 200),  # code, a table, footnotes and a table of contents
     "post-math": ("/posts/speculative-decoding", 200),  # MathML, inline and displayed
     "post-authored": ("/posts/authored", 200),  # a cover, a <picture> figure, a video card
+    # Calculators and charts drawn on the server: a chain of three, a bar chart, the
+    # roofline page with its log-log chart.
+    "post-charts": ("/posts/batch-inference", 200),
+    "post-bar-chart": ("/posts/tensor-parallelism", 200),
+    "calculator": ("/-/calculators/roofline", 200),
     "topic": ("/topics/llm-internals", 200),
     "tag": ("/tags/kv-cache", 200),
     "posts": ("/posts", 200),

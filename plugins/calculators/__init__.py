@@ -1,5 +1,8 @@
 """Built-in plugin: calculators embedded in posts with ``{{< calc NAME key=value >}}``.
 
+Charts: ``{{< chart >}}`` draws the Markdown table above it (or inline CSV) as inline SVG
+when the post is saved (``chart_embed.py``, ``chart.py``).
+
 Calculators come from the ``register_calculators`` hook, which this plugin adds to the
 app's hooks (``hookspecs.py``, through ``addhooks``) and implements for the built-ins; any
 plugin may add more. Each renders server-side, at save time, as a form that
@@ -39,8 +42,11 @@ PLUGIN_NAME = "calculators"
 
 
 def _may_show_calculators(request: Request) -> bool:
-    # Listings on the public blueprint show no post bodies, so they skip the two files.
-    return request.endpoint == "public.post" or request.blueprint not in (None, "public")
+    # Listings on the public blueprint show no post bodies, so they skip the files; posts
+    # and standalone pages (``/<slug>``) may hold calculators and charts.
+    return request.endpoint in ("public.post", "public.page") or request.blueprint not in (
+        None, "public"
+    )
 
 
 @hookimpl
@@ -66,9 +72,18 @@ def register_calculators() -> list[Calculator]:
 
 @hookimpl
 def register_embeds() -> dict:
+    from pressmark.plugins.calculators import chart_embed
     from pressmark.plugins.calculators.render import EMBED_NAME, render_embed
 
-    return {EMBED_NAME: render_embed}
+    return {EMBED_NAME: render_embed, chart_embed.EMBED_NAME: chart_embed.render_chart_embed}
+
+
+@hookimpl
+def register_markdown_extensions() -> list:
+    from pressmark.plugins.calculators.markdown_ext import CalculatorExtension
+
+    # Hands the chart embed its data and feeds chained calculators (markdown_ext.py).
+    return [CalculatorExtension()]
 
 
 @hookimpl
@@ -82,7 +97,10 @@ def register_blueprints(app: Flask) -> list[Blueprint]:
 def extra_css_urls(request: Request) -> list[str] | None:
     if not _may_show_calculators(request):
         return None
-    return [plugin_asset_url(PLUGIN_NAME, "calculators.css")]
+    return [
+        plugin_asset_url(PLUGIN_NAME, "calculators.css"),
+        plugin_asset_url(PLUGIN_NAME, "charts.css"),
+    ]
 
 
 @hookimpl

@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PARAM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -33,6 +34,8 @@ PREFIX_UNITS = {"$"}
 GENERAL = "_"  # error key for problems that belong to no single field
 
 Compute = Callable[[dict[str, float]], Sequence["Result"]]
+# ``chart(values) -> Chart``: the calculator's natural curve (see ``chart.py``).
+ChartFor = Callable[[dict[str, float]], Any]
 
 
 def format_number(value: float, digits: int = 4) -> str:
@@ -181,13 +184,20 @@ class PresetGroup:
 
 @dataclass(frozen=True)
 class Result:
-    """One computed figure. ``text`` overrides the formatted value when words say more."""
+    """One computed figure. ``text`` overrides the formatted value when words say more.
+
+    ``key`` names the figure for other calculators on the same page (a chain): a later
+    calculator with an input of that name takes ``feed`` (or ``value`` when ``feed`` is
+    ``None``), which is the figure in that input's unit.
+    """
 
     label: str
     value: float
     unit: str = ""
     digits: int = 4
     text: str | None = None
+    key: str = ""
+    feed: float | None = None
 
     @property
     def display(self) -> str:
@@ -197,8 +207,19 @@ class Result:
             return with_unit(f"{self.value:,.2f}", self.unit)  # whole cents, as prices are
         return with_unit(format_number(self.value, self.digits), self.unit)
 
+    @property
+    def feed_value(self) -> float:
+        return self.value if self.feed is None else self.feed
+
     def as_dict(self) -> dict[str, object]:
-        return {"label": self.label, "value": self.value, "unit": self.unit, "text": self.display}
+        data: dict[str, object] = {
+            "label": self.label, "value": self.value, "unit": self.unit, "text": self.display
+        }
+        if self.key:
+            # What a chained calculator's field receives, already written as a field value.
+            data["key"] = self.key
+            data["feed"] = format(self.feed_value, ".6g")
+        return data
 
 
 @dataclass(frozen=True)
@@ -208,7 +229,8 @@ class Calculator:
     ``compute`` receives every input by name (ints for integer inputs, already validated)
     and returns the results in display order. It may raise ``ValueError("message")`` for a
     combination of values it cannot handle; the message is shown to the reader.
-    ``formula`` and ``source`` are shown under "How this is calculated".
+    ``formula`` and ``source`` are shown under "How this is calculated". ``chart``, when
+    given, maps the same values to a ``Chart`` (its natural curve), drawn under the results.
     """
 
     name: str
@@ -221,6 +243,7 @@ class Calculator:
     source: str = ""
     source_url: str = ""
     note: str = ""
+    chart: ChartFor | None = None
 
     def __post_init__(self) -> None:
         if not NAME_RE.match(self.name):
@@ -268,6 +291,8 @@ class Evaluation:
     applied: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     failure: Exception | None = None
+    chart: Any = None
+    chart_failure: Exception | None = None
 
     @property
     def ok(self) -> bool:
@@ -394,3 +419,10 @@ def _compute(evaluation: Evaluation) -> None:
             evaluation.errors[GENERAL] = "The result is too large to compute; try smaller values."
             return
     evaluation.results = results
+    if calc.chart is not None:
+        try:
+            evaluation.chart = calc.chart(dict(evaluation.values))
+        except (ArithmeticError, ValueError):
+            pass  # values too extreme to draw (a chart refuses beyond 10¹⁵): numbers only
+        except Exception as exc:  # noqa: BLE001 - the numbers stand without their chart
+            evaluation.chart_failure = exc

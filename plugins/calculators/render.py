@@ -7,6 +7,7 @@ and recomputes live through the JSON endpoint.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 
@@ -14,6 +15,7 @@ from flask import Flask, current_app
 from markupsafe import Markup
 from pressmark.api import embed_notice, record_failure
 from pressmark.plugins.calculators.base import GENERAL, WAS_PREFIX, Calculator, Evaluation, evaluate
+from pressmark.plugins.calculators.chart import render_figure
 from pressmark.plugins.calculators.registry import calculators, owner
 
 URL_PREFIX = "/-/calculators"
@@ -28,14 +30,25 @@ def calculator_path(app: Flask, name: str, suffix: str = "") -> str:
 
 
 def report_failure(app: Flask, evaluation: Evaluation) -> None:
-    """Log a calculator whose ``compute`` broke, under the plugin that registered it."""
-    if evaluation.failure is not None:
-        plugin = owner(app, evaluation.calculator.name)
-        record_failure(app, plugin, "register_calculators", evaluation.failure)
+    """Log a calculator whose ``compute`` (or ``chart``) broke, under the plugin that
+    registered it."""
+    plugin = owner(app, evaluation.calculator.name)
+    for failure in (evaluation.failure, evaluation.chart_failure):
+        if failure is not None:
+            record_failure(app, plugin, "register_calculators", failure)
 
 
-def render_form(app: Flask, evaluation: Evaluation, uid: str) -> Markup:
-    """The calculator form for ``evaluation``; ``uid`` prefixes every id in it."""
+def chart_html(evaluation: Evaluation) -> str:
+    """The calculator's chart as an accessible figure, or "" when it has none (or the values
+    are invalid)."""
+    if evaluation.chart is None or not evaluation.ok:
+        return ""
+    return str(render_figure(evaluation.chart))
+
+
+def render_form(app: Flask, evaluation: Evaluation, uid: str, chain: str = "") -> Markup:
+    """The calculator form for ``evaluation``; ``uid`` prefixes every id in it. Forms with
+    the same ``chain`` feed each other live (``calculators.js``)."""
     calc = evaluation.calculator
     template = app.jinja_env.get_template("calculators/form.html")
     html = template.render(
@@ -46,11 +59,14 @@ def render_form(app: Flask, evaluation: Evaluation, uid: str) -> Markup:
         was_prefix=WAS_PREFIX,
         action=calculator_path(app, calc.name),
         json_url=calculator_path(app, calc.name, ".json"),
+        chain=chain,
+        chart=Markup(chart_html(evaluation)),
         control_ids=" ".join(
             f"{uid}-{name}" for name in [g.name for g in calc.presets] + list(calc.input_map)
         ),
     )
-    return Markup(html)
+    # Indentation is for reading the template; posts with several calculators stay lighter.
+    return Markup(re.sub(r"\n\s+", "\n", html))
 
 
 def _parameter_list(calc: Calculator) -> str:
@@ -75,10 +91,11 @@ def render_embed(params: Mapping[str, str]) -> str:
     calc = calculators(app).get(name)
     if calc is None:
         return embed_notice(f"Unknown calculator “{name}”. Available: {available}.")
-    evaluation = evaluate(calc, {k: v for k, v in params.items() if k != "_"})
+    chain = params.get("chain", "")
+    evaluation = evaluate(calc, {k: v for k, v in params.items() if k not in ("_", "chain")})
     report_failure(app, evaluation)
-    uid = f"calc-{name}-{secrets.token_hex(3)}"
-    html = str(render_form(app, evaluation, uid))
+    uid = f"calc-{secrets.token_hex(4)}"  # short: every output names every control by id
+    html = str(render_form(app, evaluation, uid, chain=chain[:40]))
     unknown = [f"“{w}”" for w in words[1:]] + [f"“{p}”" for p in evaluation.unknown]
     if unknown:
         notice = embed_notice(

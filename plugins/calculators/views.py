@@ -16,7 +16,12 @@ from markupsafe import Markup
 from pressmark.api import render_page
 from pressmark.plugins.calculators.base import Calculator, Evaluation, evaluate
 from pressmark.plugins.calculators.registry import calculators, get_calculator
-from pressmark.plugins.calculators.render import URL_PREFIX, render_form, report_failure
+from pressmark.plugins.calculators.render import (
+    URL_PREFIX,
+    chart_html,
+    render_form,
+    report_failure,
+)
 
 bp = Blueprint("calculators", __name__, url_prefix=URL_PREFIX)
 
@@ -57,7 +62,8 @@ def as_json(name: str) -> Response:
         )
         response.status_code = 404
         return response
-    response = jsonify(evaluation.as_dict())
+    # The chart comes drawn, as the page draws it, so the script has no drawing code.
+    response = jsonify(evaluation.as_dict() | {"chart": chart_html(evaluation) or None})
     response.status_code = _status(evaluation)
     if response.status_code == 200:
         response.cache_control.public = True

@@ -3,6 +3,7 @@ fields, messages for bad values, the no-JavaScript form, and a narrow screen."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
 POST = "/posts/kv-caching"
@@ -100,3 +101,59 @@ def test_when_the_server_cannot_be_reached_calculate_falls_back_to_the_page(live
     form.locator("button[type=submit]").click()
     page.wait_for_url("**/-/calculators/kv-cache?**")
     expect(calc_form(page).locator("output").nth(1)).to_have_text("8 GiB")
+
+
+# --- charts and chains ---------------------------------------------------------------------------
+
+
+def test_a_calculator_chart_is_redrawn_in_place_when_a_value_changes(live_server, page):
+    page.goto(live_server.url + "/posts/chunked-prefill")
+    form = calc_form(page)
+    chart = form.locator(".calc-chart svg[role=img]")
+    expect(chart.locator("desc")).to_contain_text("(batch of 1)")
+    page.evaluate("window.calcMarker = 'still here'")
+    form.locator("input[name=batch]").fill("4")
+    expect(chart.locator("desc")).to_contain_text("(batch of 4)")
+    expect(form.locator("output").nth(2)).to_have_text("4,466 ms")
+    # A bad value hides the chart with the results; a good one brings both back.
+    form.locator("input[name=batch]").fill("0")
+    expect(form.locator(".calc-chart")).to_be_hidden()
+    form.locator("input[name=batch]").fill("1")
+    expect(form.locator(".calc-chart")).to_be_visible()
+    assert page.evaluate("window.calcMarker") == "still here"
+    assert not page.js_errors
+
+
+def test_chained_calculators_follow_a_new_model(live_server, page):
+    page.goto(live_server.url + "/posts/batch-inference")
+    kv, decode, cost = (page.locator("form[data-calc-chain=job]").nth(i) for i in range(3))
+    expect(decode.locator("output").last).to_have_text("20.35 GB of 80 GB: fits")
+    kv.locator("select[name=model]").select_option("llama-2-7b")
+    # 512 KiB per token (multi-head attention) reaches decode, then its rate reaches the cost.
+    expect(kv.locator("output").first).to_have_text("512 KiB")
+    expect(decode.locator("input[name=kv_kib]")).to_have_value("512")
+    expect(decode.locator("input[name=params_b]")).to_have_value("6.74")
+    rate = decode.locator("output").nth(6)
+    expect(rate).not_to_have_text("3,887 tokens/s")
+    expect(cost.locator("input[name=tokens_per_s]")).not_to_have_value("3887.48")
+    fed = float(cost.locator("input[name=tokens_per_s]").input_value())
+    shown = float(rate.inner_text().split()[0].replace(",", ""))
+    assert abs(fed - shown) / shown < 1e-3
+    assert not page.js_errors
+
+
+@pytest.mark.parametrize("chosen", [None, "dark"])
+def test_charts_follow_the_dark_theme(live_server, browser, chosen):
+    # Dark from the system, or chosen by the reader on a light system (data-theme).
+    context = browser.new_context(color_scheme="light" if chosen else "dark")
+    if chosen:
+        context.add_init_script(f"localStorage.setItem('pressmark-theme', '{chosen}')")
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/posts/batch-inference")
+        line = page.locator("figure.chart .chart-s1 .chart-line").first
+        assert line.evaluate("e => getComputedStyle(e).stroke") == "rgb(127, 182, 255)"
+        text = page.locator("figure.chart text").first
+        assert text.evaluate("e => getComputedStyle(e).fill") == "rgb(231, 234, 238)"
+    finally:
+        context.close()
