@@ -26,6 +26,9 @@ QUEUED = "queued"
 SENDING = "sending"  # claimed by a sender; see the newsletter docs for a crash here
 SENT = "sent"
 FAILED = "failed"  # permanently: retries exhausted, or refused for good
+# The sender died after handing the message to the SMTP server and before recording the
+# answer: it may have been delivered, so it is not sent again (at most once).
+UNCERTAIN = "uncertain"
 
 
 class Subscriber(db.Model):
@@ -78,6 +81,9 @@ class NewsletterDelivery(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column()
+    # Set (and committed) just before the message's DATA goes to the server: a claim that
+    # was abandoned with it unset never reached the server and is safely sent again.
+    handed_at: Mapped[datetime | None] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()
     error: Mapped[str] = mapped_column(Text, default="")
     message_id: Mapped[str] = mapped_column(String(200), default="")

@@ -52,6 +52,7 @@ def upgrade():
         sa.Column('attempts', sa.Integer(), nullable=False),
         sa.Column('next_attempt_at', sa.DateTime(), nullable=False),
         sa.Column('claimed_at', sa.DateTime(), nullable=True),
+        sa.Column('handed_at', sa.DateTime(), nullable=True),
         sa.Column('sent_at', sa.DateTime(), nullable=True),
         sa.Column('error', sa.Text(), nullable=False),
         sa.Column('message_id', sa.String(length=200), nullable=False),

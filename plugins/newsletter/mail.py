@@ -43,7 +43,7 @@ def clean_name(name: str, limit: int = 100) -> str:
 def normalise_address(raw: str) -> str | None:
     """``raw`` as a lower-cased address, or None when it is not one we can send to."""
     address = (raw or "").strip().lower()
-    if len(address) > 254 or not ADDRESS_RE.match(address):
+    if len(address) > 254 or not address.isascii() or not ADDRESS_RE.match(address):
         return None
     return address
 

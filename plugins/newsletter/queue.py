@@ -1,18 +1,21 @@
 """The durable send queue: one ``NewsletterDelivery`` row per post and subscriber.
 
 A sender claims one row at a time in its own committed transaction (``queued`` to
-``sending``, guarded by the old status, so two senders never claim one row), sends it, and
-marks it ``sent`` in the next transaction right after the SMTP server accepts it. A crash
-or ``kill -9`` leaves at most the one row in flight as ``sending``; once its claim is older
-than ``NEWSLETTER_LEASE_SECONDS`` a sender queues it again, with the same Message-ID. So
-nothing is missed, and the only duplicate possible is a message the server accepted in the
-instant before the ``sent`` mark was committed (docs/newsletter.md).
+``sending``, guarded by the old status, so two senders never claim one row). Before the
+message's DATA goes to the SMTP server it commits ``handed_at``; right after the server
+accepts it, it commits ``sent``. After a crash or ``kill -9`` a row left ``sending`` longer
+than ``NEWSLETTER_LEASE_SECONDS`` is queued again if it was never handed over (the server
+cannot have it), and marked ``uncertain`` if it was: it is never sent twice. The only mail
+that can be lost is the one whose DATA was in flight at the instant of the crash, and the
+send log shows it (docs/newsletter.md).
 """
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 from datetime import datetime, timedelta
+from email.policy import SMTP as SMTP_POLICY
 
 from flask import current_app, url_for
 from pressmark.api import absolute_url
@@ -24,6 +27,7 @@ from pressmark.content.reach_models import (
     QUEUED,
     SENDING,
     SENT,
+    UNCERTAIN,
     NewsletterDelivery,
     NewsletterIssue,
     Subscriber,
@@ -62,15 +66,20 @@ def enqueue_post(post: Post) -> int:
 
 
 def requeue_stale() -> int:
-    """Queue again the rows whose sender died mid-send (claim older than the lease)."""
+    """Recover rows whose sender died mid-send (claim older than the lease): queue again
+    those never handed to the server, mark the others ``uncertain``. Commits."""
     lease = timedelta(seconds=float(current_app.config["NEWSLETTER_LEASE_SECONDS"]))
-    result = db.session.execute(
-        update(NewsletterDelivery)
-        .where(NewsletterDelivery.status == SENDING,
-               NewsletterDelivery.claimed_at < utcnow() - lease)
-        .values(status=QUEUED))
+    stale = (NewsletterDelivery.status == SENDING,
+             NewsletterDelivery.claimed_at < utcnow() - lease)
+    requeued = db.session.execute(
+        update(NewsletterDelivery).where(*stale, NewsletterDelivery.handed_at.is_(None))
+        .values(status=QUEUED)).rowcount
+    db.session.execute(
+        update(NewsletterDelivery).where(*stale, NewsletterDelivery.handed_at.is_not(None))
+        .values(status=UNCERTAIN, error="The sender stopped while the server was taking "
+                "this mail: it may have been delivered, so it is not sent again."))
     db.session.commit()
-    return result.rowcount
+    return requeued
 
 
 def claim_next() -> NewsletterDelivery | None:
@@ -87,7 +96,7 @@ def claim_next() -> NewsletterDelivery | None:
         claimed = db.session.execute(
             update(NewsletterDelivery)
             .where(NewsletterDelivery.id == row_id, NewsletterDelivery.status == QUEUED)
-            .values(status=SENDING, claimed_at=now,
+            .values(status=SENDING, claimed_at=now, handed_at=None,
                     attempts=NewsletterDelivery.attempts + 1)).rowcount
         db.session.commit()
         if claimed:
@@ -150,16 +159,31 @@ def is_permanent(exc: Exception) -> bool:
 
 
 def send_row(smtp: smtplib.SMTP, row: NewsletterDelivery) -> None:
-    """Send one claimed row on ``smtp`` and record the outcome (commits)."""
+    """Send one claimed row on ``smtp`` and record the outcome (commits). SMTP refusals
+    raise (``smtplib`` errors), after the server's transaction is reset."""
     found = message_for(row)
     if isinstance(found, str):
         row.status, row.error = FAILED, found
         db.session.commit()
         return
-    mail, subscriber = found
-    message = build_message(mail)
+    mail, _ = found
+    data = build_message(mail).as_bytes(policy=SMTP_POLICY)
     db.session.commit()  # the Message-ID is stored before the server sees it
-    smtp.send_message(message, from_addr=sender()[1], to_addrs=[mail.to_address])
+    try:
+        smtp.ehlo_or_helo_if_needed()
+        code, answer = smtp.mail(sender()[1])
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, answer, sender()[1])
+        code, answer = smtp.rcpt(mail.to_address)
+        if code not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({mail.to_address: (code, answer)})
+        row.handed_at = utcnow()
+        db.session.commit()
+        smtp.data(data)  # raises SMTPDataError unless the server accepts the mail
+    except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            smtp.rset()
+        raise
     mark_sent(row)
 
 
