@@ -240,14 +240,14 @@ def render_slot(slot: str, request: Request, context: Mapping[str, Any]) -> str 
     """Return an HTML fragment for a named place in the templates, or ``None``.
 
     Slots: ``header`` (beside the navigation), ``home_top``, ``home_archive_hint``,
-    ``home_bottom``, ``post_before_body``, ``post_after_body``, ``footer``. Fragments from
-    all plugins are joined in hook order.
+    ``home_bottom``, ``post_before_body``, ``post_after_body``, ``footer``; and in the
+    editor (signed in, never cached) ``editor_menu`` (beside the account box of every
+    editor page) and ``editor_publish`` (inside the post form, before its Publish button,
+    while the post can be published). Fragments from all plugins are joined in hook order.
 
-    Two slots are in the editor (signed in, never cached): ``editor_menu`` (links beside
-    the account box of every editor page) and ``editor_publish`` (inside the post form,
-    before its Publish button, shown only while the post can be published; ``context``
-    has ``post``, ``None`` for a new one). Fields a plugin adds there arrive with the
-    form, so its ``post_published`` can read them from ``flask.request.form``.
+    In ``editor_publish`` the context's ``post`` is the post (None for a new one); fields
+    added there arrive with the form, so a ``post_published`` implementation can read
+    them from ``flask.request.form``.
     """
 
 
