@@ -70,9 +70,10 @@ def render_post_mail(post: Post, unsubscribe_url: str) -> tuple[str, str]:
     url = absolute_url(post_url(post))
     body = mail_body(post)
     html = render_template("newsletter/mail.html", post=post, url=url, body=Markup(body),
-                           unsubscribe_url=unsubscribe_url, styles=_styles(),
-                           site_url=absolute_url("/"))
-    inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+                           unsubscribe_url=unsubscribe_url, site_url=absolute_url("/"))
+    # The styles go straight to the inliner: the template (like every template) has none.
+    inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False,
+                                    extra_css=_styles())
     html = inliner.inline(html)
     text = render_template("newsletter/mail.txt", post=post, url=url,
                            body=markdownify(body, heading_style="ATX").strip(),
