@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import click
-from flask import Blueprint, Flask, Request, url_for
+from flask import Blueprint, Flask, Request, has_request_context, url_for
 from markupsafe import escape
 from pressmark.api import Setting, absolute_url, hookimpl, plugin_asset_url
 from pressmark.content.models import Post
@@ -88,14 +88,18 @@ def render_slot(slot: str, request: Request, context: Mapping[str, Any]) -> str 
 
 @hookimpl
 def post_updated(post: Post) -> None:
-    """Every save of a post: queue mentions to what it links to, and linked to before."""
-    from pressmark.plugins.webmentions.send import queue_post
+    """A save by an author (a request): queue mentions to what the post links to, and
+    linked to before. Imports and other command-line saves send nothing: importing an
+    archive must not notify every site its old posts ever linked to."""
+    if has_request_context():
+        from pressmark.plugins.webmentions.send import queue_post
 
-    queue_post(post)
+        queue_post(post)
 
 
 @hookimpl
 def post_deleted(post: Post) -> None:
-    from pressmark.plugins.webmentions.send import queue_post
+    if has_request_context():
+        from pressmark.plugins.webmentions.send import queue_post
 
-    queue_post(post, gone=True)
+        queue_post(post, gone=True)
