@@ -68,7 +68,7 @@ def content_changed() -> None:
     """Tell every process's page cache that what readers see changed: moves the content
     generation on inside the current database transaction (the caller commits), so the
     change and the new generation are committed together or not at all."""
-    _bump_generation(_db.session)
+    _bump_generation(_db.session())
 
 
 __all__ = [

@@ -94,8 +94,15 @@ def subscribe_form(place: str, heading: str) -> str:
     )
 
 
+def mail_configured() -> bool:
+    """Whether the site can send mail; without it no subscribe form is offered."""
+    return bool(current_app.config.get("SMTP_HOST") and current_app.config.get("SMTP_FROM"))
+
+
 @hookimpl
 def render_slot(slot: str, request: Request, context: Mapping[str, Any]) -> str | None:
+    if slot in ("footer", "post_after_body") and not mail_configured():
+        return None
     if slot == "footer" and not request.path.startswith("/editor"):
         return subscribe_form("footer", "New posts by email:")
     post = context.get("post")

@@ -532,7 +532,7 @@ def test_isolated_hooks_are_every_hook_but_the_start_up_ones():
     specs = {n for n in dir(hookspecs) if pm.parse_hookspec_opts(hookspecs, n)}
     start_up = {
         "startup", "addhooks", "register_settings", "register_blueprints", "register_commands",
-        "register_theme_templates",
+        "register_theme_templates", "register_workers",
     }
     assert specs - start_up == ISOLATED_HOOKS
     assert {n for n in specs if n.startswith("post_")} == EVENT_HOOKS

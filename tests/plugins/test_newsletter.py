@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from tests.conftest import make_test_app
 from tests.mailbox import smtp_config, smtp_server
-from tests.web.test_editor import start_writing
+from tests.web.test_editor import parse, start_writing
 
 LINK_RE = re.compile(r"http://localhost(/newsletter/confirm/\S+)")
 BODY = """Some words, then code:
@@ -94,11 +94,21 @@ def deliveries(app, post_id: int) -> list[tuple[str, str]]:
             .where(NewsletterDelivery.post_id == post_id).order_by(Subscriber.email)))
 
 
+def test_no_form_is_offered_without_smtp(app, client):
+    app.config["SMTP_HOST"] = ""
+    assert "/newsletter/subscribe" not in client.get("/").get_data(as_text=True)
+
+
 def test_subscribe_confirm_then_publish_and_send(app, client, mailbox):
     author = start_writing(app, app.test_client())
     reader = app.test_client()
     home = reader.get("/").get_data(as_text=True)
+    parse(home)
     assert 'action="/newsletter/subscribe"' in home and 'type="email"' in home
+    first = author.create("publish", title="Before anyone", body="x")
+    post_page = reader.get(f"/posts/{author.post(first).slug}").get_data(as_text=True)
+    parse(post_page)
+    assert post_page.count('action="/newsletter/subscribe"') == 2  # footer and post end
 
     page = subscribe(reader, "Reader@Example.org", name="Rea Der").get_data(as_text=True)
     assert "Check your inbox" in page
