@@ -44,7 +44,8 @@ PAGES = [
 # The author's pages, signed in (the redesigned post form in a series, a page's form,
 # the navigation, the dashboard).
 EDITOR_PAGES = ["/editor/", "/editor/new", "/editor/pages/new", "/editor/navigation/",
-                "/editor/accounts/", "/editor/accounts/me", "/editor/series/"]
+                "/editor/accounts/", "/editor/accounts/me", "/editor/series/",
+                "/editor/newsletter/", "/editor/webmentions/"]
 # theme name -> (the system's colour scheme, the reader's stored choice or None)
 THEMES = {
     "light": ("light", None),
