@@ -98,6 +98,8 @@ def subscribe(email: str, name: str, topics: str, client: str | None) -> None:
     elif subscriber.status == ACTIVE:
         db.session.commit()
         return
+    elif subscriber.status == PENDING:
+        subscriber.topics = topics  # the latest request says what they want
     elif subscriber.status in (UNSUBSCRIBED, BOUNCED):
         subscriber.status, subscriber.topics = PENDING, topics
         subscriber.confirmations_sent = 0

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, make_response, request, url_for
 from pressmark.api import render_page
 from pressmark.content.models import Topic
-from pressmark.content.reach_models import ACTIVE, UNSUBSCRIBED
+from pressmark.content.reach_models import ACTIVE, BOUNCED, UNSUBSCRIBED
 from pressmark.extensions import db
 from pressmark.plugins.newsletter import subscribe as subscriptions
 from pressmark.plugins.newsletter.mail import MailConfigError, normalise_address
@@ -90,7 +90,11 @@ def confirm(token: str) -> Response:
         subscriber = subscriber_to_confirm(token)
     except TokenError as exc:
         return _page("message.html", 400, title="Link not valid", message=str(exc))
-    if request.method == "POST" and subscriber.status != UNSUBSCRIBED:
+    if subscriber.status in (UNSUBSCRIBED, BOUNCED):
+        return _page("message.html", title="Subscription ended",
+                     message="This address has since unsubscribed. Subscribe again to get "
+                             "new posts.")
+    if request.method == "POST":
         subscriptions.confirm(subscriber)
     if subscriber.status == ACTIVE:
         return _page("message.html", title="You are subscribed",
