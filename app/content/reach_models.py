@@ -90,7 +90,9 @@ class NewsletterDelivery(db.Model):
 
 
 class SubscribeThrottle(db.Model):
-    """Subscribe requests per client address in the current window (``NEWSLETTER_*``)."""
+    """Requests per throttle key in the current window: subscribe requests per client
+    (``ip:...``, ``NEWSLETTER_SUBSCRIBES_PER_HOUR``) and webmentions received per client
+    (``webmention:...``, ``WEBMENTION_RECEIVED_PER_HOUR``)."""
 
     __tablename__ = "subscribe_throttle"
 

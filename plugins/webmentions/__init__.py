@@ -31,6 +31,8 @@ SETTINGS = [
     Setting("WEBMENTION_MAX_ATTEMPTS", 5, "Tries before a mention is given up."),
     Setting("WEBMENTION_RETRY_SECONDS", 60, "The first retry's delay; it doubles each time."),
     Setting("WEBMENTION_POLL_SECONDS", 5, "How often an idle worker looks for work."),
+    Setting("WEBMENTION_RECEIVED_PER_HOUR", 60,
+            "Webmentions accepted per client address per hour; then 429."),
 ]
 
 

@@ -22,12 +22,14 @@ from pressmark.content.reach_models import (
     MENTION_INVALID,
     MENTION_PENDING,
     MENTION_VERIFIED,
+    SubscribeThrottle,
     Webmention,
 )
 from pressmark.extensions import db
 from pressmark.plugins.webmentions.fetch import FetchError, fetch
 from pressmark.plugins.webmentions.parse import normalise, read_page
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 
 MAX_URL = 2000
 
@@ -72,6 +74,25 @@ def accept(source: str, target: str) -> Webmention:
     mention.attempts, mention.next_attempt_at, mention.error = 0, utcnow(), ""
     db.session.commit()
     return mention
+
+
+def over_limit(address: str | None) -> bool:
+    """Count one request from this client address; True past
+    ``WEBMENTION_RECEIVED_PER_HOUR`` in the current hour (commits the count)."""
+    key, now = f"webmention:{address or 'unknown'}"[:200], utcnow()
+    row = db.session.get(SubscribeThrottle, key)
+    if row is None or row.window_start < now - timedelta(hours=1):
+        if row is None:
+            row = SubscribeThrottle(key=key)
+            db.session.add(row)
+        row.window_start, row.count = now, 0
+    row.count += 1
+    try:
+        db.session.commit()
+    except IntegrityError:  # a parallel first request made the row: count this one free
+        db.session.rollback()
+        return False
+    return row.count > int(current_app.config["WEBMENTION_RECEIVED_PER_HOUR"])
 
 
 def verify(mention: Webmention) -> None:

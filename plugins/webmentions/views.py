@@ -14,7 +14,7 @@ from pressmark.content.reach_models import (
     Webmention,
 )
 from pressmark.extensions import db
-from pressmark.plugins.webmentions.receive import Refused, accept
+from pressmark.plugins.webmentions.receive import Refused, accept, over_limit
 from sqlalchemy import select
 
 bp = Blueprint("webmention", __name__)
@@ -33,6 +33,9 @@ def advertise(response: Response) -> Response:
 @bp.post("/-/webmention")
 def receive() -> Response:
     """W3C Webmention 3.2: 202 Accepted, verified later; 400 with the reason otherwise."""
+    if over_limit(request.remote_addr):
+        return Response("Too many webmentions from your address; try again later.\n", 429,
+                        {"Retry-After": "3600"}, mimetype="text/plain")
     try:
         accept(request.form.get("source", ""), request.form.get("target", ""))
     except Refused as exc:

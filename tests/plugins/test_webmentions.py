@@ -224,6 +224,10 @@ def test_endpoint_refuses_bad_requests_and_private_sources(sites, static_site):
         response = client.post("/-/webmention", data={"source": source, "target": aim})
         assert response.status_code == 400, (source, aim)
     assert client.get("/-/webmention").status_code == 405
+    app_a.config["WEBMENTION_RECEIVED_PER_HOUR"] = 5  # the five above were the limit
+    flood = client.post("/-/webmention", data={"source": static + "/a", "target": target})
+    assert flood.status_code == 429 and flood.headers["Retry-After"] == "3600"
+    app_a.config["WEBMENTION_RECEIVED_PER_HOUR"] = 60
     server.pages["/fine"] = (200, f'<a href="{target}">hi</a>')
     app_a.config["WEBMENTION_ALLOW_LOOPBACK"] = False
     client.post("/-/webmention", data={"source": static + "/fine", "target": target})
