@@ -23,14 +23,17 @@ from pressmark.plugins.newsletter.linear_math import math_fallback
 FORM_RE = re.compile(r"<form\b[^>]*>.*?</form>", re.DOTALL | re.IGNORECASE)
 LEGEND_RE = re.compile(r"<legend\b[^>]*>(.*?)</legend>", re.DOTALL | re.IGNORECASE)
 FRAME_RE = re.compile(r"<(iframe|video|audio|object)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
+# Inline charts (SVG), which most mail clients drop.
+SVG_RE = re.compile(r"<svg\b.*?</svg>", re.DOTALL | re.IGNORECASE)
 URL_ATTR_RE = re.compile(r'\b(href|src)="([^"]*)"', re.IGNORECASE)
 SRCSET_RE = re.compile(r'\s(srcset|sizes)="[^"]*"', re.IGNORECASE)
 TAG_RE = re.compile(r"<[^>]+>")
 MAIL_CSS = Path(__file__).with_name("mail.css")
 
 
-def _interactive_as_link(html: str, url: str) -> str:
-    """Calculators (forms) and embedded players become a link to the post."""
+def interactive_as_link(html: str, url: str) -> str:
+    """Calculators (forms), charts (inline SVG) and embedded players become a link to
+    the post."""
 
     def form(match: re.Match[str]) -> str:
         legend = LEGEND_RE.search(match.group(0))
@@ -39,6 +42,9 @@ def _interactive_as_link(html: str, url: str) -> str:
                 f"on the site</a> (it is interactive)</p>")
 
     html = FORM_RE.sub(form, html)
+    html = SVG_RE.sub(
+        lambda m: f'<p class="embed-link"><a href="{escape(url)}">See the chart on the '
+                  "site</a></p>", html)
     return FRAME_RE.sub(
         lambda m: f'<p class="embed-link"><a href="{escape(url)}">Watch on the site</a></p>',
         html)
@@ -61,7 +67,7 @@ def _styles() -> str:
 def mail_body(post: Post) -> str:
     """The post's body HTML made fit for a mail (before styles are inlined)."""
     url = absolute_url(post_url(post))
-    body = _interactive_as_link(math_fallback(post.body_html), url)
+    body = interactive_as_link(math_fallback(post.body_html), url)
     return absolute_links(body, url)
 
 

@@ -17,6 +17,7 @@ from pressmark.content.reach_models import (
     Subscriber,
 )
 from pressmark.extensions import db
+from pressmark.plugins.newsletter.render import interactive_as_link
 from pressmark.plugins.newsletter.tokens import confirm_token
 from pressmark.plugins.newsletter.worker import Sender
 from sqlalchemy import select
@@ -263,3 +264,13 @@ def test_unpublished_post_is_not_sent(app, client, mailbox):
     with app.app_context():
         assert db.session.get(Post, post_id).status != "published"
     assert deliveries(app, post_id) == [("a@example.org", "failed")]
+
+
+def test_charts_and_players_become_links_in_mail():
+    """Inline SVG charts (a plugin's embed may draw one) and players cannot run in mail."""
+    body = ('<p>Look:</p><svg viewBox="0 0 4 4"><rect width="2" height="2"></rect></svg>'
+            '<iframe src="https://player.example/v" title="A talk"></iframe>')
+    html = interactive_as_link(body, "https://blog.example/posts/x")
+    assert "<svg" not in html and "<iframe" not in html
+    assert html.count('href="https://blog.example/posts/x"') == 2
+    assert "See the chart on the site" in html and "Watch on the site" in html

@@ -21,6 +21,7 @@ from pressmark.content.reach_models import (
     Webmention,
 )
 from pressmark.extensions import db
+from pressmark.plugins.webmentions.send import discover
 from pressmark.plugins.webmentions.worker import run
 from sqlalchemy import select
 
@@ -237,3 +238,20 @@ def test_endpoint_refuses_bad_requests_and_private_sources(sites, static_site):
     assert mentions(app_a)[0].status != MENTION_APPROVED
     assert re.search(r"127\.0\.0\.1", refused.error)
     assert urllib.parse.urlsplit(refused.source).hostname == "127.0.0.1"
+
+
+def test_endpoint_discovery_reads_link_headers_link_and_a_elements(sites, static_site):
+    (app_a, _), _ = sites
+    server, static = static_site
+    server.pages.update({
+        "/link": (200, '<html><head><link rel="webmention" href="/in/link"></head></html>'),
+        "/anchor": (200, '<p><a href="/x">x</a> <a rel="nofollow webmention" href="in/a">'
+                         "endpoint</a></p>"),
+        "/empty": (200, '<link rel="webmention" href="">'),
+        "/none": (200, "<p>Nothing to see.</p>"),
+    })
+    with app_a.test_request_context():
+        assert discover(static + "/link") == static + "/in/link"
+        assert discover(static + "/anchor") == static + "/in/a"
+        assert discover(static + "/empty") == static + "/empty"  # the page itself
+        assert discover(static + "/none") is None
