@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from pressmark.content.models import Post
+from pressmark.content.models import Post, Topic
 from pressmark.content.reach_models import (
     ACTIVE,
     BOUNCED,
@@ -274,3 +274,32 @@ def test_charts_and_players_become_links_in_mail():
     assert "<svg" not in html and "<iframe" not in html
     assert html.count('href="https://blog.example/posts/x"') == 2
     assert "See the chart on the site" in html and "Watch on the site" in html
+
+
+def test_topics_choose_what_a_subscriber_gets_and_the_rate_limit_holds(app, client, mailbox):
+    author = start_writing(app, app.test_client())
+    with app.app_context():
+        db.session.add(Topic(slug="other", name="Other", position=1))
+        db.session.add_all([Subscriber(email="all@example.org", status=ACTIVE),
+                            Subscriber(email="notes@example.org", status=ACTIVE,
+                                       topics="notes"),
+                            Subscriber(email="other@example.org", status=ACTIVE,
+                                       topics="other,elsewhere")])
+        db.session.commit()
+    page = client.get("/newsletter/").get_data(as_text=True)
+    parse(page)
+    assert 'name="topic" value="notes"' in page and 'name="topic" value="other"' in page
+    subscribe(client, "picky@example.org", topic=["notes", "no-such-topic"])
+    with app.app_context():
+        assert db.session.scalar(select(Subscriber.topics).where(
+            Subscriber.email == "picky@example.org")) == "notes"
+    notes = author.create("publish", title="On notes", body="x", topic="notes",
+                          newsletter="send")
+    other = author.create("publish", title="On other", body="x", topic="other",
+                          newsletter="send")
+    assert [e for e, _ in deliveries(app, notes)] == ["all@example.org", "notes@example.org"]
+    assert [e for e, _ in deliveries(app, other)] == ["all@example.org", "other@example.org"]
+    app.config["NEWSLETTER_RATE_PER_MINUTE"] = 600  # one mail every 0.1 s
+    started = time.monotonic()
+    assert send_all(app) == 4
+    assert time.monotonic() - started >= 0.3  # three waits between four mails
