@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFError
     from pressmark import cli, config, migrations, security, state
+    from pressmark.content import reach_models  # noqa: F401 - its tables, for migrations
     from pressmark.extensions import configure_sqlite, csrf, db, login_manager, migrate
     from pressmark.plugin_system import admin as plugin_admin
     from pressmark.plugin_system import manager as plugins

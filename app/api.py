@@ -14,6 +14,8 @@ anything else in pressmark may change without notice.
   template variables and head fragments; ``absolute_url`` puts a path on the site's URL.
 - Assets: ``plugin_asset_url`` is the cache-busted URL of a file in a plugin's ``static/``.
 - Caching: ``cached_response`` answers from the page cache, with validators and 304s;
+  ``content_changed`` moves the content generation on, so every page cache drops its pages
+  (call it when something a plugin shows on public pages changes, before committing);
   ``last_change`` is when anything readers see last changed; ``plugin_cache`` is where a
   plugin keeps what it collects once per app (its own hook's results, say);
   ``per_generation`` remembers a value until the content changes (a count, a post's feed
@@ -35,7 +37,9 @@ anything else in pressmark may change without notice.
 
 from __future__ import annotations
 
+from pressmark.content.generation import bump as _bump_generation
 from pressmark.content.markup import embed_notice
+from pressmark.extensions import db as _db
 from pressmark.plugin_system.hookspecs import PROJECT_NAME, event, hookimpl, hookspec, isolated
 from pressmark.plugin_system.manager import (
     call_isolated,
@@ -59,12 +63,21 @@ from pressmark.web.pages import (
     render_page,
 )
 
+
+def content_changed() -> None:
+    """Tell every process's page cache that what readers see changed: moves the content
+    generation on inside the current database transaction (the caller commits), so the
+    change and the new generation are committed together or not at all."""
+    _bump_generation(_db.session())
+
+
 __all__ = [
     "PROJECT_NAME",
     "Setting",
     "absolute_url",
     "allow_sources",
     "cached_response",
+    "content_changed",
     "call_isolated",
     "call_isolated_by_plugin",
     "embed_notice",

@@ -18,6 +18,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from flask.helpers import get_debug_flag
 from pressmark import create_app
+from pressmark.background import start_workers
 from pressmark.config import write_instance_config
 from pressmark.content.importers import CONFLICT_POLICIES, FORMATS
 from pressmark.logs import FORMATS as LOG_FORMATS
@@ -171,6 +172,7 @@ def serve(
     if workers == 1:
         if pin and hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        start_workers(app)  # plugins' background jobs (register_workers)
         waitress.serve(
             served,
             threads=threads,
@@ -197,6 +199,8 @@ def serve_workers(app: Flask, count: int, pin: bool, threads: int, proxy: dict,
     def serve_worker(index: int) -> None:
         with app.app_context():
             db.engine.dispose(close=False)
+        if index == 0:  # plugins' background jobs run in one process only
+            start_workers(app)
         server = waitress.create_server(
             served or app, sockets=[sock], threads=threads, ident="pressmark",
             _dispatcher=author_first_dispatcher(threads), **proxy,

@@ -20,7 +20,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # Folder -> the import name it installs as (pyproject.toml's package-dir).
 FOLDERS = {"app": "pressmark", "plugins": "pressmark.plugins", "migrations": "pressmark.migrations"}
-PLUGIN_MAY_IMPORT = ("pressmark.api", "pressmark.content.models", "pressmark.extensions")
+# The models are content.models and the models modules beside it (reach_models: the
+# newsletter's and webmentions' tables).
+PLUGIN_MAY_IMPORT = ("pressmark.api", "pressmark.content.models",
+                     "pressmark.content.reach_models", "pressmark.extensions")
 
 
 def module_name(path: Path) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -132,6 +133,21 @@ def register_commands(cli: click.Group) -> None:
 
 
 @hookspec
+def register_workers(app: Flask) -> list[Callable[[threading.Event], None]]:
+    """Return background jobs for the server: each is called as ``job(stop)`` in a thread of
+    its own, in one process of ``pressmark serve`` (the first worker process), for as long
+    as it serves.
+
+    A job loops over durable work (a queue in the database, say), waits with
+    ``stop.wait(seconds)`` between rounds and returns soon after ``stop`` is set. It runs
+    outside any request and must push its own application context (``with
+    app.app_context():``) around database work. A job that raises is logged and not
+    restarted; catch what you can retry. Not called by ``create_app``, tests or other
+    commands: a plugin may offer a command that runs the same job in the foreground.
+    """
+
+
+@hookspec
 def register_theme_templates(app: Flask) -> list[str | os.PathLike[str]]:
     """Return template folders that override the core templates: this plugin is a theme.
 
@@ -224,8 +240,14 @@ def render_slot(slot: str, request: Request, context: Mapping[str, Any]) -> str 
     """Return an HTML fragment for a named place in the templates, or ``None``.
 
     Slots: ``header`` (beside the navigation), ``home_top``, ``home_archive_hint``,
-    ``home_bottom``, ``post_before_body``, ``post_after_body``, ``footer``. Fragments from
-    all plugins are joined in hook order.
+    ``home_bottom``, ``post_before_body``, ``post_after_body``, ``footer``; and in the
+    editor (signed in, never cached) ``editor_menu`` (beside the account box of every
+    editor page) and ``editor_publish`` (inside the post form, before its Publish button,
+    while the post can be published). Fragments from all plugins are joined in hook order.
+
+    In ``editor_publish`` the context's ``post`` is the post (None for a new one); fields
+    added there arrive with the form, so a ``post_published`` implementation can read
+    them from ``flask.request.form``.
     """
 
 

@@ -54,6 +54,8 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("calculators", "pressmark.plugins.calculators"),
     ("search", "pressmark.plugins.search"),
     ("video", "pressmark.plugins.video"),
+    ("newsletter", "pressmark.plugins.newsletter"),
+    ("webmentions", "pressmark.plugins.webmentions"),
 )
 ENTRYPOINT_GROUP = hookspecs.PROJECT_NAME
 DIRECTORY_MODULE_PREFIX = "pressmark_instance_plugins"

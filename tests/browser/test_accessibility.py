@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 from pressmark.content import pygments_css
 from pressmark.content.models import Post
+from pressmark.content.reach_models import MENTION_APPROVED, Webmention
 from pressmark.extensions import db
 from sqlalchemy import select
 
@@ -45,7 +46,8 @@ PAGES = [
 # The author's pages, signed in (the redesigned post form in a series, a page's form,
 # the navigation, the dashboard).
 EDITOR_PAGES = ["/editor/", "/editor/new", "/editor/pages/new", "/editor/navigation/",
-                "/editor/accounts/", "/editor/accounts/me", "/editor/series/"]
+                "/editor/accounts/", "/editor/accounts/me", "/editor/series/",
+                "/editor/newsletter/", "/editor/webmentions/"]
 # theme name -> (the system's colour scheme, the reader's stored choice or None)
 THEMES = {
     "light": ("light", None),
@@ -73,8 +75,17 @@ LOADED = """() => [...performance.getEntriesByType("navigation"),
 
 @pytest.fixture
 def live_server(live_server):
-    """The demo site with a page, a series and two authors."""
+    """The demo site with a page, a series and two authors; mail set up (so the subscribe
+    forms show) and an approved reply from another site under a post."""
     add_page_series_and_authors(live_server.app)
+    live_server.app.config.update(SMTP_HOST="127.0.0.1", SMTP_FROM="blog@example.com")
+    with live_server.app.app_context():
+        post = db.session.scalar(select(Post).where(Post.slug == "kv-caching"))
+        db.session.add(Webmention(
+            source="https://them.example/reply", target="x", post_id=post.id,
+            status=MENTION_APPROVED, kind="reply", author_name="Tess Tee",
+            author_url="https://them.example/", excerpt="A reply from another site."))
+        db.session.commit()
     return live_server
 
 

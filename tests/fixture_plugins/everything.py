@@ -88,6 +88,14 @@ class InsertedExtension(Extension):
 
 
 @hookimpl
+def register_workers(app):
+    def everything_idles(stop):
+        stop.wait()  # a job that only waits for the server to stop
+
+    return [everything_idles]
+
+
+@hookimpl
 def register_theme_templates(app):
     return []  # a theme that replaces no template: the site looks the same
 

@@ -143,7 +143,7 @@ def test_calling_rules_are_derived_from_the_marks_on_the_specs():
     direct = {n for n in core if marked[n] == hookspecs.DIRECT}
     assert direct == {
         "startup", "addhooks", "register_settings", "register_blueprints", "register_commands",
-        "register_theme_templates",
+        "register_theme_templates", "register_workers",
     }
 
 

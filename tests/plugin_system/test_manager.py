@@ -39,7 +39,7 @@ from pressmark.plugin_system.manager import (
 from pressmark.state import app_state
 from sqlalchemy import select
 
-from tests.conftest import make_test_app
+from tests.conftest import AuthActions, make_test_app
 
 FIXTURES = Path(__file__).parents[1] / "fixture_plugins"
 POST_SLUG = "kv-caching"
@@ -261,6 +261,12 @@ def test_hook_render_slot(everything_app):
         names = slot_names_in(get_page(everything_app, path))
         assert names.count("header") == 1 and names.count("footer") == 1, path
         found.update(names)
+    # The editor's slots, on the editor's pages (signed in).
+    author = everything_app.test_client()
+    AuthActions(everything_app, author).login()
+    editor = author.get("/editor/new").get_data(as_text=True)
+    assert {"editor_menu", "editor_publish"} <= set(slot_names_in(editor))
+    found.update(slot_names_in(editor))
     # Every documented slot is rendered somewhere, and no page has an undocumented one.
     assert found == listed
     # Slots sit where the hookspec says they do.
@@ -526,7 +532,7 @@ def test_isolated_hooks_are_every_hook_but_the_start_up_ones():
     specs = {n for n in dir(hookspecs) if pm.parse_hookspec_opts(hookspecs, n)}
     start_up = {
         "startup", "addhooks", "register_settings", "register_blueprints", "register_commands",
-        "register_theme_templates",
+        "register_theme_templates", "register_workers",
     }
     assert specs - start_up == ISOLATED_HOOKS
     assert {n for n in specs if n.startswith("post_")} == EVENT_HOOKS
