@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from pressmark.plugin_system import manager as plugins
     from pressmark.web import (
         accounts,
+        api,
         assets,
         auth,
         author_flag,
@@ -88,6 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(series_editor.bp)
     app.register_blueprint(uploads.bp)
     app.register_blueprint(plugin_admin.bp)
+    app.register_blueprint(api.bp)
     app.add_url_rule("/-/health", "health", pages.health)
     app.add_url_rule("/-/card.png", "site_card", social.site_card)
     app.add_url_rule("/favicon.ico", "favicon", pages.favicon)
