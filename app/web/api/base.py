@@ -47,6 +47,12 @@ def json_answer(data: object, read: Sequence[str] = (), *, next_url: str | None 
     return response
 
 
+@content.route("/<path:anything>", methods=["GET", "HEAD"])
+def no_such_resource(anything: str):
+    """Any other address under the API is a 404 problem document, not the site's page."""
+    raise Problem(404, "There is no such resource in this API; see /api/v1/docs.")
+
+
 @content.after_request
 def allow_any_origin(response: Response) -> Response:
     response.headers.update(CORS_HEADERS)

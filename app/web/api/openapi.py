@@ -37,7 +37,8 @@ CURSOR = _param("cursor", {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,600}$"
                 "Where to continue: the cursor of the previous page's `links.next`.")
 FORMATS_PARAM = _param("formats", _list_of(FORMATS),
                        "The body's formats: html (sanitised), markdown (the source), text.")
-SLUG_PATH = _param("slug", {"type": "string", "maxLength": MAX_SLUG}, "The slug.", "path")
+SLUG_PATH = _param("slug", {"type": "string", "minLength": 1, "maxLength": MAX_SLUG},
+                   "The slug.", "path")
 FILTERS = [
     _param("topic", SLUG, "Only posts in this topic (its slug)."),
     _param("tag", SLUG, "Only posts with this tag (its slug)."),
