@@ -9,7 +9,12 @@ Each item links to its posts (``posts_url``: ``/api/v1/posts?topic=...``).
 from __future__ import annotations
 
 from flask import url_for
-from pressmark.api import absolute_url, public_series_or_404
+from pressmark.api import (
+    absolute_url,
+    public_author_or_404,
+    public_series_or_404,
+    public_tag_or_404,
+)
 from pressmark.content.models import Post, Series, Tag, Topic, User, post_authors, post_tags
 from pressmark.extensions import db
 from pressmark.web.api.base import content, json_answer
@@ -47,8 +52,8 @@ def _list(model, public, to_json, filter_name: str):
     if public is not None:
         query = query.where(public())
     cursor = reader.cursor(1)
-    if cursor is not None:
-        query = query.where(model.slug > cursor_text(cursor[0]))
+    # Always a range of the slug index (from "" on the first page), stopped by the LIMIT.
+    query = query.where(model.slug > (cursor_text(cursor[0]) if cursor is not None else ""))
     rows = db.session.scalars(query.limit(limit + 1)).all()
     items, more = page_of(rows, limit)
     data = list_answer(
@@ -63,14 +68,18 @@ def _with_posts_url(found: dict, filter_name: str, slug: str) -> dict:
     return found
 
 
-def _one(model, public, to_json, filter_name: str, slug: str, what: str):
-    query = select(model).where(model.slug == slug)
-    if public is not None:
-        query = query.where(public())
-    item = db.session.scalar(query)
-    if item is None:
-        raise not_found(what)
+def _one(lookup, to_json, filter_name: str, slug: str, what: str):
+    """One item by slug through the site's own lookup (``public_tag_or_404``...), whose
+    404 becomes a problem document."""
+    try:
+        item = lookup(slug)
+    except NotFound:
+        raise not_found(what) from None
     return json_answer({"data": _with_posts_url(to_json(item), filter_name, slug)})
+
+
+def _topic_or_404(slug: str) -> Topic:
+    return db.first_or_404(select(Topic).where(Topic.slug == slug))
 
 
 @content.get("/topics")
@@ -80,7 +89,7 @@ def topics():
 
 @content.get("/topics/<slug>")
 def topic(slug: str):
-    return _one(Topic, None, topic_json, "topic", slug, "topic")
+    return _one(_topic_or_404, topic_json, "topic", slug, "topic")
 
 
 @content.get("/tags")
@@ -90,7 +99,7 @@ def tags():
 
 @content.get("/tags/<slug>")
 def tag(slug: str):
-    return _one(Tag, PUBLIC["tag"], tag_json, "tag", slug, "tag")
+    return _one(lambda s: public_tag_or_404(s)[0], tag_json, "tag", slug, "tag")
 
 
 @content.get("/authors")
@@ -100,7 +109,7 @@ def authors():
 
 @content.get("/authors/<slug>")
 def author(slug: str):
-    return _one(User, PUBLIC["author"], author_json, "author", slug, "author")
+    return _one(lambda s: public_author_or_404(s)[0], author_json, "author", slug, "author")
 
 
 @content.get("/series")
