@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         social,
     )
     from pressmark.web.editor import series as series_editor
+    from pressmark.web.editor import tokens as tokens_editor
     from pressmark.web.editor import uploads
     from pressmark.web.editor import views as editor
     from werkzeug.exceptions import RequestEntityTooLarge
@@ -90,6 +91,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(uploads.bp)
     app.register_blueprint(plugin_admin.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(tokens_editor.bp)
     app.add_url_rule("/-/health", "health", pages.health)
     app.add_url_rule("/-/card.png", "site_card", social.site_card)
     app.add_url_rule("/favicon.ico", "favicon", pages.favicon)
