@@ -11,7 +11,8 @@ Fields are given by their front-matter names (``title``, ``slug``, ``summary``, 
 - ``GET /admin/posts?slug=S`` and ``GET /admin/posts/<id>``: any post the token's author may
   edit, drafts included (``read:drafts`` or ``write:posts``);
 - ``POST /admin/posts``: create (``write:posts``; 201);
-- ``PATCH /admin/posts/<id>``: change the fields given; ``version`` is required;
+- ``PATCH /admin/posts/<id>``: change the fields given; ``version`` is required; a change
+  that changes nothing saves nothing (``"changed": false``);
 - ``POST /admin/posts/<id>/publish``: publish (``version`` required);
 - ``POST /admin/uploads``: an image, multipart field ``file`` (``write:uploads``; 201).
 """
@@ -153,8 +154,20 @@ def update_post(post_id: int):
     post = editable(post_id, user)
     data = payload()
     version = loaded_version(data)
-    saved = save(data_from_json(data, post, user), post, user, version)
-    return answer({"data": admin_json(saved)})
+    wanted = data_from_json(data, post, user)
+    if version == post.version and unchanged(wanted, post):
+        # Nothing to do: no revision, no new version (``pressmark publish`` re-runs).
+        return answer({"data": admin_json(post), "changed": False})
+    saved = save(wanted, post, user, version)
+    return answer({"data": admin_json(saved), "changed": True})
+
+
+def unchanged(data: PostData, post: Post) -> bool:
+    """True when saving ``data`` would change nothing of ``post`` (words, settings, state)."""
+    normal = postdata.clean(replace(data))
+    return (postdata.same_content(postdata.of_data(normal), postdata.of_post(post))
+            and normal.status == post.status
+            and (normal.published_at is None or normal.published_at == post.published_at))
 
 
 @bp.post("/posts/<int:post_id>/publish")
