@@ -48,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from pressmark.web.editor import tokens as tokens_editor
     from pressmark.web.editor import uploads
     from pressmark.web.editor import views as editor
+    from pressmark.web.mcp import http as mcp_http
     from werkzeug.exceptions import RequestEntityTooLarge
 
     config.load_config(app, test_config)
@@ -71,6 +72,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.context_processor(lambda: {"current_user": current_user})
     csrf.init_app(app)
     plugins.init_app(app)
+    mcp_http.init_app(app)  # /mcp, behind the page cache's host check
     # After the plugins: the page cache notes which are enabled (pages depend on them).
     cache.init_app(app)
     security.init_app(app)
