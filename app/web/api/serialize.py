@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from html.parser import HTMLParser
 
-from flask import url_for
+from flask import request
 from pressmark.api import absolute_url
 from pressmark.content.models import Post, Series, Tag, Topic, User, isoformat_utc
 
@@ -28,28 +28,37 @@ def _time(value) -> str | None:
     return isoformat_utc(value) if value is not None else None
 
 
+API = "/api/v1"
+
+
+def link(path: str) -> str:
+    """The absolute URL of a site path (slugs are URL-safe ASCII, so no quoting is needed;
+    formatting them is much cheaper than ``url_for`` for every link of a list)."""
+    return absolute_url(request.script_root + path)
+
+
 def _asset_url(path: str) -> str:
     return absolute_url(path) if path.startswith("/") else path
 
 
 def topic_ref(topic: Topic) -> dict:
     return {"slug": topic.slug, "name": topic.name,
-            "url": absolute_url(url_for("public.topic", slug=topic.slug))}
+            "url": link(f"/topics/{topic.slug}")}
 
 
 def tag_ref(tag: Tag) -> dict:
     return {"slug": tag.slug, "name": tag.name,
-            "url": absolute_url(url_for("public.tag", name=tag.slug))}
+            "url": link(f"/tags/{tag.slug}")}
 
 
 def author_ref(user: User) -> dict:
     return {"slug": user.slug, "name": user.name,
-            "url": absolute_url(url_for("public.author", slug=user.slug))}
+            "url": link(f"/authors/{user.slug}")}
 
 
 def series_ref(series: Series) -> dict:
     return {"slug": series.slug, "title": series.title,
-            "url": absolute_url(url_for("public.series", slug=series.slug))}
+            "url": link(f"/series/{series.slug}")}
 
 
 class _Text(HTMLParser):
@@ -113,15 +122,14 @@ def body(post: Post, formats: Iterable[str]) -> dict[str, str]:
 
 def post_json(post: Post, fields: Iterable[str], formats: Iterable[str] = ()) -> dict:
     """``post`` (or page) with ``fields`` only; ``body`` in ``formats`` when asked for."""
-    api = "api.content.page" if post.is_page else "api.content.post"
-    site = "public.page" if post.is_page else "public.post"
+    kind = "pages" if post.is_page else "posts"
     getters = {
         "id": lambda: post.id,
         "slug": lambda: post.slug,
         "title": lambda: post.title,
         "summary": lambda: post.summary,
-        "url": lambda: absolute_url(url_for(site, slug=post.slug)),
-        "api_url": lambda: absolute_url(url_for(api, slug=post.slug)),
+        "url": lambda: link(post.path),
+        "api_url": lambda: link(f"{API}/{kind}/{post.slug}"),
         "published_at": lambda: _time(post.published_at),
         "updated_at": lambda: _time(post.modified_at),
         "language": lambda: post.language or None,
@@ -142,21 +150,21 @@ def post_json(post: Post, fields: Iterable[str], formats: Iterable[str] = ()) ->
 
 def topic_json(topic: Topic) -> dict:
     return {**topic_ref(topic), "description": topic.description,
-            "api_url": absolute_url(url_for("api.content.topic", slug=topic.slug))}
+            "api_url": link(f"{API}/topics/{topic.slug}")}
 
 
 def tag_json(tag: Tag) -> dict:
-    return {**tag_ref(tag), "api_url": absolute_url(url_for("api.content.tag", slug=tag.slug))}
+    return {**tag_ref(tag), "api_url": link(f"{API}/tags/{tag.slug}")}
 
 
 def author_json(user: User) -> dict:
     return {**author_ref(user), "bio": user.bio,
-            "api_url": absolute_url(url_for("api.content.author", slug=user.slug))}
+            "api_url": link(f"{API}/authors/{user.slug}")}
 
 
 def series_json(series: Series, parts: list[Post] | None = None) -> dict:
     found = {**series_ref(series), "description": series.description or "",
-             "api_url": absolute_url(url_for("api.content.one_series", slug=series.slug))}
+             "api_url": link(f"{API}/series/{series.slug}")}
     if parts is not None:
         found["parts"] = [post_json(p, ("slug", "title", "url", "api_url", "published_at"))
                           | {"part": p.series_position} for p in parts]
