@@ -251,3 +251,13 @@ def test_writes_to_the_content_api_are_refused(site, client):
     assert answer.status_code in (400, 405)
     with site.app_context():
         assert db.session.scalar(select(Post).where(Post.slug == "post-1")) is not None
+
+
+def test_the_entry_point_links_every_list_and_the_description(site, client):
+    links = get(client, "/api/v1/")["links"]
+    for name, url in links.items():
+        answer = client.get(url.replace("http://localhost", ""))
+        assert answer.status_code == (400 if name == "search" else 200), name
+    unknown = client.get("/api/v1/no/such/thing")
+    assert unknown.status_code == 404
+    assert unknown.headers["Content-Type"] == "application/problem+json"

@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 
 from flask import Blueprint, Response, request
-from pressmark.api import cached_response
+from pressmark.api import absolute_url, cached_response
 from pressmark.web.api.problems import Problem, http_error_response, problem_response
 from werkzeug.exceptions import HTTPException
 
@@ -45,6 +45,17 @@ def json_answer(data: object, read: Sequence[str] = (), *, next_url: str | None 
     if next_url:
         response.headers["Link"] = f'<{next_url}>; rel="next"'
     return response
+
+
+@content.get("/")
+def index():
+    """The API's entry point: where each list, the description and its page are."""
+    names = ("posts", "pages", "topics", "tags", "authors", "series", "search")
+    return json_answer({"links": {
+        **{name: absolute_url(f"{request.script_root}/api/v1/{name}") for name in names},
+        "openapi": absolute_url(f"{request.script_root}/api/v1/openapi.json"),
+        "docs": absolute_url(f"{request.script_root}/api/v1/docs"),
+    }})
 
 
 @content.route("/<path:anything>", methods=["GET", "HEAD"])
