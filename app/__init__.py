@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from pressmark.plugin_system import manager as plugins
     from pressmark.web import (
         accounts,
+        api,
         assets,
         auth,
         author_flag,
@@ -45,8 +46,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         social,
     )
     from pressmark.web.editor import series as series_editor
+    from pressmark.web.editor import tokens as tokens_editor
     from pressmark.web.editor import uploads
     from pressmark.web.editor import views as editor
+    from pressmark.web.mcp import http as mcp_http
     from werkzeug.exceptions import RequestEntityTooLarge
 
     config.load_config(app, test_config)
@@ -70,6 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.context_processor(lambda: {"current_user": current_user})
     csrf.init_app(app)
     plugins.init_app(app)
+    mcp_http.init_app(app)  # /mcp, behind the page cache's host check
     # After the plugins: the page cache notes which are enabled (pages depend on them).
     cache.init_app(app)
     security.init_app(app)
@@ -89,6 +93,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(series_editor.bp)
     app.register_blueprint(uploads.bp)
     app.register_blueprint(plugin_admin.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(tokens_editor.bp)
     app.add_url_rule("/-/health", "health", pages.health)
     app.add_url_rule("/-/card.png", "site_card", social.site_card)
     app.add_url_rule("/favicon.ico", "favicon", pages.favicon)

@@ -25,6 +25,8 @@ from pressmark.logs import FORMATS as LOG_FORMATS
 from pressmark.logs import AccessLog, configure_logging
 from pressmark.plugin_system.admin import plugin_group
 from pressmark.plugin_system.manager import PluginError
+from pressmark.publish import publish_command
+from pressmark.web.mcp.command import mcp_command
 from pressmark.workers import PIN_DEFAULT, Supervisor, default_worker_count, listen_socket
 from sqlalchemy import func, select, text
 
@@ -81,6 +83,8 @@ def main() -> None:
 
 
 main.add_command(plugin_group)
+main.add_command(publish_command)  # a client of a site's API: it needs no site here
+main.add_command(mcp_command)
 
 
 @main.command("serve", with_appcontext=False)  # it loads the app after --log-format

@@ -68,10 +68,13 @@ class LiveServer:
     def start(self) -> LiveServer:
         where = (["--unix-socket", str(self.unix_socket)] if self.unix_socket
                  else ["--port", str(self.port)])
+        # Output goes to a file, not a pipe: a pipe nobody reads fills up (an access log of
+        # long attack URLs does) and then blocks the server's next write.
+        self.output = open(self.tmp_path / f"server-{self.port or 'socket'}.log", "w+")  # noqa: SIM115 (open while the server runs)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pressmark.cli", "serve", "--no-demo", "--threads", "2",
              *where, *self.args],
-            env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=self.env, stdout=self.output, stderr=subprocess.STDOUT, text=True,
         )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -80,8 +83,7 @@ class LiveServer:
                 return self
             except OSError:
                 if self.process.poll() is not None:
-                    output, _ = self.process.communicate()
-                    raise RuntimeError(output) from None
+                    raise RuntimeError(self.stop()) from None
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("the server did not answer within 90 s")
@@ -90,7 +92,12 @@ class LiveServer:
         """Stop the server; returns what it printed."""
         if self.process.poll() is None:
             self.process.terminate()
-        output, _ = self.process.communicate(timeout=20)
+        self.process.wait(timeout=20)
+        if self.output.closed:  # stopped before
+            return ""
+        self.output.seek(0)
+        output = self.output.read()
+        self.output.close()
         return output
 
     def __enter__(self) -> LiveServer:

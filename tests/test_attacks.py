@@ -227,17 +227,22 @@ def test_every_state_changing_route_refuses_a_request_without_a_valid_csrf_token
     checked = []
     for rule, method in state_changing_rules(app):
         path = fill(rule, post_id, revision_id)
+        # The Admin API takes no cookie at all, only an Authorization header that no other
+        # site can make a browser send: a signed-in browser's request is a 401 there.
+        refused = 401 if rule.rule.startswith("/api/") else 400
         for data in ({}, {"csrf_token": foreign}, {"csrf_token": "forged"}):
             form = {"title": "Hacked", "body": "pwned", "action": "publish", "version": "1",
                     "username": USERNAME, "password": PASSWORD, **data}
             response = client.open(path, method=method, data=form)
-            assert response.status_code == 400, (method, path, data, response.status_code)
+            assert response.status_code == refused, (method, path, data, response.status_code)
             json_response = client.open(path, method=method, json={"body": "pwned", **data})
-            assert json_response.status_code == 400, (method, path, "json")
+            assert json_response.status_code == refused, (method, path, "json")
         checked.append(f"{method} {rule.rule}")
     assert snapshot(app) == before
     assert signed_in(client)
     assert "POST /editor/<int:post_id>" in checked and "POST /auth/logout" in checked
+    assert "PATCH /api/v1/admin/posts/<int:post_id>" in checked
+    assert "POST /editor/tokens/<int:token_id>/revoke" in checked
     assert len(checked) >= 10, checked
 
 
@@ -341,7 +346,12 @@ INJECTIONS = [
 @pytest.mark.parametrize("term", INJECTIONS)
 def test_search_and_tags_treat_any_input_as_text(site, term):
     reader = site.client()
-    for path in ("/search?q=" + quote(term, safe=""), "/tags/" + quote(term, safe="")):
+    for path in ("/search?q=" + quote(term, safe=""), "/tags/" + quote(term, safe=""),
+                 "/api/v1/search?q=" + quote(term, safe=""),
+                 "/api/v1/tags/" + quote(term, safe=""),
+                 "/api/v1/posts?tag=" + quote(term, safe=""),
+                 "/api/v1/posts?cursor=" + quote(term, safe=""),
+                 "/api/v1/posts?fields=" + quote(term, safe="")):
         answer = reader.get(path)
         assert answer.status in (200, 301, 308, 400, 404), (path, answer.status)
         for hidden in [*LEAKS, "scrypt:"]:
@@ -354,6 +364,22 @@ def test_page_numbers_are_numbers(site, page):
     for path in ("/posts", "/tags/xss", "/search"):
         answer = site.client().get(f"{path}?page={quote(page, safe='')}&q=post")
         assert answer.status in (200, 301, 400, 404), (path, page, answer.status)
+
+
+@pytest.mark.parametrize("value", ["1'", "-1", "0", "1e9", "99999999999999999999", "²", "",
+                                   "%00", "1 OR 1=1", "WyJ4Il0", "eyJhIjoxfQ", "W251bGwsbnVsbF0",
+                                   "WyI5OTk5OS0wMS0wMSIsLTFd", "../../etc/passwd"])
+def test_api_parameters_are_checked_not_trusted(site, value):
+    """Limits, cursors (forged ones too: ["x"], {"a":1}, [null,null]) and dates: a 200 or
+    a 400 problem document, never an error or a hidden post."""
+    for name in ("limit", "cursor", "updated_since", "published_before", "fields"):
+        answer = site.client().get(f"/api/v1/posts?{name}={quote(value, safe='')}")
+        assert answer.status in (200, 400), (name, value, answer.status)
+        if answer.status == 400:
+            assert answer.headers["Content-Type"] == "application/problem+json"
+            assert json.loads(answer.text)["parameter"] == name
+        for hidden in LEAKS:
+            assert hidden not in answer.text, (name, value, hidden)
 
 
 def test_the_database_is_intact_after_the_injections(site):
@@ -374,7 +400,14 @@ def public_outputs(site) -> list[str]:
              f"/posts/scheduled-{SCHEDULED}", f"/posts/scheduled-{SCHEDULED}.md",
              f"/search?q={SECRET}", f"/search?q={SCHEDULED}", "/search?q=marker",
              "/search?q=draft", "/search?q=scheduled", "/-/plugins.json", "/-/health",
-             "/posts/attack", "/posts/plain-neighbour", "/posts/plain-neighbour.md"]
+             "/posts/attack", "/posts/plain-neighbour", "/posts/plain-neighbour.md",
+             "/api/v1/posts?limit=100&formats=html,markdown,text", "/api/v1/pages",
+             f"/api/v1/posts/draft-{SECRET}", f"/api/v1/posts/scheduled-{SCHEDULED}",
+             f"/api/v1/pages/draft-{SECRET}", "/api/v1/tags?limit=100", f"/api/v1/tags/{SECRET}",
+             f"/api/v1/tags/{SCHEDULED}", "/api/v1/authors", "/api/v1/series", "/api/v1/topics",
+             "/api/v1/posts?tag=xss&formats=markdown", f"/api/v1/search?q={SECRET}",
+             f"/api/v1/search?q={SCHEDULED}", "/api/v1/search?q=marker", "/api/v1/openapi.json",
+             "/api/v1/posts/attack?formats=html,markdown,text"]
     home = site.client().get("/").text
     paths += sorted(set(re.findall(r'href="(/(?:topics|authors|series|pages)/[^"#?]+)"', home)))
     return paths

@@ -38,6 +38,7 @@ PAGES = {
     "page": ("/about", 200),
     "series": ("/series/serving-llms", 200),
     "author": ("/authors/ada-lovelace", 200),
+    "api-docs": ("/api/v1/docs", 200),
 }
 # A document the checker must reject: proves the checker really ran.
 CANARY = (

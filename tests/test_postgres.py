@@ -113,3 +113,26 @@ def test_a_nul_character_is_a_404_a_400_or_kept_as_text_never_a_500(pg_app):
     with pg_app.app_context():
         post = db.session.scalar(select(Post).where(Post.title == "Null\ufffdtitle"))
         assert post is not None and post.body == "Before\ufffdafter."
+
+
+def test_the_content_api_runs_on_postgresql(pg_demo_app):
+    """Cursor pages, filters, taxonomies and search through the API, on PostgreSQL."""
+    client = pg_demo_app.test_client()
+    with pg_demo_app.app_context():
+        expected = db.session.scalars(Post.visible().with_only_columns(Post.slug)).all()
+    seen, url = [], "/api/v1/posts?limit=7&fields=slug"
+    while url:
+        answer = client.get(url)
+        assert answer.status_code == 200, answer.json
+        seen += [p["slug"] for p in answer.json["data"]]
+        url = answer.json["links"]["next"]
+        url = url and url.replace("http://localhost", "")
+    assert seen == expected
+    tagged = client.get("/api/v1/posts?tag=kv-cache&published_after=2000-01-01&fields=slug")
+    assert "kv-caching" in [p["slug"] for p in tagged.json["data"]]
+    assert client.get("/api/v1/tags?limit=3").json["links"]["next"]
+    assert client.get("/api/v1/topics/llm-internals").status_code == 200
+    found = client.get("/api/v1/search?q=cache&fields=slug").json
+    assert found["meta"]["total"] > 0
+    forged = client.get("/api/v1/posts?cursor=WyJub3QgYSBkYXRlIiwxXQ")
+    assert forged.status_code == 400 and forged.json["parameter"] == "cursor"

@@ -42,12 +42,13 @@ PAGES = [
     "/about",
     "/series/serving-llms",
     "/authors/ada-lovelace",
+    "/api/v1/docs",  # the API's description, as a page
 ]
 # The author's pages, signed in (the redesigned post form in a series, a page's form,
 # the navigation, the dashboard).
 EDITOR_PAGES = ["/editor/", "/editor/new", "/editor/pages/new", "/editor/navigation/",
                 "/editor/accounts/", "/editor/accounts/me", "/editor/series/",
-                "/editor/newsletter/", "/editor/webmentions/"]
+                "/editor/newsletter/", "/editor/webmentions/", "/editor/tokens/"]
 # theme name -> (the system's colour scheme, the reader's stored choice or None)
 THEMES = {
     "light": ("light", None),

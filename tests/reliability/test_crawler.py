@@ -47,6 +47,9 @@ FIELDS = [
     "title", "body", "slug", "summary", "tags", "topic", "published_at", "featured",
     "version", "action", "username", "password", "next", "remember", "image_alt", "alt",
     "q", "page", "from", "to", "revision", "display_name",
+    # The Content API's parameters.
+    "limit", "cursor", "fields", "formats", "tag", "author", "series", "updated_since",
+    "published_before", "published_after",
 ]
 PLAUSIBLE = {"title": "A title", "body": "Some **text**.", "tags": "a, b", "summary": "S",
              "q": "cache", "username": "author", "password": "wrong password", "body_json": ""}
