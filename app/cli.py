@@ -144,11 +144,13 @@ def serve(
         listen_options,
         proxy_options,
     )
+    from pressmark.web.addresses import ClientAddress
 
     if log_format:
         os.environ["PRESSMARK_LOG_FORMAT"] = log_format  # read as LOG_FORMAT by the app
     app = ctx.ensure_object(ScriptInfo).load_app()
     served = AccessLog(app) if app.config.get("ACCESS_LOG", True) else app
+    served = ClientAddress(served)  # one canonical client address (web/addresses.py)
     try:
         proxy = proxy_options(app.config, unix_socket=bool(unix_socket))
     except ProxyConfigError as exc:
