@@ -176,7 +176,7 @@ def serve(
         waitress.serve(
             served,
             threads=threads,
-            _dispatcher=author_first_dispatcher(threads),
+            _dispatcher=author_first_dispatcher(threads, app),
             ident="pressmark",
             **listen_options(host, port, unix_socket, unix_socket_perms),
             **proxy,
@@ -201,7 +201,7 @@ def serve_workers(app: Flask, count: int, pin: bool, threads: int, proxy: dict,
             db.engine.dispose(close=False)
         server = waitress.create_server(
             served or app, sockets=[sock], threads=threads, ident="pressmark",
-            _dispatcher=author_first_dispatcher(threads), **proxy,
+            _dispatcher=author_first_dispatcher(threads, app), **proxy,
         )
         server.run()
 
