@@ -85,6 +85,19 @@ def tiff_exif() -> bytes:
     return exif.tobytes().removeprefix(b"Exif\x00\x00")
 
 
+def animation(fmt: str, **options) -> bytes:
+    """Three frames of 24x16, saved by Pillow as an animated ``fmt``."""
+    frames = [Image.new("RGB", (24, 16), c) for c in ((200, 40, 90), (0, 200, 0), (0, 0, 200))]
+    out = io.BytesIO()
+    frames[0].save(out, fmt, save_all=True, append_images=frames[1:], duration=100, **options)
+    return out.getvalue()
+
+
+def apng_with_text() -> bytes:
+    header, *rest = png_chunks(animation("PNG"))
+    return png_from_chunks([header, (b"tEXt", b"Where\x00" + SECRET), *rest])
+
+
 CASES = {
     "gif-comment": ("gif", gif_with(b"\x21\xfe" + bytes([len(SECRET)]) + SECRET + b"\x00")),
     "gif-xmp": ("gif", gif_with(xmp_gif_extension())),
@@ -105,6 +118,9 @@ CASES = {
                                                + SECRET)),
     "jpeg-comment": ("jpg", jpeg_with_segment(0xFE, SECRET)),
     "jpeg-second-image-after-eoi": ("jpg", pillow("JPEG") + gps_photo(40, 30) + SECRET),
+    "animated-png-text": ("png", apng_with_text()),
+    "animated-webp-exif-xmp": ("webp", animation("WEBP", lossless=True, exif=tiff_exif(),
+                                                 xmp=b"<x:xmpmeta>" + SECRET + b"</x:xmpmeta>")),
     "webp-exif-xmp-private": ("webp", webp_with((b"EXIF", tiff_exif()), (b"XMP ", SECRET),
                                                 (b"prVt", SECRET))),
 }
