@@ -192,7 +192,10 @@ def _gif(data: bytes) -> Structure:
             pos += 1
             break
         if introducer == 0x2C:  # an image: descriptor, local colour table, LZW data
-            packed = data[pos + 9]
+            left, top, frame_width, frame_height, packed = struct.unpack(
+                "<HHHHB", data[pos + 1:pos + 10])
+            # A frame outside the declared canvas makes decoders enlarge the canvas.
+            width, height = max(width, left + frame_width), max(height, top + frame_height)
             start = pos
             pos += 10 + (3 << ((packed & 7) + 1) if packed & 0x80 else 0) + 1
             pos = _sub_blocks(data, pos)

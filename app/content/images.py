@@ -109,7 +109,8 @@ def _open_checked(data: bytes, ext: str, budget: DecodeBudget,
     image = Image.open(io.BytesIO(data))
     if image.format != PILLOW_FORMATS[ext]:
         raise ImageError("The image could not be read: its contents do not match its type.")
-    width, height = image.size
+    # A GIF's frames may reach past the canvas it declares; decoding then enlarges it.
+    width, height = max(image.width, structure.width), max(image.height, structure.height)
     budget.check(width, height, structure.frames)
     return image
 

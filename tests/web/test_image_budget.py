@@ -98,6 +98,21 @@ def test_a_legal_animation_is_decoded_one_frame_at_a_time(signed_in):
     assert kept.size == (1000, 1000) and kept.n_frames == 90
 
 
+def test_frames_larger_than_the_declared_canvas_count_at_their_size(author):  # noqa: F811
+    # A 1x1 frame, then 12 of 3000x3000, in a GIF that declares a 1x1 canvas: decoders
+    # grow the canvas to the frames, so it is 117 million pixels to decode, not 13.
+    out = io.BytesIO()
+    Image.new("P", (3000, 3000)).save(out, "GIF")
+    big = out.getvalue()
+    frame = big[big.index(b"\x2c" + struct.pack("<HHHH", 0, 0, 3000, 3000)):-1]
+    header = b"GIF89a" + struct.pack("<HHBBB", 1, 1, 0x80, 0, 0) + b"\x00" * 3 + b"\xff" * 3
+    data = header + ONE_PIXEL_FRAME + frame * 12 + b"\x3b"
+    assert len(data) < 2_000_000
+    response = upload(author, data, filename="a.gif", content_type="image/gif")
+    assert response.status_code == 400
+    assert "13 frames of 3000×3000 pixels: 117 million pixels" in response.json["error"]
+
+
 def test_too_many_frames_and_too_much_time_are_refused(author, monkeypatch):  # noqa: F811
     monkeypatch.setitem(author.app.config, "UPLOAD_MAX_FRAMES", 10)
     response = upload(author, gif_bomb(10, 10, 11), filename="a.gif", content_type="image/gif")
