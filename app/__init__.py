@@ -83,6 +83,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     pages.init_app(app)
     assets.init_app(app)
     social.init_app(app)
+    uploads.init_app(app)
 
     # The URL map: every blueprint and route, the core's and then the plugins'.
     app.register_blueprint(public.bp)

@@ -149,11 +149,13 @@ def serve(
         listen_options,
         proxy_options,
     )
+    from pressmark.web.addresses import ClientAddress
 
     if log_format:
         os.environ["PRESSMARK_LOG_FORMAT"] = log_format  # read as LOG_FORMAT by the app
     app = ctx.ensure_object(ScriptInfo).load_app()
     served = AccessLog(app) if app.config.get("ACCESS_LOG", True) else app
+    served = ClientAddress(served)  # one canonical client address (web/addresses.py)
     try:
         proxy = proxy_options(app.config, unix_socket=bool(unix_socket))
     except ProxyConfigError as exc:
@@ -180,7 +182,7 @@ def serve(
         waitress.serve(
             served,
             threads=threads,
-            _dispatcher=author_first_dispatcher(threads),
+            _dispatcher=author_first_dispatcher(threads, app),
             ident="pressmark",
             **listen_options(host, port, unix_socket, unix_socket_perms),
             **proxy,
@@ -207,7 +209,7 @@ def serve_workers(app: Flask, count: int, pin: bool, threads: int, proxy: dict,
             start_workers(app)
         server = waitress.create_server(
             served or app, sockets=[sock], threads=threads, ident="pressmark",
-            _dispatcher=author_first_dispatcher(threads), **proxy,
+            _dispatcher=author_first_dispatcher(threads, app), **proxy,
         )
         server.run()
 

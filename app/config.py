@@ -80,6 +80,13 @@ class DefaultConfig:
     # Larger images are refused before they are decoded (a small file can hold a huge
     # image that would fill the memory: a "decompression bomb"). 50 million pixels.
     UPLOAD_MAX_PIXELS = 50_000_000
+    # What decoding one upload may cost (pressmark.content.image_budget): frames x canvas
+    # at most UPLOAD_PIXEL_BUDGET pixels in all (an animated GIF decodes every frame onto
+    # its whole canvas), at most UPLOAD_MAX_FRAMES frames, and UPLOAD_DECODE_SECONDS of
+    # processing. Pillow's MAX_IMAGE_PIXELS is set from these too.
+    UPLOAD_PIXEL_BUDGET = 100_000_000
+    UPLOAD_MAX_FRAMES = 500
+    UPLOAD_DECODE_SECONDS = 30
     # Other hosts that images in posts may come from, and that may be framed, e.g.
     # ["https://images.example.com"] (the Content-Security-Policy allows only this host).
     CSP_IMG_SOURCES: list[str] = []

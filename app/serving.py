@@ -12,11 +12,13 @@ the port directly.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from pressmark.web.author_flag import flags_an_author
+from flask import Flask
+from itsdangerous import BadSignature
 from waitress.task import ThreadedTaskDispatcher
+from werkzeug.http import parse_cookie
 
 # The peer address waitress gives every connection on a Unix socket.
 UNIX_SOCKET_PEER = "localhost"
@@ -87,42 +89,70 @@ def listen_options(
     return {"host": host, "port": port}
 
 
+class AuthorSessions:
+    """Whether a raw ``Cookie`` header carries a valid signed session of a signed-in
+    account: the session cookie's signature (``SECRET_KEY``) and age are checked, and it
+    must name a user. It runs in the server's I/O thread, before any app code, so it reads
+    no database: a session ended elsewhere still counts until it expires (the lane is a
+    place in the queue, never access to anything)."""
+
+    MAX_COOKIE = 4096  # a longer value is no session pressmark signed
+
+    def __init__(self, app: Flask):
+        self.serializer = app.session_interface.get_signing_serializer(app)
+        self.cookie_name = app.config["SESSION_COOKIE_NAME"]
+        self.max_age = int(app.permanent_session_lifetime.total_seconds())
+
+    def __call__(self, cookie_header: str) -> bool:
+        if self.serializer is None or self.cookie_name not in cookie_header:
+            return False
+        value = parse_cookie(cookie_header).get(self.cookie_name, "")
+        if not value or len(value) > self.MAX_COOKIE:
+            return False
+        try:
+            data = self.serializer.loads(value, max_age=self.max_age)
+        except BadSignature:
+            return False
+        return isinstance(data, dict) and bool(data.get("_user_id"))
+
+
 class AuthorFirstDispatcher(ThreadedTaskDispatcher):
     """Waitress's queue of requests waiting for a thread, with the author's at the front.
 
     Under a crowd of readers every thread can be busy and dozens of requests queued; the
     author's save, or the editor page after it, would wait behind them all. A request that
-    changes something (not ``GET`` or ``HEAD``) or carries the signed-in author's flag cookie
-    goes ahead of the readers' (in order among themselves). Readers lose nothing they would
-    notice: authors' requests are few. The flag is only a hint, never a credential: a
-    reader who sets it merely queues with the authors.
+    carries a valid signed session of a signed-in author (``is_author``, an
+    ``AuthorSessions``) goes ahead of the readers' (in order among themselves). Readers lose
+    nothing they would notice: authors' requests are few. Neither a non-``GET`` request nor
+    the script-readable ``pressmark_author`` flag cookie is enough: anyone can send those.
     """
 
+    def __init__(self, is_author: Callable[[str], bool]):
+        super().__init__()
+        self.is_author = is_author
+
     def add_task(self, task) -> None:
-        if not _from_author(task):
+        if not self._from_author(task):
             super().add_task(task)
             return
         with self.lock:
             ahead = 0
-            while ahead < len(self.queue) and _from_author(self.queue[ahead]):
+            while ahead < len(self.queue) and self._from_author(self.queue[ahead]):
                 ahead += 1
             self.queue.insert(ahead, task)
             self.queue_cv.notify()
 
-
-def _from_author(channel) -> bool:
-    """Whether the request a waitress channel is about to serve is an author's."""
-    requests = getattr(channel, "requests", None)
-    if not requests:
-        return False
-    request = requests[0]
-    if request.command not in ("GET", "HEAD"):
-        return True
-    return flags_an_author(request.headers.get("COOKIE", ""))
+    def _from_author(self, channel) -> bool:
+        """Whether the request a waitress channel is about to serve is an author's."""
+        requests = getattr(channel, "requests", None)
+        if not requests:
+            return False
+        return self.is_author(requests[0].headers.get("COOKIE", ""))
 
 
-def author_first_dispatcher(threads: int) -> AuthorFirstDispatcher:
-    """A dispatcher for ``waitress.create_server(..., _dispatcher=...)`` with ``threads``."""
-    dispatcher = AuthorFirstDispatcher()
+def author_first_dispatcher(threads: int, app: Flask) -> AuthorFirstDispatcher:
+    """A dispatcher for ``waitress.create_server(..., _dispatcher=...)`` with ``threads``,
+    that knows ``app``'s signed-in authors."""
+    dispatcher = AuthorFirstDispatcher(AuthorSessions(app))
     dispatcher.set_thread_count(threads)
     return dispatcher

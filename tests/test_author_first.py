@@ -12,9 +12,11 @@ import http.client
 import threading
 import time
 
+import pytest
+from pressmark.extensions import db
 from pressmark.serving import author_first_dispatcher
 
-from tests.conftest import free_port, serve_in_thread
+from tests.conftest import AuthActions, free_port, make_test_app, serve_in_thread
 
 
 class Recorder:
@@ -55,26 +57,67 @@ def wait_until(condition, seconds: float = 10) -> None:
         time.sleep(0.01)
 
 
-def test_the_authors_requests_jump_the_readers_queue():
-    app = Recorder()
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A pressmark app (whose secret signs sessions) and the cookies of its author, signed
+    in through the real form, and of a reader."""
+    app = make_test_app(tmp_path_factory.mktemp("lane"))
+    with app.app_context():
+        db.create_all()
+    author = AuthActions(app, app.test_client())
+    assert author.login().status_code == 303
+    session = author.client.get_cookie("session").value
+    reader = app.test_client()
+    reader.get("/auth/login")  # a session too (the form's CSRF token), but nobody's
+    anonymous = reader.get_cookie("session").value
+    yield app, f"session={session}; pressmark_author=1", f"session={anonymous}"
+    with app.app_context():
+        db.engine.dispose()
+
+
+def queue_in_order(app, requests: list[tuple[str, str, str]]) -> list[str]:
+    """Hold the one thread with /slow, queue ``requests`` (method, path, cookie) one by
+    one, free the thread; the order in which the app served them."""
+    recorder = Recorder()
     port = free_port()
-    dispatcher = author_first_dispatcher(1)
-    with serve_in_thread(app, port, threads=1, _dispatcher=dispatcher):
+    dispatcher = author_first_dispatcher(1, app)
+    with serve_in_thread(recorder, port, threads=1, _dispatcher=dispatcher):
         clients = [send(port, "GET", "/slow")]
         wait_until(lambda: dispatcher.active_count == 1 and not dispatcher.queue)
-        for n in range(4):
-            clients.append(send(port, "GET", f"/read/{n}"))
-        wait_until(lambda: len(dispatcher.queue) == 4)
-        clients.append(send(port, "POST", "/editor/7"))  # the save
-        wait_until(lambda: len(dispatcher.queue) == 5)
-        clients.append(send(port, "GET", "/editor/7", cookie="pressmark_author=1"))
-        wait_until(lambda: len(dispatcher.queue) == 6)
-        clients.append(send(port, "GET", "/read/4", cookie="theme=dark"))
-        wait_until(lambda: len(dispatcher.queue) == 7)
-        app.release.set()
+        for queued, (method, path, cookie) in enumerate(requests, start=1):
+            clients.append(send(port, method, path, cookie))
+            wait_until(lambda queued=queued: len(dispatcher.queue) == queued)
+        recorder.release.set()
         for client in clients:
             client.join(20)
-    assert app.served[:3] == ["GET /slow", "POST /editor/7", "GET /editor/7"]
+    return recorder.served[1:]
+
+
+def test_the_authors_requests_jump_the_readers_queue(site):
+    app, author, _ = site
+    served = queue_in_order(app, [
+        *[("GET", f"/read/{n}", "") for n in range(4)],
+        ("POST", "/editor/7", author),  # the save
+        ("GET", "/editor/7", author),
+        ("GET", "/read/4", "theme=dark"),
+    ])
+    assert served[:2] == ["POST /editor/7", "GET /editor/7"]
     # The readers in the order they queued (the first four arrived together).
-    assert sorted(app.served[3:7]) == [f"GET /read/{n}" for n in range(4)]
-    assert app.served[7:] == ["GET /read/4"]
+    assert sorted(served[2:6]) == [f"GET /read/{n}" for n in range(4)]
+    assert served[6:] == ["GET /read/4"]
+
+
+def test_posts_flag_cookies_and_forged_sessions_queue_with_the_readers(site):
+    app, author, anonymous = site
+    value = author.split(";")[0].removeprefix("session=")
+    forged = value[:-4] + ("AAAA" if not value.endswith("AAAA") else "BBBB")
+    served = queue_in_order(app, [
+        ("GET", "/read/0", ""),
+        ("POST", "/auth/login", ""),  # any non-GET request
+        ("GET", "/read/flag", "pressmark_author=1"),  # the script-readable hint
+        ("GET", "/read/forged", f"session={forged}; pressmark_author=1"),
+        ("GET", "/read/anonymous", anonymous),  # signed, but nobody signed in
+        ("GET", "/editor/", author),
+    ])
+    assert served == ["GET /editor/", "GET /read/0", "POST /auth/login", "GET /read/flag",
+                      "GET /read/forged", "GET /read/anonymous"]

@@ -1,15 +1,20 @@
 """Uploaded images: cleaned and resized with Pillow, and shown responsively in posts.
 
 On upload (``process_image``) an image is decoded in full, so a corrupt or truncated file
-is refused, and one whose pixel count is over ``max_pixels`` is refused before it is
-decoded (a "decompression bomb": a few kilobytes that would fill the memory). Its EXIF
-orientation is applied, then every piece of metadata is dropped (EXIF with GPS position,
-XMP, comments, colour profiles after converting to sRGB): only pixels are published.
+is refused, and one that would cost more to decode than the upload budget allows (too
+large a canvas, too many frames, too many pixels in all: a "decompression bomb", a few
+kilobytes that would fill the memory) is refused before it is decoded
+(``image_budget``). Its EXIF orientation is applied, then every piece of metadata is
+dropped (EXIF with GPS position, XMP, comments, colour profiles after converting to sRGB,
+text and private chunks, data appended after the image): only pixels are published. What
+is stored is either re-encoded by Pillow or made of blocks from an allowlist
+(``image_format``), never the sender's bytes with something extra in them.
 
 Each still image gets renditions, ``<sha>-<width>w.webp`` (and ``.avif`` when the
 installed Pillow can write AVIF) at ``RENDITION_WIDTHS`` narrower than the image plus its
 own width, and the cleaned original ``<sha>.<ext>`` stays as the fallback. Animated
-images keep their animation: they are cleaned, not resized.
+images keep their animation: they are decoded a frame at a time to check them and kept
+as their own blocks without the metadata ones, not resized.
 
 When a post is rendered, ``enhance_images`` turns each ``<img>`` of an uploaded image into
 a ``<picture>`` with ``srcset``, ``sizes``, ``width`` and ``height`` (so the page does not
@@ -21,11 +26,20 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import warnings
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageCms, ImageOps, ImageSequence, features
+from PIL import Image, ImageCms, ImageOps, features
+from pressmark.content.image_budget import (
+    BudgetExceeded,
+    Deadline,
+    DecodeBudget,
+    decode_frames,
+)
+from pressmark.content.image_format import Structure, inspect
 
 RENDITION_WIDTHS = (480, 800, 1200, 1600)
 # The post column is 44rem wide (site.css --measure) inside 1.25rem of padding each side.
@@ -60,27 +74,44 @@ class ProcessedImage:
     formats: tuple[str, ...] = ()
 
 
-def _open_checked(data: bytes, ext: str, max_pixels: int) -> Image.Image:
+def _reason(exc: Exception) -> str:
+    """Pillow's message without the Python object it names (``<_io.BytesIO object at
+    0x...>`` means nothing to an author)."""
+    text = OBJECT_REPR_RE.sub("", str(exc)).strip(" :")
+    return f" ({text})" if text else ""
+
+
+OBJECT_REPR_RE = re.compile(r"\s*<[^<>]*\bat 0x[0-9a-fA-F]+>")
+DAMAGED = ("The image could not be read: the file is damaged or incomplete{reason}. "
+           "Export it again and retry.")
+
+
+@contextmanager
+def _decoding(budget: DecodeBudget):
+    """Turn Pillow's bomb warnings and its many error types into ``ImageError``."""
     with warnings.catch_warnings():
         # Pillow only warns between its limit and twice it; here both are refusals.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            image = Image.open(io.BytesIO(data))
-            width, height = image.size
-            if width * height > max_pixels:
-                raise ImageError(_bomb(width, height, max_pixels))
-            if image.format != PILLOW_FORMATS[ext]:
-                raise ImageError("The image could not be read: its contents do not match its type.")
-            image.load()
+            yield
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ImageError(_bomb(None, None, max_pixels)) from exc
-        except ImageError:
-            raise
+            raise ImageError(_bomb(None, None, budget.frame_pixels)) from exc
+        except (ImageError, BudgetExceeded) as exc:
+            raise ImageError(str(exc)) from exc
         except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad files
-            raise ImageError(
-                "The image could not be read: the file is damaged or incomplete "
-                f"({exc}). Export it again and retry."
-            ) from exc
+            raise ImageError(DAMAGED.format(reason=_reason(exc))) from exc
+
+
+def _open_checked(data: bytes, ext: str, budget: DecodeBudget,
+                  structure: Structure) -> Image.Image:
+    """The image opened (nothing decoded yet), once its canvas and frames are known to fit
+    ``budget``."""
+    image = Image.open(io.BytesIO(data))
+    if image.format != PILLOW_FORMATS[ext]:
+        raise ImageError("The image could not be read: its contents do not match its type.")
+    # A GIF's frames may reach past the canvas it declares; decoding then enlarges it.
+    width, height = max(image.width, structure.width), max(image.height, structure.height)
+    budget.check(width, height, structure.frames)
     return image
 
 
@@ -107,29 +138,16 @@ def _to_srgb(image: Image.Image) -> Image.Image:
         return image  # an unreadable profile: keep the pixels as they are
 
 
-# Entries of Pillow's ``Image.info`` that describe pixels, not where or by whom they were
-# taken; anything else (EXIF, XMP, ICC profiles, comments, PNG text chunks) is metadata.
-PIXEL_INFO = frozenset({
-    "dpi", "jfif", "jfif_version", "jfif_unit", "jfif_density", "progressive", "progression",
-    "adobe", "adobe_transform", "gamma", "aspect", "transparency", "background", "version",
-    "interlace", "compression", "lossless", "srgb", "chromaticity", "loop", "duration",
-})
-
-
-def has_metadata(image: Image.Image) -> bool:
-    """True when ``image`` carries anything beyond its pixels (EXIF, an orientation, XMP,
-    a colour profile, comments, text chunks)."""
-    return bool(image.getexif()) or any(key not in PIXEL_INFO for key in image.info)
-
-
 def _pixels_only(image: Image.Image) -> Image.Image:
     """A new image holding only ``image``'s pixels, in sRGB: no EXIF, XMP, comment or
     colour profile is carried over."""
     if image.mode not in ("RGB", "RGBA", "L"):
         has_alpha = image.mode in ("LA", "PA") or "transparency" in image.info
         image = image.convert("RGBA" if has_alpha else "RGB")
-    image = _to_srgb(image)
-    return Image.frombytes(image.mode, image.size, image.tobytes())
+    clean = _to_srgb(image)
+    clean = clean.copy() if clean is image else clean
+    clean.info = {}  # EXIF, XMP, comments, profile: encoders read these from info
+    return clean
 
 
 def _encode(image: Image.Image, fmt: str) -> bytes:
@@ -149,39 +167,50 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     return out.getvalue()
 
 
-def _clean_animation(image: Image.Image, ext: str) -> bytes:
-    """An animated GIF or WebP re-encoded frame by frame, without its metadata."""
-    frames, durations = [], []
-    for frame in ImageSequence.Iterator(image):
-        frames.append(_pixels_only(frame.convert("RGBA")))
-        durations.append(frame.info.get("duration", 100))
-    out = io.BytesIO()
-    frames[0].save(
-        out, PILLOW_FORMATS[ext], save_all=True, append_images=frames[1:],
-        duration=durations, loop=image.info.get("loop", 0),
-    )
-    return out.getvalue()
-
-
-def process_image(data: bytes, ext: str, max_pixels: int) -> ProcessedImage:
+def process_image(data: bytes, ext: str, budget: DecodeBudget) -> ProcessedImage:
     """Check, clean and resize the image ``data`` of type ``ext`` (from its first bytes).
 
-    Raises ``ImageError`` for a corrupt file or one over ``max_pixels`` pixels.
+    Raises ``ImageError`` for a corrupt file or one over ``budget`` (see ``image_budget``).
+    An animation is decoded a frame at a time to check it, and kept as its own blocks
+    without the metadata ones (``image_format``); a still with nothing but pixels is kept
+    byte for byte (no loss from re-encoding a JPEG, and an exported site imports back
+    unchanged), any other still is re-encoded from its pixels.
     """
-    image = _open_checked(data, ext, max_pixels)
-    if getattr(image, "is_animated", False):
-        width, height = image.size
-        return ProcessedImage(ext, width, height, _clean_animation(image, ext))
-    # An image with nothing but pixels is kept byte for byte (no loss from re-encoding a
-    # JPEG, and an exported site imports back unchanged); any other is re-encoded.
-    original = data if not has_metadata(image) else None
-    upright = ImageOps.exif_transpose(image)
-    clean = _pixels_only(upright)
+    deadline = budget.deadline()
+    with _decoding(budget):
+        structure = inspect(data, ext)  # BadStructure: refused as damaged
+        image = _open_checked(data, ext, budget, structure)
+        if structure.frames > 1:
+            decode_frames(image, structure.frames, deadline)
+            width, height = image.size
+            return ProcessedImage(ext, width, height, structure.stripped)
+        image.load()
+        deadline.check()
+        original = data if structure.clean else None
+        clean = _pixels_only(_upright(image))
+        del image
+        return _with_renditions(clean, ext, original, deadline)
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """``image`` turned as its EXIF orientation says; as it is when the EXIF is unreadable
+    (it is dropped anyway, and the pixels are fine)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pillow warns of corrupt EXIF, then raises or not
+        try:
+            return ImageOps.exif_transpose(image)
+        except (SyntaxError, ValueError, OSError, struct.error):
+            return image
+
+
+def _with_renditions(clean: Image.Image, ext: str, original: bytes | None,
+                     deadline: Deadline) -> ProcessedImage:
     width, height = clean.size
     result = ProcessedImage(ext, width, height, original or _encode(clean, ext))
     widths = tuple(w for w in RENDITION_WIDTHS if w < width) + (width,)
     formats = modern_formats()
     for target in widths:
+        deadline.check()
         resized = clean if target == width else clean.resize(
             (target, max(1, round(height * target / width))), Image.Resampling.LANCZOS
         )

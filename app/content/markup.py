@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -292,27 +293,47 @@ def escape_stray_tags(html: str) -> str:
     comment, so the HTML parser in the sanitiser never reads past it into the author's text
     (as it does after ``<style>``, ``<xmp>``, ``<plaintext>`` or an unclosed quote).
 
+    Every allowed element is also closed by the end of the element it was opened in (its
+    block: a paragraph, a heading, a list item) and by the end of the post, so that an
+    element left open (``<math>``, ``<table>``, ``<details>``, ``<a>``...) cannot swallow
+    the rest of the post into a formula, a table cell or a collapsed box. A closing tag of
+    nothing open is dropped, as the HTML parser would.
+
     MathML and HTML do not mix: inside ``<math>`` only MathML tags are kept, and outside it
     only HTML ones, since an HTML tag in MathML makes the parser leave the formula and drop
-    what it held.
+    what it held. An HTML closing tag of an element around the formula still closes it.
     """
-    math_depth = 0
+    open_elements: list[str] = []
+    # How many of each are open: membership without walking a deeply nested stack.
+    depth: Counter[str] = Counter()
+
+    def pop() -> str:
+        name = open_elements.pop()
+        depth[name] -= 1
+        return name
 
     def keep_or_escape(match: re.Match) -> str:
-        nonlocal math_depth
         if match.group("comment"):
             return match.group(0)
         name = (match.group("name") or match.group("close") or "").lower()
-        allowed = name in ALLOWED_TAGS and (name == "math" or (name in MATHML_TAGS) == (
-            math_depth > 0
-        ))
-        if not allowed:
+        if match.group("close"):
+            if not depth[name]:
+                return "" if name in ALLOWED_TAGS else escape(match.group(0))
+            closed = []
+            while open_elements[-1] != name:
+                closed.append(f"</{pop()}>")
+            pop()
+            return "".join(closed) + match.group(0)
+        in_math = depth["math"] > 0
+        if name not in ALLOWED_TAGS or (name != "math" and (name in MATHML_TAGS) != in_math):
             return escape(match.group(0))
-        if name == "math" and not match.group(0).endswith("/>"):
-            math_depth = max(0, math_depth + (-1 if match.group("close") else 1))
+        if name not in VOID_TAGS and not match.group(0).endswith("/>"):
+            open_elements.append(name)
+            depth[name] += 1
         return match.group(0)
 
-    return HTML_TAG_RE.sub(keep_or_escape, html)
+    balanced = HTML_TAG_RE.sub(keep_or_escape, html)
+    return balanced + "".join(f"</{name}>" for name in reversed(open_elements))
 
 
 class _EmbedExtension(Extension):

@@ -34,6 +34,9 @@ from pressmark.web.auth import (
 from pressmark.web.editor import access
 from pressmark.web.pages import render_page
 from sqlalchemy import func, select
+from sqlalchemy import update as sql_update
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 bp = Blueprint("accounts", __name__, url_prefix="/editor/accounts")
 
@@ -69,17 +72,34 @@ def create_account(username: str, password: str, *, display_name: str = "", role
 
 
 def change_role(user: User, role: str) -> None:
-    """Give ``user`` ``role``; the site's last owner cannot stop being one."""
+    """Give ``user`` ``role``; the site's last owner cannot stop being one.
+
+    Two owners who demote each other at the same moment must not both succeed, so the
+    check and the change are one conditional ``UPDATE`` ("demote this owner if another
+    owner remains") in the caller's transaction, after the owners' rows are locked
+    (``FOR UPDATE`` on PostgreSQL; on SQLite the ``UPDATE`` takes the database's write
+    lock, so the second one waits and then counts the first one's change). The caller
+    commits.
+    """
     problem = _role_problem(role)
     if problem:
         raise AccountError(problem)
-    if user.role == OWNER and role != OWNER:
-        owners = db.session.scalar(select(func.count()).where(User.role == OWNER))
-        if owners <= 1:
-            raise AccountError(
-                f"{user.username} is the only owner; make another account an owner first."
-            )
-    user.role = role
+    if user.role != OWNER or role == OWNER:
+        user.role = role
+        return
+    db.session.execute(select(User.id).where(User.role == OWNER).with_for_update())
+    other = aliased(User)
+    others = select(func.count()).select_from(other).where(
+        other.role == OWNER, other.id != user.id).scalar_subquery()
+    demoted = db.session.execute(
+        sql_update(User).where(User.id == user.id, User.role == OWNER, others > 0)
+        .values(role=role).execution_options(synchronize_session=False)
+    ).rowcount
+    if demoted != 1:
+        raise AccountError(
+            f"{user.username} is the only owner; make another account an owner first."
+        )
+    set_committed_value(user, "role", role)
 
 
 def _role_problem(role: str) -> str | None:

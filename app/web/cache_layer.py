@@ -13,7 +13,9 @@ from the same entry, so made-up query strings neither cost a render nor grow mem
 store is bounded by bytes anyway).
 
 Keys are the scheme, the path and the query string; the host joins the key only when
-absolute URLs are not pinned to ``SITE_URL`` (then pages differ per host).
+absolute URLs are not pinned to ``SITE_URL`` (then pages differ per host). The ``Host`` is
+normalised first, and keys and canonical URLs come from the same functions
+(``pressmark.web.page_key``).
 
 One render per page at a time (``RenderFlights``). When content changes, cached pages turn
 stale rather than vanish: the first reader of a stale page renders it again while the
@@ -31,11 +33,12 @@ import logging
 import threading
 import time
 from datetime import datetime
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 from pressmark.content import generation
 from pressmark.content.models import utcnow
 from pressmark.web.author_flag import flags_an_author
+from pressmark.web.page_key import key_query, normalise_host, page_base
 from pressmark.web.page_store import Entry, PageStore, build_entry, choose_variant, not_modified
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -150,7 +153,11 @@ class PageCacheLayer:
         self.memo: dict = {}
 
     def __call__(self, environ, start_response):
-        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+        # One spelling of each host, for the key and for the app's absolute URLs alike.
+        host = environ["HTTP_HOST"] = normalise_host(
+            environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
+            environ["wsgi.url_scheme"], environ.get("SERVER_PORT", ""),
+        )
         if self.trusted_hosts and not host_is_trusted(host, self.trusted_hosts):
             start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"),
                                                ("Content-Length", str(len(BAD_HOST_BODY)))])
@@ -159,7 +166,7 @@ class PageCacheLayer:
         if method != "GET" and method != "HEAD":
             return self.inner(environ, start_response)
         self.watcher.maybe_check()
-        base = self.base_key(environ, host)
+        base = page_base(environ, pinned=self.pinned)
         query = environ.get("QUERY_STRING", "")
         head = method == "HEAD"
         found = self.store.lookup(f"{base}?{query}")
@@ -169,7 +176,7 @@ class PageCacheLayer:
         # answer is kept, and a query string with parameters the page does not read
         # (``?cb=123``) is answered from that entry.
         params = self.store.params.get(base)
-        key = f"{base}?{_only(query, params)}" if params is not None else None
+        key = f"{base}?{key_query(query, params)}" if params is not None else None
         if found is None and query and key is not None:
             found = self.store.lookup(key)
         if found is not None:
@@ -202,11 +209,6 @@ class PageCacheLayer:
             return self.fill(base, environ, start_response)
         finally:
             self.flights.land(key)
-
-    def base_key(self, environ, host: str) -> str:
-        where = "" if self.pinned else host.lower()
-        return (f"{environ['wsgi.url_scheme']}://{where}{environ.get('SCRIPT_NAME', '')}"
-                f"{environ.get('PATH_INFO', '')}")
 
     @staticmethod
     def answer(entry: Entry, environ, start_response, head: bool):
@@ -252,17 +254,9 @@ class PageCacheLayer:
         storable = _unambiguous(query, params)
         entry = build_entry(status, headers, body, compress=storable)
         if storable:
-            self.store.put(f"{base}?{_only(query, params)}", entry, generation_at_start,
+            self.store.put(f"{base}?{key_query(query, params)}", entry, generation_at_start,
                            base=base, params=params)
         return self.answer(entry, environ, start_response, head)
-
-
-def _only(query: str, params: tuple[str, ...]) -> str:
-    """``query`` reduced to ``params``, in the order given (the key of the entry)."""
-    if not query:
-        return ""
-    return urlencode([(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
-                      if k in params])
 
 
 def _unambiguous(query: str, params: tuple[str, ...]) -> bool:

@@ -30,6 +30,7 @@ from pressmark.content.models import (
 from pressmark.extensions import db
 from pressmark.plugin_system.manager import call_isolated, render_fragments
 from pressmark.web.cache import per_generation
+from pressmark.web.page_key import canonical_query
 from sqlalchemy import Select, func, select
 
 
@@ -214,9 +215,11 @@ def slot(context: Mapping[str, Any], name: str) -> Markup:
 
 
 def canonical_url() -> str:
-    """This page's canonical URL: the path, plus ``?page=N`` beyond the first page."""
-    page = positive_int(request.args.get("page"))
-    query = f"?page={page}" if page and page > 1 else ""
+    """This page's canonical URL: the path and only the query parameters the page reads
+    (those it is cached under: ``?page=N`` beyond a listing's first page), built by the
+    same function as its cache key (``pressmark.web.page_key``)."""
+    query = canonical_query(request.environ.get("QUERY_STRING", ""),
+                            g.get("cache_params", ()))
     return absolute_url(request.path + query)
 
 

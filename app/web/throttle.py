@@ -22,6 +22,7 @@ from datetime import timedelta
 from flask import current_app
 from pressmark.content.models import LoginFailure, utcnow
 from pressmark.extensions import db
+from pressmark.web.addresses import parse_address
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -36,18 +37,16 @@ def account_key(username: str) -> str:
 def address_key(address: str | None) -> str:
     """The throttle key of a client address.
 
-    IPv6 clients are grouped by their /64 network, since one host usually controls a whole
-    /64 and could otherwise take a fresh address for every guess. IPv4-mapped IPv6 addresses
-    count as the IPv4 address they carry.
+    The address is parsed by ``addresses.parse_address``: ports and brackets are dropped,
+    and IPv4-mapped and NAT64 addresses count as the IPv4 address they carry. IPv6 clients
+    are grouped by their /64 network, since one host usually controls a whole /64 and could
+    otherwise take a fresh address for every guess.
     """
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
+    ip = parse_address(address)
+    if ip is None:
         return ("ip:" + (address or "unknown"))[:KEY_MAX_LENGTH]
     if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped:
-            return f"ip:{ip.ipv4_mapped}"
-        return f"ip:{ipaddress.ip_network(f'{ip}/64', strict=False)}"
+        return f"ip:{ipaddress.ip_network((ip, 64), strict=False)}"
     return f"ip:{ip}"
 
 

@@ -2,10 +2,11 @@
 
 ``{{< youtube dQw4w9WgXcQ title="Talk: serving at scale" >}}`` and ``{{< vimeo 76979871 >}}``
 render, when the post is saved, as a link card: the video's poster image and a link to the
-video's page. The poster is served by this site (``/-/video/<provider>/<id>.jpg``): the
-server fetches it from the video site on first request, crops it to 16:9, and keeps it in
-``instance/video-posters/``. So until the reader clicks, the browser talks to no other
-host. With scripts on, a click replaces the card with the player from the privacy-enhanced
+video's page. The poster is served by this site (``/-/video/<provider>/<id>.jpg``), only
+for videos of visible posts: the server fetches it in the background when the post is
+rendered, crops it to 16:9, and keeps it in ``instance/video-posters/`` (``posters.py``
+says who may fetch what, and when). So until the reader clicks, the browser talks to no
+other host. With scripts on, a click replaces the card with the player from the privacy-enhanced
 host (``www.youtube-nocookie.com``, ``player.vimeo.com`` with ``dnt=1``); without scripts
 the link opens the video's page.
 
@@ -16,23 +17,19 @@ Only pages that hold a video name the player's host in their Content-Security-Po
 from __future__ import annotations
 
 import io
-import json
-import os
 import re
-import tempfile
-import urllib.request
 from collections.abc import Callable
-from pathlib import Path
 
-from flask import Blueprint, Flask, Request, Response, abort, current_app
+from flask import Blueprint, Flask, Request, Response, abort, current_app, has_app_context
 from markupsafe import Markup, escape
 from PIL import Image as PILImage
-from PIL import ImageOps
-from pressmark.api import allow_sources, embed_notice, hookimpl, plugin_asset_url
+from pressmark.api import Setting, allow_sources, embed_notice, hookimpl, plugin_asset_url
+from pressmark.extensions import db
+from pressmark.plugins.video import posters
+from sqlalchemy.exc import SQLAlchemyError
 
 NAME = "video"
 MARKER = "data-video-embed"
-POSTER_MAX_WIDTH = 1280
 
 
 class Provider:
@@ -62,43 +59,6 @@ PROVIDERS = {
 }
 
 
-def _download(url: str, limit: int, timeout: float) -> tuple[bytes, str]:
-    request = urllib.request.Request(url, headers={"User-Agent": "pressmark"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-        data = response.read(limit + 1)
-        if len(data) > limit:
-            raise ValueError("the poster is larger than UPLOAD_MAX_BYTES")
-        return data, response.headers.get_content_type()
-
-
-def fetch_poster(provider: Provider, video_id: str) -> bytes:
-    """The video's poster from its site, cropped to 16:9, as JPEG; raises ``OSError`` or
-    ``ValueError`` when it cannot be had."""
-    config = current_app.config
-    template = (config.get("VIDEO_POSTER_URLS") or {}).get(provider.name, provider.poster)
-    limit = int(config["UPLOAD_MAX_BYTES"])
-    timeout = float(config.get("VIDEO_POSTER_TIMEOUT", 5))
-    data, media_type = _download(template.format(id=video_id), limit, timeout)
-    if media_type == "application/json":
-        try:
-            thumbnail = json.loads(data)["thumbnail_url"]
-        except (KeyError, TypeError) as exc:
-            raise ValueError("the oEmbed answer names no thumbnail") from exc
-        data, media_type = _download(thumbnail, limit, timeout)
-    try:
-        with PILImage.open(io.BytesIO(data)) as image:
-            if image.width * image.height > int(config["UPLOAD_MAX_PIXELS"]):
-                raise ValueError("the poster has too many pixels")
-            # hqdefault.jpg is 4:3 with black bars: cutting to 16:9 removes them.
-            width = min(image.width, POSTER_MAX_WIDTH)
-            poster = ImageOps.fit(image.convert("RGB"), (width, width * 9 // 16))
-    except PILImage.UnidentifiedImageError as exc:
-        raise ValueError("the poster is not an image") from exc
-    out = io.BytesIO()
-    poster.save(out, "JPEG", quality=85, optimize=True, progressive=True)
-    return out.getvalue()
-
-
 def placeholder_poster() -> bytes:
     """A dark 16:9 image, for a video whose poster cannot be fetched now."""
     out = io.BytesIO()
@@ -111,26 +71,18 @@ bp = Blueprint("video", __name__)
 
 @bp.route("/-/video/<provider>/<video_id>.jpg")
 def poster(provider: str, video_id: str) -> Response:
-    """The poster of one video, from the instance folder, fetched on first request."""
+    """The poster of a video shown in a visible post, once the server has fetched it; the
+    placeholder until then (or while its fetch is failing). Nothing is fetched here."""
     found = PROVIDERS.get(provider)
     if found is None or not found.id_re.match(video_id):
         abort(404)
-    folder = Path(current_app.instance_path) / "video-posters"
-    path = folder / f"{provider}-{video_id}.jpg"
+    if (provider, video_id) not in posters.visible_videos():
+        abort(404)
+    path = posters.poster_path(provider, video_id)
     if path.exists():
         data, max_age = path.read_bytes(), 86400
     else:
-        try:
-            data, max_age = fetch_poster(found, video_id), 86400
-        except (OSError, ValueError) as exc:
-            current_app.logger.warning("no poster for %s video %s: %s", found.label, video_id, exc)
-            data, max_age = placeholder_poster(), 300  # try again soon
-        else:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".poster-")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
+        data, max_age = placeholder_poster(), 300  # fetched in the background: look again
     response = Response(data, mimetype="image/jpeg")
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     return response
@@ -146,6 +98,9 @@ def render_video(provider: Provider, params: dict[str, str]) -> str:
     title = params.get("title", "").strip() or f"{provider.label} video"
     # A plain path, not url_for: embeds also render outside requests (import, rerender).
     poster_url = f"/-/video/{provider.name}/{video_id}.jpg"
+    queue = posters.poster_queue(current_app) if has_app_context() else None
+    if queue is not None:
+        queue.add(provider.name, video_id)  # fetched now, in the background
     host = provider.player_host.removeprefix("https://")
     return (
         f'<figure class="video-embed" {MARKER} data-provider="{provider.name}" '
@@ -174,6 +129,39 @@ def register_blueprints(app: Flask):
 
 # One handler per provider, made once, so every call of the hook returns the same mapping.
 HANDLERS = {name: _handler(provider) for name, provider in PROVIDERS.items()}
+
+
+@hookimpl
+def register_settings() -> list[Setting]:
+    return [
+        Setting("VIDEO_POSTER_URLS", {}, "Per provider ('youtube', 'vimeo'), an address "
+                "template with {id} to fetch posters from instead of the video site (a "
+                "mirror); its origin is the only one besides the site's https hosts that "
+                "poster fetches may reach."),
+        Setting("VIDEO_POSTER_TIMEOUT", 5, "Seconds one poster fetch may take in all "
+                "(oEmbed answer and image together)."),
+        Setting("VIDEO_POSTER_RETRY_SECONDS", 3600, "How long a failed poster fetch is "
+                "remembered (the placeholder is shown) before a render asks again."),
+    ]
+
+
+@hookimpl
+def startup(app: Flask) -> None:
+    """The poster queue, and a poster asked for each visible video still without one
+    (posts rendered by a command that ended before its fetches did)."""
+    queue = app.extensions[posters.EXTENSION] = posters.PosterQueue(app, PROVIDERS)
+    try:
+        shown = posters.videos_in("".join(posters.visible_html()))
+    except SQLAlchemyError:  # a database not created or migrated yet: nothing to show
+        db.session.rollback()
+        return
+    for provider, video_id in shown:
+        queue.add(provider, video_id)
+
+
+@hookimpl
+def post_deleted(post) -> None:
+    posters.remove_unused(post)
 
 
 @hookimpl

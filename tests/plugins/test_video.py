@@ -12,6 +12,7 @@ import threading
 import pytest
 from PIL import Image
 from pressmark.extensions import db
+from pressmark.plugins.video.posters import poster_queue
 
 from tests.conftest import free_port, make_test_app
 from tests.web.test_editor import start_writing
@@ -86,8 +87,9 @@ def test_youtube_embed_is_a_poster_card_with_a_link_and_the_nocookie_player(auth
     assert "Play “Serving at scale” (YouTube)" in html
     assert '<img src="/-/video/youtube/dQw4w9WgXcQ.jpg" alt="" width="640" height="360"' in html
     assert "ytimg" not in html and "<iframe" not in html
-    # The poster is fetched by the server on first request, cropped to 16:9, then kept.
-    assert video_host[1] == []
+    # The poster was fetched by the server when the post was saved, cropped to 16:9, kept.
+    poster_queue(author.app).wait()
+    assert video_host[1] == ["/vi/dQw4w9WgXcQ/hqdefault.jpg"]
     client = author.app.test_client()
     for _ in range(2):
         poster = client.get("/-/video/youtube/dQw4w9WgXcQ.jpg")
@@ -103,6 +105,7 @@ def test_vimeo_poster_comes_from_oembed_and_the_player_has_dnt(author, video_hos
     response = publish(author, "{{< vimeo 76979871 >}}\n")
     html = response.get_data(as_text=True)
     assert 'data-player="https://player.vimeo.com/video/76979871?autoplay=1&amp;dnt=1"' in html
+    poster_queue(author.app).wait()
     assert author.app.test_client().get("/-/video/vimeo/76979871.jpg").status_code == 200
     assert video_host[1] == ["/oembed/76979871", "/vi/vimeo/poster.jpg"]
     assert "frame-src 'self' https://player.vimeo.com" in response.headers[
@@ -130,10 +133,11 @@ def test_no_poster_gives_a_placeholder_kept_briefly_and_a_working_link(tmp_path)
     author = start_writing(app, app.test_client())
     html = publish(author, "{{< youtube dQw4w9WgXcQ >}}\n").get_data(as_text=True)
     assert 'href="https://www.youtube.com/watch?v=dQw4w9WgXcQ"' in html
+    poster_queue(app).wait()
     poster = app.test_client().get("/-/video/youtube/dQw4w9WgXcQ.jpg")
     assert poster.status_code == 200 and poster.headers["Cache-Control"] == "public, max-age=300"
     assert Image.open(io.BytesIO(poster.data)).size == (640, 360)
-    assert not (tmp_path / "instance" / "video-posters").exists()
+    assert not list((tmp_path / "instance").glob("video-posters/*.jpg"))
     for bad in ("/-/video/youtube/short.jpg", "/-/video/dailymotion/dQw4w9WgXcQ.jpg"):
         assert app.test_client().get(bad).status_code == 404
     with app.app_context():

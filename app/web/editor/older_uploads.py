@@ -19,9 +19,10 @@ import io
 from dataclasses import dataclass, field
 
 from flask import current_app
-from PIL import Image as PILImage
 from pressmark.content import upload_store
-from pressmark.content.images import ImageError, has_metadata, process_image
+from pressmark.content.image_budget import DecodeBudget
+from pressmark.content.image_format import is_clean
+from pressmark.content.images import ImageError, process_image
 from pressmark.content.models import Image, Post, Revision
 from pressmark.content.store import rerender_all
 from pressmark.extensions import db
@@ -48,7 +49,7 @@ def process_older_uploads(*, strip_metadata: bool = False) -> ProcessReport:
     report = ProcessReport()
     where = upload_store.storage()
     recorded = set(db.session.scalars(select(Image.name)))
-    max_pixels = int(current_app.config["UPLOAD_MAX_PIXELS"])
+    budget = DecodeBudget.from_config(current_app.config)
     for name in upload_store.names(where):
         if not upload_store.ORIGINAL_RE.match(name):
             continue
@@ -56,13 +57,15 @@ def process_older_uploads(*, strip_metadata: bool = False) -> ProcessReport:
             continue
         data = upload_store.read(name, where)
         try:
-            carries_metadata = _carries_metadata(data)
+            ext = name.rsplit(".", 1)[1]
+            # Any block beyond the allowlist: EXIF, XMP, comments, text, appended data.
+            carries_metadata = not is_clean(data, ext)
             if carries_metadata and strip_metadata:
                 report.replaced[name] = store_upload(io.BytesIO(data), limit=len(data)).name
                 continue
             if name in recorded:
                 continue
-            processed = process_image(data, name.rsplit(".", 1)[1], max_pixels)
+            processed = process_image(data, ext, budget)
         except (ImageError, UploadError, OSError) as exc:
             report.failed[name] = str(exc)
             continue
@@ -82,11 +85,6 @@ def process_older_uploads(*, strip_metadata: bool = False) -> ProcessReport:
     if report.processed or report.replaced:
         report.posts_rendered = rerender_all()
     return report
-
-
-def _carries_metadata(data: bytes) -> bool:
-    with PILImage.open(io.BytesIO(data)) as image:
-        return has_metadata(image)
 
 
 def _point_posts_at(replaced: dict[str, str]) -> None:

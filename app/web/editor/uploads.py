@@ -24,6 +24,7 @@ from typing import BinaryIO
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     current_app,
@@ -31,6 +32,7 @@ from flask import (
     stream_with_context,
 )
 from pressmark.content import upload_store
+from pressmark.content.image_budget import DecodeBudget, configure_pillow
 from pressmark.content.images import MEDIA_TYPES as ALL_MEDIA_TYPES
 from pressmark.content.images import ImageError, ProcessedImage, crop_card, process_image
 from pressmark.content.models import Image
@@ -53,6 +55,11 @@ CARD_SUFFIX = "-card.jpg"
 CACHE_FOREVER = "public, max-age=31536000, immutable"
 CHUNK = 64 * 1024
 ACCEPTED = "PNG, JPEG, GIF or WebP"
+
+
+def init_app(app: Flask) -> None:
+    """Bound every image Pillow opens in this process by the upload budget's canvas."""
+    configure_pillow(DecodeBudget.from_config(app.config))
 
 
 class UploadError(ValueError):
@@ -127,9 +134,7 @@ def store_upload(
         raise UploadError(_refusal(bytes(data[:512])))
     ext, media = detected
     try:
-        processed = process_image(
-            bytes(data), ext, int(current_app.config["UPLOAD_MAX_PIXELS"])
-        )
+        processed = process_image(bytes(data), ext, DecodeBudget.from_config(current_app.config))
     except ImageError as exc:
         raise UploadError(str(exc)) from exc
     sha = hashlib.sha256(processed.original).hexdigest()
