@@ -19,9 +19,9 @@ from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from flask.helpers import get_debug_flag
 from pressmark import create_app
 from pressmark.config import write_instance_config
-from pressmark.content.importers import CONFLICT_POLICIES, FORMATS
 from pressmark.logs import FORMATS as LOG_FORMATS
 from pressmark.logs import AccessLog, configure_logging
+from pressmark.migrate import CONFLICT_POLICIES, FORMATS
 from pressmark.plugin_system.admin import plugin_group
 from pressmark.plugin_system.manager import PluginError
 from pressmark.workers import PIN_DEFAULT, Supervisor, default_worker_count, listen_socket
@@ -235,9 +235,9 @@ def pin_hosts(app: Flask, bind_host: str, *, behind_proxy: bool = False) -> None
 def prepare_site(load_demo: bool = True) -> None:
     """Apply migrations and, for an empty database, load the demo content."""
     from flask_migrate import upgrade
-    from pressmark.content.importer import load_demo_content
     from pressmark.content.models import Post
     from pressmark.extensions import db
+    from pressmark.migrate.api import load_demo_content
 
     upgrade()
     revision = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -274,7 +274,7 @@ def import_command(source: str, source_format: str | None, dry_run: bool, on_con
     Every file is reported as imported, updated, skipped or failed, with the reason; the
     exit status is 1 when any file failed.
     """
-    from pressmark.content.importers import SourceError, import_source
+    from pressmark.migrate import SourceError, import_source
     from pressmark.web.editor.uploads import UploadError, store_upload
 
     def store_image(path):
@@ -307,7 +307,7 @@ def import_command(source: str, source_format: str | None, dry_run: bool, on_con
               help="Also write every revision to history.jsonl (see docs/import.md).")
 def export_command(directory: str, with_history: bool) -> None:
     """Export every post, topic and upload into DIRECTORY, in the format import reads."""
-    from pressmark.content.importers.export import export_directory
+    from pressmark.migrate.export import export_directory
 
     count = export_directory(directory, with_history=with_history)
     extra = " with their history" if with_history else ""

@@ -1,0 +1,159 @@
+"""Jekyll: ``_posts/YYYY-MM-DD-title.markdown`` (also under category folders), ``_drafts/``.
+
+The date comes from the file name when front matter has none; ``published: false`` and
+``_drafts/`` make drafts; ``tags`` given as a string are split on spaces, as Jekyll does;
+folders above ``_posts`` are categories. Old URLs follow ``_config.yml``'s ``permalink``
+(a pattern, or one of the styles ``date`` (the default), ``pretty``, ``ordinal``, ``none``),
+or a ``permalink`` in front matter.
+
+Other Markdown files with front matter are the site's pages (About, Uses): Jekyll publishes
+them at their path (``about.md`` at ``/about.html``, ``/about/`` with the ``pretty`` style,
+``docs/index.md`` at ``/docs/``) or at their front matter's ``permalink``, and they import
+as pages with that URL as an alias. Files without front matter (Jekyll copies them as they
+are), files in other ``_`` folders (layouts, includes, collections), the home page and the
+not-found page are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from pressmark.content.models import DRAFT, PUBLISHED, slugify
+from pressmark.migrate.toolkit.entry import Entry, FileName
+from pressmark.migrate.toolkit.files import FileSource
+from pressmark.migrate.toolkit.permalinks import expand
+
+STYLES = {
+    "date": "/:categories/:year/:month/:day/:title:output_ext",
+    "pretty": "/:categories/:year/:month/:day/:title/",
+    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
+    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
+    "none": "/:categories/:title:output_ext",
+}
+
+
+def pretty_slug(text: str) -> str:
+    """Jekyll's ``:title``: the file name with its case kept, runs of characters other than
+    letters, digits and ``._~!$&'()+,;=@`` made one hyphen (Jekyll's "pretty" slugify)."""
+    return re.sub(r"[^\w.~!$&'()+,;=@]+", "-", text).strip("-")
+
+
+def read_config(root: Path) -> dict:
+    path = root / "_config.yml"
+    if not path.is_file():
+        return {}
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8", errors="replace"))
+    except yaml.YAMLError:
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
+def detect(root: Path) -> bool:
+    return (root / "_config.yml").is_file() or (root / "_posts").is_dir()
+
+
+class JekyllSource(FileSource):
+    name = "jekyll"
+    split_tag_spaces = True
+
+    def __post_init__(self) -> None:
+        pattern = str(read_config(self.root).get("permalink") or "date")
+        self.pattern = STYLES.get(pattern, pattern)
+
+    def kind(self, path: Path) -> str | None:
+        """``post``, ``draft``, ``page``, or None for a file Jekyll does not publish."""
+        parts = path.relative_to(self.root).parts[:-1]
+        if "_posts" in parts:
+            return "post"
+        if "_drafts" in parts:
+            return "draft"
+        if any(part.startswith("_") for part in parts):
+            return None
+        return "page"
+
+    def skip_reason(self, path: Path) -> str | None:
+        kind = self.kind(path)
+        if kind is None:
+            folder = next(p for p in path.relative_to(self.root).parts if p.startswith("_"))
+            return f"in {folder}/, which Jekyll does not publish as posts or pages"
+        if kind == "page":
+            relative = path.relative_to(self.root).as_posix()
+            stem = path.name.split(".")[0].lower()
+            if relative.split(".")[0].lower() == "index":
+                return "the site's home page, which pressmark makes itself"
+            if stem == "404":
+                return "the site's not-found page, which pressmark makes itself"
+            if not _has_front_matter(path):
+                return "no front matter: Jekyll copies it as it is, not as a page"
+        return super().skip_reason(path)
+
+    def page_reason(self, path: Path, meta: dict) -> str | None:
+        if self.kind(path) != "page":
+            return None
+        return "outside _posts and _drafts: a page of the site"
+
+    def is_bundle(self, path: Path) -> bool:
+        return False
+
+    def folder_categories(self, path: Path, meta: dict) -> list[str]:
+        parts = path.relative_to(self.root).parts[:-1]
+        if self.kind(path) == "page":
+            return []  # a page's folders are its address, not categories
+        marker = "_posts" if "_posts" in parts else "_drafts"
+        return [p for p in parts[: parts.index(marker)] if not p.startswith("_")]
+
+    def ignored_keys(self, meta: dict) -> set[str]:
+        # A front-matter permalink is a pattern Jekyll expands; old_url does it.
+        return {"permalink"}
+
+    def adjust(self, path: Path, entry: Entry) -> None:
+        if self.kind(path) == "page" and entry.data.slug == "index":
+            entry.data.slug = slugify(path.parent.name)  # docs/index.md is the docs page
+        if self.kind(path) == "draft" and entry.data.status == PUBLISHED:
+            entry.data.status = DRAFT
+            entry.notes.append("in _drafts: imported as a draft")
+
+    def old_url(self, path: Path, entry: Entry, name: FileName, meta: dict) -> str | None:
+        ctx = self.context(path, entry, name, meta)
+        ctx.title_slug = pretty_slug(str(meta.get("slug") or "").strip() or name.stem)
+        categories = self.folder_categories(path, meta)
+        from pressmark.migrate.toolkit.entry import as_list
+
+        categories = as_list(meta.get("categories"), split_spaces=True) + as_list(
+            meta.get("category")) + categories
+        ctx.categories = categories
+        if self.permalink:  # the user's pattern replaces the generator's rule
+            return self.user_url(path, entry, name, meta)
+        if self.kind(path) == "draft":
+            return None  # drafts were never published
+        if self.kind(path) == "page":
+            return self.page_url(path, meta)
+        pattern = str(meta.get("permalink") or "").strip() or self.pattern
+        pattern = STYLES.get(pattern, pattern).replace(":output_ext", ".html")
+        return expand(pattern, ctx)
+
+    def page_url(self, path: Path, meta: dict) -> str:
+        """A page's address: its own ``permalink``, else its path (``.html``, or a folder
+        with the ``pretty`` style, as Jekyll's ``/:path/:basename:output_ext``)."""
+        own = str(meta.get("permalink") or "").strip()
+        if own:
+            return own if own.startswith("/") else f"/{own}"
+        relative = path.relative_to(self.root).with_suffix("")
+        if relative.name == "index":
+            folder = relative.parent.as_posix()
+            return "/" if folder == "." else f"/{folder}/"
+        if self.pattern.endswith("/"):  # the pretty style: pages become folders too
+            return f"/{relative.as_posix()}/"
+        return f"/{relative.as_posix()}.html"
+
+
+def _has_front_matter(path: Path) -> bool:
+    """Whether the file starts with a front matter fence, as Jekyll requires of a page."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            return fh.readline().rstrip() == "---"
+    except OSError:
+        return False

@@ -1,0 +1,244 @@
+"""What every source of Markdown files shares: finding the files, reading one, page bundles.
+
+A source module subclasses ``FileSource`` and says where its posts are (``content_root``),
+which files are not posts (``skip_reason``), and what each post's old URL was
+(``old_url``). Reading, metadata, body conversion and bundle images happen here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from pressmark.content.models import slugify
+from pressmark.migrate.toolkit import covers, frontmatter
+from pressmark.migrate.toolkit.convert import Converter, convert_body
+from pressmark.migrate.toolkit.entry import (
+    Entry,
+    FileName,
+    failed,
+    parse_file_name,
+    post_from_meta,
+    skipped,
+)
+from pressmark.migrate.toolkit.frontmatter import FrontMatterError
+from pressmark.migrate.toolkit.permalinks import PermalinkContext, expand
+
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn")
+# Other text formats a generator may hold: seen and reported, not imported.
+OTHER_CONTENT_SUFFIXES = (".rst", ".adoc", ".asciidoc", ".org", ".textile", ".ipynb")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+# Folders that never hold posts: build output, dependencies, version control.
+NEVER_POSTS = {"node_modules", "_site", "public", "output", ".git", ".hg", "vendor",
+               "themes", "theme", "static", "assets", "resources", "__pycache__", ".venv"}
+PROJECT_FILES = {"readme", "license", "licence", "changelog", "contributing", "code_of_conduct"}
+IMAGE_LINK_RE = re.compile(r"""(!\[[^\]]*\]\(\s*<?)([^)\s>]+)|(<img\b[^>]*?\bsrc=["'])([^"']+)""")
+
+
+@dataclass
+class FileSource:
+    """A folder of Markdown files written for one generator."""
+
+    root: Path
+    converters: Mapping[str, Converter] = field(default_factory=dict)
+    permalink: str | None = None  # the user's --permalink pattern, if any
+    name: ClassVar[str] = "markdown"
+    split_tag_spaces: ClassVar[bool] = False
+    date_prefix: ClassVar[bool] = True  # "2019-02-03-title.md" gives the date
+
+    def __post_init__(self) -> None:
+        """Subclasses read their generator's configuration here."""
+
+    @property
+    def content_root(self) -> Path:
+        return self.root
+
+    def files(self) -> Iterator[Path]:
+        """Every Markdown (or other content) file under the content root, sorted."""
+        root = self.content_root
+        found = []
+        for folder, dirs, names in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in NEVER_POSTS)
+            for name in names:
+                suffix = os.path.splitext(name)[1].lower()
+                if suffix in MARKDOWN_SUFFIXES + OTHER_CONTENT_SUFFIXES:
+                    found.append(Path(folder) / name)
+            # A folder named like a Markdown file is seen too, and reported.
+            for d in list(dirs):
+                if os.path.splitext(d)[1].lower() in MARKDOWN_SUFFIXES:
+                    found.append(Path(folder) / d)
+                    dirs.remove(d)
+        return iter(sorted(found))
+
+    def display_name(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def is_bundle(self, path: Path) -> bool:
+        return path.name.split(".")[0] == "index" and path.parent != self.content_root
+
+    def skip_reason(self, path: Path) -> str | None:
+        """Why ``path`` is not a post (None: it is one)."""
+        if path.name.split(".")[0].lower() in PROJECT_FILES:
+            return "a project file (README, LICENSE...), not a post"
+        return None
+
+    def sections(self, path: Path) -> list[str]:
+        """The folders between the content root and the post (the bundle's folder aside)."""
+        folder = path.parent.parent if self.is_bundle(path) else path.parent
+        try:
+            parts = folder.relative_to(self.content_root).parts
+        except ValueError:
+            return []
+        return list(parts)
+
+    def extra_meta(self, path: Path, meta: dict) -> dict:
+        """Defaults the generator takes from outside the file (folder data files); the
+        file's own front matter wins."""
+        return {}
+
+    def merge_meta(self, defaults: dict, meta: dict) -> dict:
+        """The file's front matter over the defaults ``extra_meta`` gave."""
+        return {**defaults, **meta}
+
+    def old_url(self, path: Path, entry: Entry, name: FileName, meta: dict) -> str | None:
+        """The post's URL on the old site by the generator's own rule (or ``--permalink``)."""
+        return None
+
+    def context(self, path: Path, entry: Entry, name: FileName, meta: dict) -> PermalinkContext:
+        data = entry.data
+        return PermalinkContext(
+            slug=data.slug,
+            title_slug=name.slug,
+            date=data.published_at,
+            sections=[slugify(s) or s for s in self.sections(path)],
+            categories=[entry.topic_name] if entry.topic_name else [],
+            filename=name.stem,
+            lang=data.language or "",
+        )
+
+    def read(self, path: Path) -> Entry:
+        """One file as an ``Entry`` (failed or skipped with the reason, never raising)."""
+        display = self.display_name(path)
+        if path.is_dir():
+            return failed(display, "a folder named like a Markdown file, not a file")
+        if path.suffix.lower() in OTHER_CONTENT_SUFFIXES:
+            return skipped(display, f"{path.suffix} files are not imported (only Markdown)")
+        reason = self.skip_reason(path)
+        if reason:
+            return skipped(display, reason)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            return failed(display, "not UTF-8 text")
+        except OSError as exc:
+            return failed(display, f"cannot be read: {exc.strerror or exc}")
+        try:
+            meta, body, _ = frontmatter.split(text)
+            name = parse_file_name(path, bundle=self.is_bundle(path),
+                                   date_prefix=self.date_prefix)
+            meta = {str(k).lower(): v for k, v in meta.items()}
+            meta = self.merge_meta(self.extra_meta(path, meta), meta)
+            entry = post_from_meta(meta, body, name=name, path=path,
+                                   split_tag_spaces=self.split_tag_spaces,
+                                   extra_categories=self.folder_categories(path, meta),
+                                   ignore_keys=self.ignored_keys(meta))
+        except FrontMatterError as exc:
+            return failed(display, str(exc))
+        entry.name = display
+        self.adjust(path, entry)
+        if not entry.is_page:
+            reason = self.page_reason(path, meta)
+            if reason:
+                entry.is_page = True
+                entry.notes.append(f"a page, not a post: {reason}")
+        converted = convert_body(entry.data.body, self.name, self.converters)
+        entry.data.body = converted.text
+        entry.notes += converted.notes
+        if self.is_bundle(path):
+            entry.folder = path.parent
+            entry.uploads = bundle_images(path.parent, entry.data.body)
+        self.find_cover(path, entry, meta)
+        try:
+            old = self.old_url(path, entry, name, meta)
+        except (KeyError, ValueError, IndexError) as exc:
+            entry.notes.append(f"old URL not worked out: {exc}")
+            old = None
+        if old:
+            entry.old_urls.append(old)
+        return entry
+
+    def folder_categories(self, path: Path, meta: dict) -> list[str]:
+        return []
+
+    def static_roots(self) -> list[Path]:
+        """Where a site-absolute image path (``/images/x.png``) is looked for."""
+        return [self.root / "static", self.root / "assets", self.content_root, self.root]
+
+    def find_cover(self, path: Path, entry: Entry, meta: dict) -> None:
+        """The featured image the file names (see ``covers``), as a file or an address."""
+        data = entry.data
+        if data.cover_image.startswith("/uploads/"):
+            return  # pressmark's own export: the upload is imported with the folder
+        data.cover_image = data.cover_alt = ""
+        ref = covers.cover_reference(meta)
+        if ref is None:
+            bundled = covers.bundle_cover(path.parent) if self.is_bundle(path) else None
+            if bundled is not None:
+                entry.cover_file = bundled
+            return
+        entry.cover_alt = ref.alt
+        if ref.is_url:
+            entry.cover_url = ref.ref
+            return
+        entry.cover_file = covers.find_file(ref.ref, path.parent, self.static_roots(),
+                                            self.root)
+        if entry.cover_file is None and ref.ref.lower().endswith(".svg"):
+            entry.notes.append(f"featured image {ref.ref!r} is an SVG image, which cannot be "
+                               "an upload (it can carry scripts): no cover")
+        elif entry.cover_file is None:
+            entry.notes.append(f"featured image {ref.ref!r} not found in the site's folder: "
+                               "no cover")
+
+    def adjust(self, path: Path, entry: Entry) -> None:
+        """A last word on the entry (Jekyll's ``_drafts`` are drafts whatever they say)."""
+
+    def ignored_keys(self, meta: dict) -> set[str]:
+        return set()
+
+    def page_reason(self, path: Path, meta: dict) -> str | None:
+        """Why the generator treats ``path`` as a standalone page (About, Uses), not a post
+        of the blog's list; None: a post. ``page: true`` in front matter always makes one."""
+        return None
+
+    def markdown_files(self, folder: Path) -> Iterator[Path]:
+        """The Markdown files under ``folder``, as ``files`` finds them."""
+        for path in self.files():
+            if path.suffix.lower() in MARKDOWN_SUFFIXES and folder in path.parents:
+                yield path
+
+    def user_url(self, path: Path, entry: Entry, name: FileName, meta: dict) -> str | None:
+        """The ``--permalink`` pattern's URL, when one was given."""
+        if not self.permalink:
+            return None
+        return expand(self.permalink, self.context(path, entry, name, meta))
+
+
+def bundle_images(folder: Path, body: str) -> dict[str, Path]:
+    """Images of a page bundle that the body links to: link as written -> file."""
+    found: dict[str, Path] = {}
+    for match in IMAGE_LINK_RE.finditer(body):
+        link = match.group(2) or match.group(4)
+        if not link or re.match(r"^[a-z][a-z0-9+.-]*:|^/|^#", link, re.I):
+            continue
+        candidate = (folder / link.split("?")[0].split("#")[0]).resolve()
+        try:
+            candidate.relative_to(folder.resolve())
+        except ValueError:
+            continue  # outside the bundle
+        if candidate.is_file() and candidate.suffix.lower() in IMAGE_SUFFIXES:
+            found[link] = candidate
+    return found
