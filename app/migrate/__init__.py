@@ -469,27 +469,30 @@ def _store_cover(entry: Entry, store_image: StoreImage | None, notes: list[str],
 
 
 def _revision(post: Post, record: dict) -> Revision:
-    """A revision from ``history.jsonl`` (see ``export.history_record``)."""
+    """A revision from ``history.jsonl`` (see ``export.history_record``): every field
+    ``postdata`` declares is read back under the key the export wrote it with."""
+    from pressmark.migrate.export import record_key
     from pressmark.migrate.toolkit.entry import as_datetime
 
     user = None
     if record.get("user"):
         user = db.session.scalar(select(User).where(User.username == record["user"]))
-    return Revision(
-        post=post,
-        user=user,
-        created_at=as_datetime(record.get("created_at"), "created_at"),
-        kind=record.get("kind") or "save",
-        version=int(record.get("version") or 1),
-        title=record.get("title") or "",
-        slug=record.get("slug") or "",
-        summary=record.get("summary") or "",
-        body=record.get("body") or "",
-        topic_slug=record.get("topic") or None,
-        tags=",".join(record.get("tags") or []),
-        featured=bool(record.get("featured")),
-        status=record.get("status") or "draft",
-        published_at=as_datetime(record.get("published_at"), "published_at"),
-        series_title=record.get("series_title") or "",
-        series_position=record.get("series_position"),
+    values = {}
+    for f in postdata.FIELDS:
+        raw = record.get(record_key(f.name))
+        if f.name == "published_at":
+            raw = as_datetime(raw, f.name)
+        elif f.name in ("tags", "authors"):
+            raw = list(raw or [])
+        elif f.name == "topic":
+            raw = raw or None
+        elif f.name == "status":
+            raw = raw or "draft"
+        values[f.name] = raw if raw is not None or f.name in ("topic", "published_at",
+                                                              "series_position") else ""
+    revision = Revision(
+        post=post, user=user, created_at=as_datetime(record.get("created_at"), "created_at"),
+        kind=record.get("kind") or "save", version=int(record.get("version") or 1),
     )
+    postdata.write_revision(revision, PostData(**values))
+    return revision

@@ -13,9 +13,10 @@
   keeps it as a file or in the database (PostgreSQL's default);
 - with ``--with-history``, ``history.jsonl``: one JSON object per line for every revision,
   oldest first: ``post`` (the post's slug), ``created_at``, ``kind``, ``version``, ``user``
-  (user name or null) and the revision's fields (``title``, ``slug``, ``summary``, ``body``,
-  ``topic``, ``tags``, ``featured``, ``status``, ``published_at``, ``series_title``,
-  ``series_position``). Times are UTC, ISO 8601 with a ``Z``.
+  (user name or null) and every field ``postdata.FIELDS`` declares, under its name
+  (``title``, ``slug``, ``summary``, ``body``, ``topic``, ``tags``, ``authors``,
+  ``featured``, ``cover_image``, ``cover_alt``, ``status``, ``published_at``,
+  ``series_title``, ``series_position``). Times are UTC, ISO 8601 with a ``Z``.
 
 ``pressmark import DIR`` reads all of it back (``--from markdown``).
 """
@@ -59,25 +60,30 @@ def post_to_file(post: Post) -> str:
     return f"---\n{front}---\n{post.body}"
 
 
+# History record keys that differ from the field's name (kept for older history files).
+RECORD_KEYS = {"topic": "topic", "series": "series_title"}
+
+
+def record_key(name: str) -> str:
+    """The key of field ``name`` in a ``history.jsonl`` record."""
+    return RECORD_KEYS.get(name, name)
+
+
 def history_record(revision: Revision, slug: str) -> dict:
-    return {
+    """One revision as a JSON object: who, when, and every field ``postdata`` declares, so
+    a field added there is exported (and imported, see ``importers.revision_from_record``)
+    with no list here to forget."""
+    record: dict = {
         "post": slug,
         "created_at": _iso(revision.created_at),
         "kind": revision.kind,
         "version": revision.version,
         "user": revision.user.username if revision.user else None,
-        "title": revision.title,
-        "slug": revision.slug,
-        "summary": revision.summary,
-        "body": revision.body,
-        "topic": revision.topic_slug,
-        "tags": [t for t in (revision.tags or "").split(",") if t],
-        "featured": revision.featured,
-        "status": revision.status,
-        "published_at": _iso(revision.published_at),
-        "series_title": revision.series_title,
-        "series_position": revision.series_position,
     }
+    for f in postdata.FIELDS:
+        value = f.read_revision(revision)
+        record[record_key(f.name)] = _iso(value) if isinstance(value, datetime) else value
+    return record
 
 
 def export_uploads(target: Path) -> int:
