@@ -252,7 +252,7 @@ def prepare_site(load_demo: bool = True) -> None:
 
 @click.command("import")
 @with_appcontext
-@click.argument("source", type=click.Path(exists=True))
+@click.argument("source")  # checked by import_source, which also expands "~"
 @click.option("--from", "source_format", type=click.Choice(FORMATS),
               help="The source's format (detected when not given).")
 @click.option("--dry-run", is_flag=True, help="Check everything and report; write nothing.")

@@ -80,6 +80,11 @@ class DefaultConfig:
     # Larger images are refused before they are decoded (a small file can hold a huge
     # image that would fill the memory: a "decompression bomb"). 50 million pixels.
     UPLOAD_MAX_PIXELS = 50_000_000
+    # `pressmark import` downloads an old site's images only from public addresses; hosts
+    # named here (e.g. ["old-blog.lan", "10.0.0.5:8080"]) may be reached although they are
+    # internal. Each download must finish within IMPORT_DOWNLOAD_SECONDS.
+    IMPORT_ALLOW_HOSTS: list[str] = []
+    IMPORT_DOWNLOAD_SECONDS = 60
     # Other hosts that images in posts may come from, and that may be framed, e.g.
     # ["https://images.example.com"] (the Content-Security-Policy allows only this host).
     CSP_IMG_SOURCES: list[str] = []

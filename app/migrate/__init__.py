@@ -50,6 +50,7 @@ from pressmark.migrate import eleventy, ghost, hugo, jekyll, markdown, pelican, 
 from pressmark.migrate.toolkit.convert import converters
 from pressmark.migrate.toolkit.entry import Entry, failed
 from pressmark.migrate.toolkit.fetch import Fetcher
+from pressmark.migrate.toolkit.files import SourceError, inside
 from pressmark.migrate.toolkit.permalinks import AliasError, normalise_alias
 from pressmark.migrate.toolkit.report import FAILED, IMPORTED, SKIPPED, UPDATED, ImportReport
 from pressmark.migrate.toolkit.series import number_parts
@@ -80,8 +81,6 @@ FOLDER_SOURCES = {
 StoreImage = Callable[[Path], str]  # an image file -> its URL on this site
 
 
-class SourceError(ValueError):
-    """A source that cannot be imported at all (a missing path, a format that does not fit)."""
 
 
 def detect_format(path: str | Path) -> str:
@@ -136,9 +135,11 @@ def import_source(
     Raises ``SourceError`` when the source as a whole cannot be read; every problem with
     one file is a line of the report instead.
     """
-    path = Path(path)
+    # "../blog" and "~/blog" work: every path below is the resolved one.
+    path = Path(path).expanduser()
     if not path.exists():
         raise SourceError(f"{path} does not exist")
+    path = path.resolve()
     if on_conflict not in CONFLICT_POLICIES:
         raise SourceError(f"--on-conflict must be one of {', '.join(CONFLICT_POLICIES)}")
     source_format = source_format or detect_format(path)
@@ -158,11 +159,19 @@ def import_source(
         # pressmark's export: uploads/ keeps their content-hash names, so links stay valid.
         for image in sorted((path / UPLOADS_DIR).glob("*")) if path.is_dir() else []:
             # Renditions (<sha>-800w.webp...) in an older export are made again, not stored.
-            if image.is_file() and UPLOAD_NAME_RE.match(image.name):
+            if not image.is_file() or not UPLOAD_NAME_RE.match(image.name):
+                continue
+            if inside(image, path):
                 store_image(image)
+            else:
+                report.add(f"{UPLOADS_DIR}/{image.name}", FAILED,
+                           "refused: a link to a file outside the source folder")
     fetcher = None
     if fetch and not dry_run:
-        fetcher = Fetcher(limit=int(current_app.config["UPLOAD_MAX_BYTES"]))
+        config = current_app.config
+        fetcher = Fetcher(limit=int(config["UPLOAD_MAX_BYTES"]),
+                          deadline=float(config["IMPORT_DOWNLOAD_SECONDS"]),
+                          allow_hosts=config["IMPORT_ALLOW_HOSTS"])
     found = list(entries(path, source_format, permalink))
     number_parts(found)
     try:

@@ -28,7 +28,7 @@ from pathlib import Path
 from pressmark.content.models import DRAFT
 from pressmark.migrate.toolkit import frontmatter
 from pressmark.migrate.toolkit.entry import Entry, FileName, as_list
-from pressmark.migrate.toolkit.files import FileSource
+from pressmark.migrate.toolkit.files import FileSource, SourceError, inside
 from pressmark.migrate.toolkit.frontmatter import FrontMatterError
 
 CONFIG_FILES = (".eleventy.js", ".eleventy.cjs", "eleventy.config.js", "eleventy.config.cjs",
@@ -54,9 +54,20 @@ class EleventySource(FileSource):
             if path.is_file():
                 found = re.search(r"""input\s*:\s*["']([^"']+)["']""",
                                   path.read_text(encoding="utf-8", errors="replace"))
-                if found and (self.root / found.group(1)).is_dir():
-                    self.input = (self.root / found.group(1)).resolve()
+                if found:
+                    self.input = self.input_folder(path, found.group(1))
                 break
+
+    def input_folder(self, config: Path, value: str) -> Path:
+        """The ``input`` folder a config file names; ``SourceError`` when it lies outside
+        the source folder (the importer reads nothing there). A folder that does not exist
+        leaves the source folder itself as the input, as before."""
+        folder = (self.root / value).resolve()
+        if not inside(folder, self.root):
+            raise SourceError(
+                f"{config.name} sets the input folder to {value!r}, outside {self.root}: "
+                "import the folder that holds it instead")
+        return folder if folder.is_dir() else self.root
 
     @property
     def content_root(self) -> Path:
@@ -85,6 +96,9 @@ class EleventySource(FileSource):
     def read_data_file(self, data_file: Path) -> dict | str:
         """A data file's values, or why it cannot be read (read once per import)."""
         if data_file not in self._data:
+            if not inside(data_file, self.root):
+                self._data[data_file] = "refused: a link to a file outside the source folder"
+                return self._data[data_file]
             try:
                 text = data_file.read_text(encoding="utf-8")
                 if data_file.suffix == ".json":

@@ -20,6 +20,7 @@ import yaml
 from pressmark.content.models import slugify
 from pressmark.migrate.toolkit.entry import Entry, FileName
 from pressmark.migrate.toolkit.files import FileSource
+from pressmark.migrate.toolkit.frontmatter import safe_yaml
 from pressmark.migrate.toolkit.permalinks import expand
 
 CONFIG_FILES = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json",
@@ -34,7 +35,7 @@ def _load_config_file(path: Path) -> dict:
         elif path.suffix == ".json":
             data = json.loads(text)
         else:
-            data = yaml.safe_load(text) or {}
+            data = safe_yaml(text) or {}
     except (ValueError, yaml.YAMLError):
         return {}
     return data if isinstance(data, dict) else {}

@@ -23,6 +23,7 @@ import yaml
 from pressmark.content.models import DRAFT, PUBLISHED, slugify
 from pressmark.migrate.toolkit.entry import Entry, FileName
 from pressmark.migrate.toolkit.files import FileSource
+from pressmark.migrate.toolkit.frontmatter import safe_yaml
 from pressmark.migrate.toolkit.permalinks import expand
 
 STYLES = {
@@ -45,7 +46,7 @@ def read_config(root: Path) -> dict:
     if not path.is_file():
         return {}
     try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8", errors="replace"))
+        config = safe_yaml(path.read_text(encoding="utf-8", errors="replace"))
     except yaml.YAMLError:
         return {}
     return config if isinstance(config, dict) else {}

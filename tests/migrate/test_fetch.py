@@ -3,6 +3,7 @@ real HTTP server on a free loopback port, started by the test."""
 
 import contextlib
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -84,6 +85,7 @@ def export(base: str) -> str:
 
 def test_images_are_downloaded_and_failures_reported_per_file(app, tmp_path, run_import):
     app.config["UPLOAD_MAX_BYTES"] = 2000
+    app.config["IMPORT_ALLOW_HOSTS"] = ["127.0.0.1"]  # the test's old site is on loopback
     with old_site() as (base, requested):
         path = write(tmp_path / "wp", {"export.xml": export(base)}) / "export.xml"
         report, posts = run_import(path, fetch=True)
@@ -117,6 +119,7 @@ def test_images_are_downloaded_and_failures_reported_per_file(app, tmp_path, run
 
 @pytest.mark.parametrize("how", ["option", "dry-run"])
 def test_no_download_with_no_fetch_or_in_a_dry_run(app, tmp_path, how):
+    app.config["IMPORT_ALLOW_HOSTS"] = ["127.0.0.1"]
     with old_site() as (base, requested):
         path = write(tmp_path / "wp", {"export.xml": export(base)}) / "export.xml"
         args = ["import", str(path), "--no-fetch" if how == "option" else "--dry-run"]
@@ -129,3 +132,90 @@ def test_no_download_with_no_fetch_or_in_a_dry_run(app, tmp_path, how):
         assert "featured image not downloaded (downloads are off)" in result.output
     else:
         assert "7 image(s) to download from the old site" in result.output
+
+
+# --- what an export may not make the importer fetch (issue 14, item 7) -----------------------
+
+
+def _one_image_export(url: str) -> str:
+    return export("https://old.example").replace(
+        "https://old.example/wp-content/uploads/2020/01/ok.png", url, 1)
+
+
+def _note_for(report, url: str) -> str:
+    notes = report.line_for("export.xml#post-1").notes
+    return next(n for n in notes if url in n)
+
+
+def test_internal_addresses_are_refused_without_a_request(app, tmp_path, run_import):
+    with old_site() as (base, requested):
+        url = f"{base}/wp-content/uploads/2020/01/ok.png"
+        path = write(tmp_path / "wp", {"export.xml": _one_image_export(url)}) / "export.xml"
+        report, posts = run_import(path, fetch=True)
+    assert requested == []  # never reached: the address was checked before connecting
+    assert "refused: 127.0.0.1 is an internal address" in _note_for(report, url)
+    assert url in posts["mixed"].body  # left at its old address, the post imported
+
+
+def test_a_redirect_to_an_internal_address_is_refused(app, tmp_path, run_import):
+    with old_site() as (inside, inside_requests):
+        class Redirect(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                self.send_response(302)
+                self.send_header("Location", f"{inside}/wp-content/uploads/2020/01/ok.png")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+        port = server.server_address[1]
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        # Only the redirecting host is allowed (by name and port); its target is not.
+        app.config["IMPORT_ALLOW_HOSTS"] = [f"127.0.0.1:{port}"]
+        try:
+            url = f"http://127.0.0.1:{port}/wp-content/uploads/2020/01/x.png"
+            path = write(tmp_path / "wp", {"export.xml": _one_image_export(url)}) / "export.xml"
+            report, _ = run_import(path, fetch=True)
+        finally:
+            server.shutdown()
+            server.server_close()
+    assert inside_requests == []
+    assert "refused: 127.0.0.1 is an internal address" in _note_for(report, url)
+
+
+def test_a_trickling_server_is_cut_off_at_the_deadline(app, tmp_path, run_import):
+    stop = threading.Event()
+
+    class Trickle(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+            while not stop.is_set():  # one byte at a time, each well within any read timeout
+                try:
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.1)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app.config["IMPORT_ALLOW_HOSTS"] = ["127.0.0.1"]
+    app.config["IMPORT_DOWNLOAD_SECONDS"] = 1
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/wp-content/uploads/2020/01/t.png"
+        path = write(tmp_path / "wp", {"export.xml": _one_image_export(url)}) / "export.xml"
+        started = time.monotonic()
+        report, _ = run_import(path, fetch=True)
+        took = time.monotonic() - started
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+    assert "took longer than 1 s" in _note_for(report, url)
+    assert took < 8  # the featured image (also a refused address) adds nothing to wait for

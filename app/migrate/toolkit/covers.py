@@ -97,11 +97,19 @@ def cover_reference(meta: dict) -> CoverRef | None:
     return None
 
 
-def bundle_cover(folder: Path) -> Path | None:
+def bundle_cover(folder: Path, site: Path) -> Path | None:
     """A page bundle's featured image as Hugo's own templates find it: the first image whose
-    name holds ``feature``, else one whose name holds ``cover`` or ``thumbnail``; or None."""
-    images = [file for file in sorted(folder.iterdir())
-              if file.is_file() and file.suffix.lower() in IMAGE_SUFFIXES]
+    name holds ``feature``, else one whose name holds ``cover`` or ``thumbnail``; or None.
+    A link that leads out of ``site`` is never one."""
+    site = site.resolve()
+    images = []
+    for file in sorted(folder.iterdir()):
+        if file.is_file() and file.suffix.lower() in IMAGE_SUFFIXES:
+            try:
+                file.resolve().relative_to(site)
+            except (ValueError, OSError):
+                continue
+            images.append(file.resolve())
     for words in (("feature",), ("cover", "thumbnail")):
         for file in images:
             if any(word in file.name.lower() for word in words):

@@ -39,6 +39,23 @@ PROJECT_FILES = {"readme", "license", "licence", "changelog", "contributing", "c
 IMAGE_LINK_RE = re.compile(r"""(!\[[^\]]*\]\(\s*<?)([^)\s>]+)|(<img\b[^>]*?\bsrc=["'])([^"']+)""")
 
 
+class SourceError(ValueError):
+    """A source that cannot be imported at all (a missing path, a format that does not fit,
+    a configuration that points outside the source folder)."""
+
+
+def inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, every link in it followed, lies within ``root`` (also resolved).
+
+    The importer publishes what it reads: a link in the source that points at a key file
+    or a system file must not become a post, a cover or an image."""
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
+
+
 @dataclass
 class FileSource:
     """A folder of Markdown files written for one generator."""
@@ -125,6 +142,8 @@ class FileSource:
         display = self.display_name(path)
         if path.is_dir():
             return failed(display, "a folder named like a Markdown file, not a file")
+        if not inside(path, self.root):
+            return failed(display, "refused: a link to a file outside the source folder")
         if path.suffix.lower() in OTHER_CONTENT_SUFFIXES:
             return skipped(display, f"{path.suffix} files are not imported (only Markdown)")
         reason = self.skip_reason(path)
@@ -186,7 +205,8 @@ class FileSource:
         data.cover_image = data.cover_alt = ""
         ref = covers.cover_reference(meta)
         if ref is None:
-            bundled = covers.bundle_cover(path.parent) if self.is_bundle(path) else None
+            bundled = (covers.bundle_cover(path.parent, self.root) if self.is_bundle(path)
+                       else None)
             if bundled is not None:
                 entry.cover_file = bundled
             return

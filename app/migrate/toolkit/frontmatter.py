@@ -26,6 +26,54 @@ class FrontMatterError(ValueError):
     """A file whose metadata cannot be read, with the reason in plain words."""
 
 
+# YAML's aliases let a few hundred bytes stand for billions of values (an "alias bomb"):
+# a document is refused when its values, each alias counted as all it stands for, pass this.
+MAX_YAML_NODES = 100_000
+
+
+class YamlTooLarge(yaml.YAMLError):
+    """A YAML document with too many values once its aliases are expanded, or a loop."""
+
+
+class LimitedLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a document expanding past ``MAX_YAML_NODES``."""
+
+    def get_single_node(self):
+        node = super().get_single_node()
+        if node is not None:
+            _weigh(node, {}, set())
+        return node
+
+
+def _weigh(node: yaml.Node, weights: dict[int, int], open_nodes: set[int]) -> int:
+    """How many values ``node`` stands for, aliases expanded (each distinct node weighed
+    once, so this takes time in the size of the text, not of the expansion)."""
+    key = id(node)
+    if key in weights:
+        return weights[key]
+    if key in open_nodes:
+        raise YamlTooLarge("the YAML refers to itself (a recursive alias)")
+    open_nodes.add(key)
+    total = 1
+    if isinstance(node, yaml.SequenceNode):
+        total += sum(_weigh(child, weights, open_nodes) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        total += sum(_weigh(k, weights, open_nodes) + _weigh(v, weights, open_nodes)
+                     for k, v in node.value)
+    open_nodes.discard(key)
+    if total > MAX_YAML_NODES:
+        raise YamlTooLarge(f"the YAML stands for more than {MAX_YAML_NODES:,} values "
+                           "once its aliases are expanded")
+    weights[key] = total
+    return total
+
+
+def safe_yaml(text: str) -> Any:
+    """``yaml.safe_load`` with the alias and size limit of ``LimitedLoader``; raises
+    ``YamlTooLarge`` (a ``yaml.YAMLError``) past it."""
+    return yaml.load(text, Loader=LimitedLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 PELICAN_KEY_RE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9_ -]*?):[ \t]*(?P<value>.*)$")
 FENCES = {"---": "yaml", "---yaml": "yaml", "---yml": "yaml", "---json": "json",
           "---js": "js", "---javascript": "js", "+++": "toml"}
@@ -43,7 +91,9 @@ def _closing_line(lines: list[str], closers: tuple[str, ...], kind: str) -> int:
 def _load(kind: str, raw: str) -> Any:
     if kind == "yaml":
         try:
-            return yaml.safe_load(raw) or {}
+            return safe_yaml(raw) or {}
+        except YamlTooLarge as exc:
+            raise FrontMatterError(f"the front matter is refused: {exc}") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" (line {mark.line + 2})" if mark else ""
@@ -77,7 +127,7 @@ def _load_js(raw: str) -> Any:
         text = "{" + ", ".join(f"{name}: {value}" for name, value in consts) + "}"
     try:
         # A JavaScript object literal of plain values is a YAML flow mapping.
-        value = yaml.safe_load(re.sub(r",(\s*[}\]])", r"\1", text))
+        value = safe_yaml(re.sub(r",(\s*[}\]])", r"\1", text))
     except yaml.YAMLError as exc:
         raise FrontMatterError(
             "the ---js front matter holds code, not plain values: give them as ---yaml"

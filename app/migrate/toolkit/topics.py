@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pressmark.content import generation
 from pressmark.content.models import SLUG_RE, Topic
 from pressmark.extensions import db
+from pressmark.migrate.toolkit.frontmatter import safe_yaml
 from sqlalchemy import select
 
 TOPICS_FILE = "_topics.yaml"
@@ -18,7 +18,7 @@ def import_topics(path: Path, *, dry_run: bool = False) -> int:
 
     Raises ``TypeError``, ``KeyError`` or ``yaml.YAMLError`` with the reason, changing nothing.
     """
-    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    entries = safe_yaml(path.read_text(encoding="utf-8")) or []
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise TypeError("the file must be a list of topics, each with a slug")
     for entry in entries:
