@@ -47,6 +47,7 @@ from pressmark.content.postdata import PostData
 from pressmark.content.store import ValidationError, page_slug_problem, save_post, validate
 from pressmark.extensions import db
 from pressmark.migrate import eleventy, ghost, hugo, jekyll, markdown, pelican, wordpress, zola
+from pressmark.migrate.toolkit import claims
 from pressmark.migrate.toolkit.convert import converters
 from pressmark.migrate.toolkit.entry import Entry, failed
 from pressmark.migrate.toolkit.fetch import Fetcher
@@ -79,6 +80,7 @@ FOLDER_SOURCES = {
 }
 
 StoreImage = Callable[[Path], str]  # an image file -> its URL on this site
+Planned = dict[str, set[str]]
 
 
 
@@ -174,11 +176,16 @@ def import_source(
                           allow_hosts=config["IMPORT_ALLOW_HOSTS"])
     found = list(entries(path, source_format, permalink))
     number_parts(found)
+    claims.settle(found)
+    # Slugs and old URLs this run gives out, so a dry run names the addresses the real
+    # run will (in a real run the database knows them too).
+    planned: Planned = {"slugs": set(), "aliases": set()}
     try:
         for entry in found:
             try:
                 _import_entry(entry, report, dry_run=dry_run, on_conflict=on_conflict,
-                              store_image=store_image, history=history, fetcher=fetcher)
+                              store_image=store_image, history=history, fetcher=fetcher,
+                              planned=planned)
             except Exception as exc:  # noqa: BLE001 - one odd post never stops the others
                 db.session.rollback()
                 report.add(entry.name, FAILED, f"could not be imported: {exc!r}", entry.notes)
@@ -205,7 +212,8 @@ def read_history(path: Path) -> dict[str, list[dict]]:
 
 def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_conflict: str,
                   store_image: StoreImage | None, history: dict[str, list[dict]],
-                  fetcher: Fetcher | None = None) -> None:
+                  fetcher: Fetcher | None = None, planned: Planned | None = None) -> None:
+    planned = planned if planned is not None else {"slugs": set(), "aliases": set()}
     if entry.error is not None:
         report.add(entry.name, FAILED, entry.error)
         return
@@ -230,6 +238,10 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
     existing = db.session.scalar(select(Post).where(Post.slug == data.slug)) if data.slug else None
     target = None
     records = history.get(source_slug, [])
+    if existing is None and data.slug in planned["slugs"] and on_conflict != "update":
+        # Taken by an earlier file of this run (only a dry run gets here: nothing written).
+        data.slug = _free_slug(data.slug, page=data.is_page, planned=planned)
+        notes.append(f"the slug {source_slug!r} was taken: imported as {data.slug!r}")
     if existing is not None:
         same = existing.title == data.title and existing.published_at == data.published_at
         if same and on_conflict != "update":
@@ -243,27 +255,21 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
             target = existing
             records = _new_records(existing, records)
         else:
-            data.slug = _free_slug(data.slug, page=data.is_page)
+            data.slug = _free_slug(data.slug, page=data.is_page, planned=planned)
             notes.append(f"the slug {source_slug!r} was taken: imported as {data.slug!r}")
     if target is None and data.is_page and data.slug and (
             problem := page_slug_problem(data.slug)):
         if on_conflict == "skip":
             report.add(entry.name, SKIPPED, problem, notes)
             return
-        data.slug = _free_slug(data.slug, page=True)
+        data.slug = _free_slug(data.slug, page=True, planned=planned)
         notes.append(f"{problem.removesuffix(' choose another slug.').rstrip(';')}: "
                      f"imported as {data.slug!r}")
     own_path = page_path(data.slug) if (target or data).is_page else post_path(data.slug)
-    kept, dropped = [], []
-    for alias in aliases:
-        owner = db.session.scalar(select(Alias).where(Alias.path == alias))
-        if alias in (own_path, "/") or (owner is not None and owner.post is not target):
-            dropped.append(alias)
-        else:
-            kept.append(alias)
-    if dropped:
-        notes.append("old URLs already in use, not kept: " + ", ".join(dropped))
+    kept = _keep_aliases(aliases, own_path, target, planned, notes)
     data.aliases = kept
+    planned["slugs"].add(data.slug)
+    planned["aliases"].update(kept)
     authors = _match_authors(entry.authors, notes)
     outcome = UPDATED if target is not None else IMPORTED
     if dry_run:
@@ -319,6 +325,23 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
     report.add(entry.name, outcome, _detail(post.path, kept), notes)
 
 
+def _keep_aliases(aliases: list[str], own_path: str, target: Post | None, planned: Planned,
+                  notes: list[str]) -> list[str]:
+    """The old URLs the post can keep: not its own address, not the home page, not one
+    that another post (or an earlier item of this run) already holds."""
+    kept, dropped = [], []
+    for alias in aliases:
+        owner = db.session.scalar(select(Alias).where(Alias.path == alias))
+        if alias in (own_path, "/") or (owner is not None and owner.post is not target) or (
+                owner is None and alias in planned["aliases"]):
+            dropped.append(alias)
+        else:
+            kept.append(alias)
+    if dropped:
+        notes.append("old URLs already in use, not kept: " + ", ".join(dropped))
+    return kept
+
+
 def _unchanged(post: Post, data: PostData, authors: list[User]) -> bool:
     """True when saving ``data`` over ``post`` would change nothing a reader or the author
     sees, so that running an update import again adds no revision."""
@@ -367,7 +390,7 @@ def _aliases(entry: Entry) -> list[str]:
     return found
 
 
-def _free_slug(slug: str, *, page: bool = False) -> str:
+def _free_slug(slug: str, *, page: bool = False, planned: Planned | None = None) -> str:
     """``slug-2``, ``slug-3``...: the first no post uses and no old address holds; for a
     page, also the first that is not one of the site's own addresses."""
     prefix = "/" if page else "/posts/"
@@ -376,6 +399,7 @@ def _free_slug(slug: str, *, page: bool = False) -> str:
     ))
     taken |= {path.removeprefix(prefix) for path in db.session.scalars(
         select(Alias.path).where(Alias.path.like(f"{prefix}{slug}%")))}
+    taken |= planned["slugs"] if planned else set()
     number = 2
     while f"{slug}-{number}" in taken or (page and page_slug_problem(f"{slug}-{number}")):
         number += 1

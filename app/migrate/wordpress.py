@@ -37,7 +37,7 @@ from pressmark.migrate.toolkit.entry import Entry, as_datetime, failed, skipped
 from pressmark.migrate.toolkit.files import IMAGE_SUFFIXES
 from pressmark.migrate.toolkit.frontmatter import FrontMatterError
 from pressmark.migrate.toolkit.html import plain_text, to_markdown
-from pressmark.migrate.toolkit.permalinks import PermalinkContext, expand
+from pressmark.migrate.toolkit.permalinks import PermalinkContext, expand, query_alias
 
 STATUSES = {"publish": PUBLISHED, "future": PUBLISHED, "draft": DRAFT, "pending": DRAFT,
             "auto-draft": DRAFT, "private": DRAFT, "trash": TRASHED}
@@ -86,6 +86,30 @@ def _postmeta(item) -> dict[str, str]:
     return meta
 
 
+def _channel_text(channel, name: str) -> str:
+    """The text of the channel's child whose local name is ``name`` ("" when none)."""
+    for child in channel:
+        if _local(child.tag)[1] == name:
+            return (child.text or "").strip()
+    return ""
+
+
+# WordPress's permalink tags as pattern placeholders (see ``permalinks.expand``).
+WP_TAGS = {"%year%": ":year", "%monthnum%": ":month", "%day%": ":day", "%hour%": ":hour",
+           "%minute%": ":minute", "%second%": ":second", "%post_id%": ":id",
+           "%postname%": ":slug", "%category%": ":category", "%author%": ":author"}
+
+
+def permalink_pattern(structure: str) -> str | None:
+    """The site's ``permalink_structure`` (``/%year%/%monthnum%/%postname%/``) as a
+    pattern; None for plain permalinks (an empty structure: ``?p=ID`` is the address)."""
+    if not structure:
+        return None
+    for tag, placeholder in WP_TAGS.items():
+        structure = structure.replace(tag, placeholder)
+    return structure
+
+
 def _date(value: str) -> object:
     if not value or value.startswith("0000-00-00"):
         return None
@@ -117,11 +141,16 @@ class WordPressSource:
         site = (channel.findtext("link") or "").rstrip("/")
         # Attachments by id: their address and alt text, for featured images.
         self.attachments: dict[str, tuple[str, str]] = {}
+        # Attachment ids by their parent post's id: "/?attachment_id=9" leads to the post.
+        self.children: dict[str, list[str]] = {}
         for item in items:
             f = _fields(item)
             if f.get("wp:post_type") == "attachment" and f.get("wp:attachment_url"):
                 alt = _postmeta(item).get("_wp_attachment_image_alt", "")
                 self.attachments[f.get("wp:post_id", "")] = (f["wp:attachment_url"], alt)
+            if f.get("wp:post_type") == "attachment" and f.get("wp:post_parent", "0") != "0":
+                self.children.setdefault(f["wp:post_parent"], []).append(f.get("wp:post_id", ""))
+        self.structure = permalink_pattern(_channel_text(channel, "permalink_structure"))
         for index, item in enumerate(items, start=1):
             f = _fields(item)
             name = f"{label}#{f.get('wp:post_type') or 'item'}-{f.get('wp:post_id') or index}"
@@ -193,17 +222,37 @@ class WordPressSource:
             slug_meta = meta.get("_wp_desired_post_slug")
             if slug_meta:
                 data.slug = slugify(unquote(slug_meta)) or data.slug
-        link = f.get("link", "")
-        if self.permalink and published_at is not None:
-            entry.old_urls.append(expand(self.permalink, PermalinkContext(
-                slug=data.slug, title_slug=data.slug, date=published_at,
-                categories=categories)) or "")
-        elif link and status != DRAFT and urlsplit(link).path not in ("", "/"):
-            entry.old_urls.append(link)
-        entry.old_urls = [u for u in entry.old_urls if u]
+        self.old_urls(entry, f, categories)
         self.find_images(entry, site)
         self.find_cover(entry, meta.get("_thumbnail_id", ""))
         return entry
+
+    def old_urls(self, entry: Entry, f: dict[str, str], categories: list[str]) -> None:
+        """Every address the item answered at on WordPress: its ``link`` (a plain
+        permalink ``/?p=42`` keeps its query), ``/?p=ID`` or ``/?page_id=ID`` (WordPress
+        answers them whatever the permalink setting), ``/?attachment_id=ID`` of its
+        images, and the ``--permalink`` pattern or the export's ``permalink_structure``."""
+        data, post_id = entry.data, f.get("wp:post_id", "")
+        if data.status == DRAFT:
+            return  # never published: no old address
+        link = f.get("link", "")
+        if link and (urlsplit(link).path not in ("", "/") or query_alias(link)):
+            entry.old_urls.append(link)
+            entry.own_url = link
+        if post_id.isdigit():
+            entry.old_urls.append(f"/?{'page_id' if entry.is_page else 'p'}={post_id}")
+            entry.old_urls += [f"/?attachment_id={child}"
+                               for child in self.children.get(post_id, []) if child.isdigit()]
+        pattern = self.permalink or (self.structure if not entry.is_page else None)
+        if pattern and data.published_at is not None:
+            url = expand(pattern, PermalinkContext(
+                slug=data.slug, title_slug=data.slug, date=data.published_at,
+                categories=categories, id=post_id, filename=data.slug))
+            if url:
+                entry.old_urls.append(url)
+            else:
+                entry.notes.append(f"old URL not worked out: {pattern!r} needs a value "
+                                   "this item lacks")
 
     def local_copy(self, url: str) -> Path | None:
         """The file beside the export that holds the upload at ``url``, if there is one."""

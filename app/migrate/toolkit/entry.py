@@ -57,7 +57,7 @@ KNOWN_KEYS = {
     "featured", "series", "author", "authors", "aliases", "alias", "redirect_from", "url",
     "permalink", "lang", "language", "weight", "layout", "type", "created_at",
     "status_before_trash", "taxonomies", "translationkey", "translation", "page", "toc",
-    "series_index", "series_order", "series_weight", "series_position", "part",
+    "series_index", "series_order", "series_weight", "series_position", "part", "redirect_to",
 }
 
 
@@ -84,6 +84,8 @@ class Entry:
     cover_alt: str = ""  # its alt text, when the source gives one
     series_order: float | None = None  # the number that orders it in its series
     order_key: str = ""  # the key that number came from
+    own_url: str | None = None  # its address by the generator's own rule (not an alias)
+    redirect_to: str | None = None  # a redirect stub: the address it sent readers to
 
 
 def failed(name: str, reason: str) -> Entry:
@@ -370,7 +372,12 @@ def post_from_meta(
         except FrontMatterError:
             notes.append(f"page: {meta['page']!r} is not a yes or no; imported as a post")
     before_trash = meta.get("status_before_trash")
+    redirect_to = as_list(meta.get("redirect_to"))
+    layout = str(meta.get("layout") or "").strip().lower()
+    if not redirect_to and layout == "redirect":  # a stub written for a redirect layout
+        redirect_to = as_list(meta.get("redirect") or meta.get("target"))
     return Entry(
+        redirect_to=redirect_to[0] if redirect_to else None,
         name="",
         data=data,
         notes=notes,

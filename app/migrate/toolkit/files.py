@@ -188,6 +188,7 @@ class FileSource:
             old = None
         if old:
             entry.old_urls.append(old)
+            entry.own_url = old
         return entry
 
     def folder_categories(self, path: Path, meta: dict) -> list[str]:
