@@ -16,6 +16,7 @@ not-found page are skipped with the reason.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from pathlib import Path
 
@@ -61,22 +62,78 @@ class JekyllSource(FileSource):
     split_tag_spaces = True
 
     def __post_init__(self) -> None:
-        pattern = str(read_config(self.root).get("permalink") or "date")
+        config = read_config(self.root)
+        pattern = str(config.get("permalink") or "date")
         self.pattern = STYLES.get(pattern, pattern)
+        self.defaults = [d for d in config.get("defaults") or [] if isinstance(d, dict)]
+        self.collections = read_collections(config)
+        self.collections_dir = str(config.get("collections_dir") or "").strip("/")
 
     def kind(self, path: Path) -> str | None:
-        """``post``, ``draft``, ``page``, or None for a file Jekyll does not publish."""
+        """``post``, ``draft``, ``page``, ``collection:<name>``, or None for a file Jekyll
+        does not publish."""
         parts = path.relative_to(self.root).parts[:-1]
         if "_posts" in parts:
             return "post"
         if "_drafts" in parts:
             return "draft"
+        name = self.collection_of(parts)
+        if name is not None:
+            return f"collection:{name}"
         if any(part.startswith("_") for part in parts):
             return None
         return "page"
 
+    def collection_of(self, parts: tuple[str, ...]) -> str | None:
+        """The collection whose folder (``_recipes``, under ``collections_dir``) holds a
+        file in the folders ``parts``; None when it is in none."""
+        prefix = tuple(self.collections_dir.split("/")) if self.collections_dir else ()
+        if parts[:len(prefix)] != prefix or len(parts) <= len(prefix):
+            return None
+        folder = parts[len(prefix)]
+        name = folder[1:] if folder.startswith("_") else None
+        return name if name in self.collections and name not in ("posts", "drafts") else None
+
+    def scope_type(self, path: Path) -> str | None:
+        """The ``type`` a ``defaults`` scope names this file by: posts, drafts, pages, or
+        the collection's name."""
+        kind = self.kind(path)
+        if kind is None:
+            return None
+        if kind.startswith("collection:"):
+            return kind.split(":", 1)[1]
+        return {"post": "posts", "draft": "drafts", "page": "pages"}[kind]
+
+    def extra_meta(self, path: Path, meta: dict) -> dict:
+        """``_config.yml``'s front-matter ``defaults`` whose scope (path prefix and type)
+        fits the file, the more specific path over the less, later over earlier."""
+        relative = path.relative_to(self.root).as_posix()
+        kind = self.scope_type(path)
+        found = []
+        for order, default in enumerate(self.defaults):
+            scope = default.get("scope") or {}
+            scope = scope if isinstance(scope, dict) else {}
+            where = str(scope.get("path") or "").strip("/")
+            if where and not (relative == where or relative.startswith(where + "/")
+                              or fnmatch.fnmatch(relative, where)):
+                continue
+            if scope.get("type") and str(scope["type"]) != kind:
+                continue
+            values = default.get("values")
+            if isinstance(values, dict):
+                found.append((len(where), order, values))
+        merged: dict = {}
+        for _, _, values in sorted(found, key=lambda item: item[:2]):
+            merged.update({str(k).lower(): v for k, v in values.items()})
+        return merged
+
     def skip_reason(self, path: Path) -> str | None:
         kind = self.kind(path)
+        if kind is not None and kind.startswith("collection:"):
+            name = kind.split(":", 1)[1]
+            if not self.collections[name].get("output"):
+                return f"in the collection {name!r}, which Jekyll does not output as pages"
+            return super().skip_reason(path)
         if kind is None:
             folder = next(p for p in path.relative_to(self.root).parts if p.startswith("_"))
             return f"in {folder}/, which Jekyll does not publish as posts or pages"
@@ -92,7 +149,10 @@ class JekyllSource(FileSource):
         return super().skip_reason(path)
 
     def page_reason(self, path: Path, meta: dict) -> str | None:
-        if self.kind(path) != "page":
+        kind = self.kind(path) or ""
+        if kind.startswith("collection:"):
+            return f"a document of the collection {kind.split(':', 1)[1]!r}, not a post"
+        if kind != "page":
             return None
         return "outside _posts and _drafts: a page of the site"
 
@@ -101,7 +161,7 @@ class JekyllSource(FileSource):
 
     def folder_categories(self, path: Path, meta: dict) -> list[str]:
         parts = path.relative_to(self.root).parts[:-1]
-        if self.kind(path) == "page":
+        if self.kind(path) not in ("post", "draft"):
             return []  # a page's folders are its address, not categories
         marker = "_posts" if "_posts" in parts else "_drafts"
         return [p for p in parts[: parts.index(marker)] if not p.startswith("_")]
@@ -132,8 +192,23 @@ class JekyllSource(FileSource):
             return None  # drafts were never published
         if self.kind(path) == "page":
             return self.page_url(path, meta)
+        if (self.kind(path) or "").startswith("collection:"):
+            return self.document_url(path, meta, ctx)
         pattern = str(meta.get("permalink") or "").strip() or self.pattern
         pattern = STYLES.get(pattern, pattern).replace(":output_ext", ".html")
+        return expand(pattern, ctx)
+
+    def document_url(self, path: Path, meta: dict, ctx) -> str | None:
+        """A collection document's address: its ``permalink``, else the collection's,
+        else Jekyll's ``/:collection/:path:output_ext``."""
+        name = str(self.kind(path)).split(":", 1)[1]
+        pattern = str(meta.get("permalink") or self.collections[name].get("permalink")
+                      or "/:collection/:path:output_ext")
+        pattern = STYLES.get(pattern, pattern)
+        folder = self.root / self.collections_dir / f"_{name}"
+        inner = path.relative_to(folder).with_suffix("").as_posix()
+        pattern = (pattern.replace(":collection", name).replace(":path", inner)
+                   .replace(":name", pretty_slug(path.stem)).replace(":output_ext", ".html"))
         return expand(pattern, ctx)
 
     def page_url(self, path: Path, meta: dict) -> str:
@@ -149,6 +224,16 @@ class JekyllSource(FileSource):
         if self.pattern.endswith("/"):  # the pretty style: pages become folders too
             return f"/{relative.as_posix()}/"
         return f"/{relative.as_posix()}.html"
+
+
+def read_collections(config: dict) -> dict[str, dict]:
+    """``collections`` (a list of names or a table of settings) as name -> settings."""
+    raw = config.get("collections") or {}
+    if isinstance(raw, list):
+        return {str(name): {} for name in raw}
+    if isinstance(raw, dict):
+        return {str(k): (v if isinstance(v, dict) else {}) for k, v in raw.items()}
+    return {}
 
 
 def _has_front_matter(path: Path) -> bool:

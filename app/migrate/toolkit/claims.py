@@ -33,6 +33,7 @@ def settle(entries: list[Entry]) -> None:
     """Resolve redirect stubs, then give each old address to one item (in place)."""
     live = [e for e in entries if e.data is not None and not e.error and not e.skip]
     _resolve_stubs(live)
+    live = [e for e in live if not e.skip]  # stubs gave their addresses away
     owners: dict[str, Entry] = {}
     for entry in live:
         for raw in entry.old_urls:
