@@ -17,11 +17,10 @@ import tomllib
 from pathlib import Path
 
 import yaml
-from pressmark.content.models import slugify
 from pressmark.migrate.toolkit.entry import Entry, FileName
 from pressmark.migrate.toolkit.files import FileSource
 from pressmark.migrate.toolkit.frontmatter import safe_yaml
-from pressmark.migrate.toolkit.permalinks import expand
+from pressmark.migrate.toolkit.permalinks import expand, hugo_urlize
 
 CONFIG_FILES = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json",
                 "config.toml", "config.yaml", "config.yml", "config.json")
@@ -64,6 +63,37 @@ def read_config(root: Path) -> dict:
     return config
 
 
+def content_folders(root: Path, config: dict) -> list[tuple[Path, str]]:
+    """The folders Hugo reads content from, with their language ("" for the default):
+    ``module.mounts`` whose target is ``content`` (``content/en`` mounted as ``content``),
+    each language's ``contentDir``, else ``content/``. Folders outside the site are left
+    out (the importer reads nothing there)."""
+    found: list[tuple[Path, str]] = []
+    module = config.get("module") if isinstance(config.get("module"), dict) else {}
+    for mount in (module or {}).get("mounts") or []:
+        if not isinstance(mount, dict):
+            continue
+        mount = {str(k).lower(): v for k, v in mount.items()}
+        if str(mount.get("target") or "").strip("/") == "content" and mount.get("source"):
+            found.append((root / str(mount["source"]), str(mount.get("lang") or "")))
+    languages = config.get("languages") if isinstance(config.get("languages"), dict) else {}
+    default = str(config.get("defaultcontentlanguage") or "en").lower()
+    for lang, settings in (languages or {}).items():
+        if isinstance(settings, dict):
+            settings = {str(k).lower(): v for k, v in settings.items()}
+            if settings.get("contentdir"):
+                code = "" if str(lang).lower() == default else str(lang)
+                found.append((root / str(settings["contentdir"]), code))
+    if not found:
+        found.append((root / "content" if (root / "content").is_dir() else root, ""))
+    resolved = []
+    for folder, lang in found:
+        folder = folder.resolve()
+        if folder.is_dir() and (folder == root.resolve() or root.resolve() in folder.parents):
+            resolved.append((folder, lang))
+    return resolved or [(root.resolve(), "")]
+
+
 def main_sections(config: dict, source: FileSource) -> set[str]:
     """Hugo's ``mainSections`` (top level or under ``params``, any case), else the top-level
     section with the most pages, as ``site.MainSections`` falls back to."""
@@ -94,13 +124,33 @@ class HugoSource(FileSource):
     name = "hugo"
 
     def __post_init__(self) -> None:
-        config = read_config(self.root)
+        config = {str(k).lower(): v for k, v in read_config(self.root).items()}
         permalinks = config.get("permalinks") or {}
         # Hugo 0.120+ nests them by kind: permalinks.page.posts
         if isinstance(permalinks.get("page"), dict):
             permalinks = permalinks["page"]
         self.permalinks = {str(k): str(v) for k, v in permalinks.items() if isinstance(v, str)}
+        self.to_lower = not config.get("disablepathtolower")
+        self.default_lang = str(config.get("defaultcontentlanguage") or "en").lower()
+        self.lang_in_subdir = bool(config.get("defaultcontentlanguageinsubdir"))
+        self.content_dirs = content_folders(self.root, config)
         self.main_sections = main_sections(config, self)
+
+    def lang_of(self, path: Path) -> str:
+        """The language of the content folder holding ``path`` ("" for the main one)."""
+        for folder, lang in self.content_dirs:
+            if lang and folder in path.parents:
+                return lang
+        return ""
+
+    def files(self):
+        """Every content file of every content folder (mounts and languages), sorted."""
+        found: list[Path] = []
+        for folder, _ in self.content_dirs:
+            self._walking = folder
+            found += [p for p in super().files() if p not in found]
+        self._walking = None
+        return iter(sorted(found))
 
     def page_reason(self, path: Path, meta: dict) -> str | None:
         kind = str(meta.get("type") or meta.get("layout") or "").strip().lower()
@@ -125,8 +175,18 @@ class HugoSource(FileSource):
 
     @property
     def content_root(self) -> Path:
-        content = self.root / "content"
-        return content if content.is_dir() else self.root
+        walking = getattr(self, "_walking", None)
+        if walking is not None:
+            return walking
+        return self.content_dirs[0][0] if getattr(self, "content_dirs", None) else (
+            self.root / "content" if (self.root / "content").is_dir() else self.root)
+
+    def sections(self, path: Path) -> list[str]:
+        folder = path.parent.parent if self.is_bundle(path) else path.parent
+        for root, _ in getattr(self, "content_dirs", []):
+            if root == folder or root in folder.parents:
+                return list(folder.relative_to(root).parts)
+        return super().sections(path)
 
     def skip_reason(self, path: Path) -> str | None:
         if path.name.startswith("_index."):
@@ -134,12 +194,31 @@ class HugoSource(FileSource):
         return super().skip_reason(path)
 
     def ignored_keys(self, meta: dict) -> set[str]:
-        return {"_build", "build"} & set(meta)  # read by page_reason
+        return {"_build", "build", "url"} & set(meta)  # read by page_reason and old_url
 
     def old_url(self, path: Path, entry: Entry, name: FileName, meta: dict) -> str | None:
+        lang = self.lang_of(path) or name.lang
+        if lang and not entry.data.language:
+            entry.data.language = lang
+        url = self._own_url(path, entry, name, meta)
+        if url is None:
+            return None
+        if self.to_lower and not meta.get("url"):  # a url is taken as written
+            url = url.lower()
+        prefix = lang.lower() if lang else self.default_lang
+        if (lang and lang.lower() != self.default_lang) or (prefix and self.lang_in_subdir
+                                                             and not meta.get("url")):
+            url = f"/{prefix}{url}"
+        return url
+
+    def _own_url(self, path: Path, entry: Entry, name: FileName, meta: dict) -> str | None:
+        if isinstance(meta.get("url"), str) and meta["url"].strip():
+            url = meta["url"].strip()  # the address itself, language prefix and all
+            return url if url.startswith("/") else f"/{url}"
         ctx = self.context(path, entry, name, meta)
-        # Hugo's :title is the title, :slug the slug or else the title, :filename the file's.
-        ctx.title_slug = slugify(entry.data.title) or name.slug
+        ctx.lang = ""
+        # Hugo's :title is the title, :slug the slug or else the title, both urlised.
+        ctx.title_slug = hugo_urlize(entry.data.title) or name.slug
         own_slug = str(meta.get("slug") or "").strip()
         # Hugo's :slug is the front matter's slug, else the title's.
         ctx.slug = own_slug or ctx.title_slug
@@ -156,7 +235,5 @@ class HugoSource(FileSource):
         else:
             last = str(meta.get("slug") or "").strip() or name.stem
             # Hugo lowercases paths (disablePathToLower is off by default), spaces as hyphens.
-            url = ("/" + "/".join([*self.sections(path), last]) + "/").lower().replace(" ", "-")
-        if url and ctx.lang:
-            url = f"/{ctx.lang}{url}"
+            url = "/" + "/".join([*self.sections(path), hugo_urlize(last)]) + "/"
         return url
