@@ -68,6 +68,10 @@ class GhostSource:
         for link in sorted(data.get("posts_tags") or [], key=lambda r: r.get("sort_order") or 0):
             post_tags.setdefault(link.get("post_id"), []).append(tags.get(link.get("tag_id")))
         self.posts_meta = {m.get("post_id"): m for m in data.get("posts_meta") or []}
+        settings = {s.get("key"): s.get("value") for s in data.get("settings") or []
+                    if isinstance(s, dict)}
+        # The site's own permalink setting (Ghost 0.x-3.x keep it in settings), else /:slug/.
+        self.pattern = str(settings.get("permalinks") or "/:slug/")
         post_authors: dict[str, list] = {}
         for link in sorted(data.get("posts_authors") or [],
                            key=lambda r: r.get("sort_order") or 0):
@@ -156,9 +160,17 @@ class GhostSource:
                       authors=[str(a.get("name") or a.get("slug")) for a in authors if a])
         self.find_cover(entry, post)
         if status == PUBLISHED:
-            pattern = self.permalink or "/:slug/"
-            url = expand(pattern, PermalinkContext(slug=slug, title_slug=slug,
-                                                   date=published_at))
+            # Pages always lived at /:slug/; posts at the site's permalink setting.
+            pattern = self.permalink or ("/:slug/" if is_page else self.pattern)
+            first = authors[0] if authors and authors[0] else {}
+            primary = next((str(t.get("slug") or "") for t in tags
+                            if t and not str(t.get("name", "")).startswith("#")), "")
+            pattern = (pattern.replace(":author", str(first.get("slug") or ""))
+                       .replace(":primary_tag", primary))
+            url = expand(pattern, PermalinkContext(
+                slug=slug, title_slug=slug, date=published_at, id=str(post.get("id") or ""),
+                filename=slug))
             if url:
                 entry.old_urls.append(url)
+                entry.own_url = url
         return entry
