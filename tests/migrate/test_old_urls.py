@@ -3,7 +3,8 @@
 Every folder under ``tests/migrate/sites/`` is a small site written the way the
 generator's users write theirs, with ``expected.yaml``: the import's ``format``, the
 ``source`` to import (the folder itself when absent), ``old_urls`` (each old address and
-the new path it must answer 301 to), and ``lost`` (addresses that must not lead anywhere).
+the new path it must answer 301 to), ``lost`` (addresses that must not lead anywhere), and
+optionally ``kinds`` (post or page), ``titles`` and ``dates`` by new slug.
 Each site is imported into an empty site with its own configuration and no
 ``--permalink``, and every address is requested from the imported site.
 """
@@ -42,5 +43,7 @@ def test_every_old_url_answers_301_to_its_post(app, run_import, name):
         assert answer.status_code in (200, 404) and "Location" not in answer.headers, old
     for slug, kind in (expected.get("kinds") or {}).items():
         assert ("page" if posts[slug].is_page else "post") == kind, slug
+    for slug, title in (expected.get("titles") or {}).items():
+        assert posts[slug].title == title, slug
     for slug, day in (expected.get("dates") or {}).items():
         assert posts[slug].published_at.date().isoformat() == str(day), slug

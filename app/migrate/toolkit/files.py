@@ -156,10 +156,11 @@ class FileSource:
         except OSError as exc:
             return failed(display, f"cannot be read: {exc.strerror or exc}")
         try:
-            meta, body, _ = frontmatter.split(text)
+            meta, body = self.split(text)
             name = parse_file_name(path, bundle=self.is_bundle(path),
                                    date_prefix=self.date_prefix)
-            meta = {str(k).lower(): v for k, v in meta.items()}
+            meta, body = self.prepare(path, {str(k).lower(): v for k, v in meta.items()},
+                                      body)
             meta = self.merge_meta(self.extra_meta(path, meta), meta)
             entry = post_from_meta(meta, body, name=name, path=path,
                                    split_tag_spaces=self.split_tag_spaces,
@@ -193,6 +194,17 @@ class FileSource:
 
     def folder_categories(self, path: Path, meta: dict) -> list[str]:
         return []
+
+    def split(self, text: str) -> tuple[dict, str]:
+        """The file's metadata and body (``frontmatter.split``; a generator may be more
+        lenient, as Pelican is)."""
+        meta, body, _ = frontmatter.split(text)
+        return meta, body
+
+    def prepare(self, path: Path, meta: dict, body: str) -> tuple[dict, str]:
+        """Metadata the generator takes from the body or the file's name (Pelican's title
+        from the first heading), before the shared conventions read it."""
+        return meta, body
 
     def static_roots(self) -> list[Path]:
         """Where a site-absolute image path (``/images/x.png``) is looked for."""

@@ -163,7 +163,7 @@ def read_js_data(text: str) -> dict:
     return data
 
 
-def _pelican_header(lines: list[str]) -> tuple[dict, int] | None:
+def pelican_header(lines: list[str]) -> tuple[dict, int] | None:
     """Pelican's ``Key: value`` lines at the top, up to a blank line; None if absent."""
     meta: dict[str, str] = {}
     key = None
@@ -204,7 +204,7 @@ def split(text: str) -> tuple[dict, str, str]:
         meta = _load("json", "".join(lines[: end + 1]))
         kind, body = "json", "".join(lines[end + 1 :])
     else:
-        header = _pelican_header(lines)
+        header = pelican_header(lines)
         if header is None:
             return {}, text, "none"
         meta, start = header
