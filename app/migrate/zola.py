@@ -14,14 +14,15 @@ sorted otherwise, of the root section, and orphan pages (in a folder with no
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from pathlib import Path
 
-from pressmark.content.models import slugify
 from pressmark.migrate.toolkit import frontmatter
 from pressmark.migrate.toolkit.entry import Entry, FileName
 from pressmark.migrate.toolkit.files import FileSource
 from pressmark.migrate.toolkit.frontmatter import FrontMatterError
+from pressmark.migrate.toolkit.permalinks import zola_slugify
 
 
 def detect(root: Path) -> bool:
@@ -37,14 +38,21 @@ def detect(root: Path) -> bool:
     return False
 
 
+def section_meta(section: Path) -> dict:
+    """The front matter of the section in ``section`` (its ``_index.md``), or {}."""
+    try:
+        meta, _, _ = frontmatter.split((section / "_index.md").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, FrontMatterError):
+        return {}
+    return meta
+
+
 def sort_by(section: Path) -> str:
     """The ``sort_by`` of the section in ``section`` (its ``_index.md``), ``none`` by default."""
-    index = section / "_index.md"
-    try:
-        meta, _, _ = frontmatter.split(index.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, FrontMatterError):
-        return "none"
-    return str(meta.get("sort_by") or "none").strip().lower()
+    return str(section_meta(section).get("sort_by") or "none").strip().lower()
+
+
+PATH_DATE_RE = re.compile(r"(?:^|/)(\d{4})[/-](\d{2})[/-](\d{2})(?:/|$|-)")
 
 
 class ZolaSource(FileSource):
@@ -66,8 +74,24 @@ class ZolaSource(FileSource):
                 return True
         return False
 
+    def listing_section(self, section: Path | None) -> Path | None:
+        """The section whose list shows the pages of ``section``: a ``transparent``
+        section passes its pages up to its parent, as Zola does."""
+        while section is not None and section != self.content_root and (
+                section_meta(section).get("transparent") is True):
+            section = section.parent
+        return section
+
+    def prepare(self, path: Path, meta: dict, body: str) -> tuple[dict, str]:
+        """A page with no date takes the one its ``path`` carries (``2015/04/10/Title``)."""
+        if not meta.get("date") and isinstance(meta.get("path"), str):
+            found = PATH_DATE_RE.search(meta["path"].strip("/"))
+            if found:
+                meta["date"] = "-".join(found.groups())
+        return meta, body
+
     def page_reason(self, path: Path, meta: dict) -> str | None:
-        section = self.section_folder(path)
+        section = self.listing_section(self.section_folder(path))
         at_root = section == self.content_root
         if not self.date_sections:
             # No section lists by date: the site's folders hold its posts, the top its pages.
@@ -97,8 +121,9 @@ class ZolaSource(FileSource):
         if self.permalink:  # the user's pattern replaces the generator's rule
             return self.user_url(path, entry, name, meta)
         lang = f"/{entry.data.language}" if entry.data.language else ""
-        if meta.get("path"):
-            return lang + "/" + str(meta["path"]).strip("/") + "/"
-        slug = slugify(str(meta.get("slug") or "")) or name.slug
-        sections = self.sections(path)
+        if meta.get("path"):  # the address itself, each part slugified (slugify.paths)
+            parts = [zola_slugify(p) for p in str(meta["path"]).strip("/").split("/")]
+            return lang + "/" + "/".join(p for p in parts if p) + "/"
+        slug = zola_slugify(str(meta.get("slug") or "")) or zola_slugify(name.stem) or name.slug
+        sections = [zola_slugify(s) or s for s in self.sections(path)]
         return lang + "/" + "/".join([*sections, slug]) + "/"
