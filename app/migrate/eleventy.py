@@ -25,7 +25,7 @@ import json
 import re
 from pathlib import Path
 
-from pressmark.content.models import DRAFT
+from pressmark.content.models import DRAFT, slugify
 from pressmark.migrate.toolkit import frontmatter
 from pressmark.migrate.toolkit.entry import Entry, FileName, as_list
 from pressmark.migrate.toolkit.files import FileSource, SourceError, inside
@@ -39,6 +39,64 @@ POST_COLLECTIONS = {"post", "posts"}
 DATA_SUFFIXES = (".json", ".11tydata.json", ".11tydata.js", ".11tydata.cjs", ".11tydata.mjs")
 
 
+IGNORES_ADD_RE = re.compile(r"""ignores\.add\(\s*["']([^"']+)["']""")
+COLLECTION_RE = re.compile(r"""addCollection\(\s*["'](\w+)["']""")
+GLOB_RE = re.compile(r"""getFilteredByGlob\(\s*(\[[^\]]*\]|["'][^"']+["'])""")
+TEMPLATE_RE = re.compile(r"\{\{-?\s*(.+?)\s*-?\}\}")
+
+
+def config_post_globs(text: str) -> list[str]:
+    """The globs of the post collections (``post``, ``posts``, ``blog``, ``articles``) a
+    config file builds with ``getFilteredByGlob``."""
+    globs: list[str] = []
+    starts = [(m.start(), m.group(1)) for m in COLLECTION_RE.finditer(text)]
+    for index, (start, name) in enumerate(starts):
+        end = starts[index + 1][0] if index + 1 < len(starts) else len(text)
+        if name.lower() not in POST_COLLECTIONS | {"blog", "articles"}:
+            continue
+        for found in GLOB_RE.finditer(text, start, end):
+            globs += re.findall(r"""["']([^"']+)["']""", found.group(1))
+    return globs
+
+
+def glob_pattern(glob: str, base: Path = Path(".")) -> re.Pattern:
+    """A regular expression matching the root-relative paths ``glob`` names (``**``
+    any folders, ``*`` within one); a glob naming a folder matches everything in it."""
+    glob = glob.strip().removeprefix("./").rstrip("/")
+    if base.as_posix() not in (".", ""):
+        glob = f"{base.as_posix()}/{glob}"
+    regex, index = "", 0
+    while index < len(glob):
+        if glob.startswith("**/", index):
+            regex, index = regex + "(?:.*/)?", index + 3
+        elif glob.startswith("**", index):
+            regex, index = regex + ".*", index + 2
+        elif glob[index] == "*":
+            regex, index = regex + "[^/]*", index + 1
+        else:
+            regex, index = regex + re.escape(glob[index]), index + 1
+    return re.compile(f"^{regex}(?:/.*)?$")
+
+
+def fill_permalink(template: str, values: dict[str, str]) -> str | None:
+    """A permalink template with ``{{ page.fileSlug }}``, ``{{ title | slugify }}``...
+    filled in; None when it uses anything else."""
+    missing = False
+
+    def fill(found: re.Match) -> str:
+        nonlocal missing
+        expression = re.sub(r"\s+", " ", found.group(1))
+        if expression in values:
+            return values[expression]
+        missing = True
+        return ""
+
+    filled = TEMPLATE_RE.sub(fill, template)
+    if missing or "{%" in filled:
+        return None
+    return filled
+
+
 def detect(root: Path) -> bool:
     return any((root / name).is_file() for name in CONFIG_FILES)
 
@@ -49,14 +107,34 @@ class EleventySource(FileSource):
     def __post_init__(self) -> None:
         self._data: dict[Path, dict | str] = {}
         self.input = self.root
+        self.post_globs: list[re.Pattern] = []  # collections the config builds from globs
+        self.ignores: list[re.Pattern] = []
         for name in CONFIG_FILES:
             path = self.root / name
             if path.is_file():
-                found = re.search(r"""input\s*:\s*["']([^"']+)["']""",
-                                  path.read_text(encoding="utf-8", errors="replace"))
+                text = path.read_text(encoding="utf-8", errors="replace")
+                found = re.search(r"""input\s*:\s*["']([^"']+)["']""", text)
                 if found:
                     self.input = self.input_folder(path, found.group(1))
+                self.post_globs = [glob_pattern(g) for g in config_post_globs(text)]
+                self.ignores = [glob_pattern(g) for g in IGNORES_ADD_RE.findall(text)]
                 break
+        for folder in dict.fromkeys([self.root, self.input]):
+            ignore_file = folder / ".eleventyignore"
+            if ignore_file.is_file() and inside(ignore_file, self.root):
+                for line in ignore_file.read_text(encoding="utf-8", errors="replace").splitlines():
+                    line = line.strip()
+                    if line and not line.startswith("#"):
+                        self.ignores.append(glob_pattern(line, folder.relative_to(self.root)))
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def skip_reason(self, path: Path) -> str | None:
+        relative = self.relative(path)
+        if any(pattern.match(relative) for pattern in self.ignores):
+            return "ignored by .eleventyignore or the config's ignores: Eleventy skips it"
+        return super().skip_reason(path)
 
     def input_folder(self, config: Path, value: str) -> Path:
         """The ``input`` folder a config file names; ``SourceError`` when it lies outside
@@ -153,6 +231,10 @@ class EleventySource(FileSource):
         exclude = meta.get("eleventyexcludefromcollections")
         if exclude is True or str(exclude).lower() == "true":
             return "eleventyExcludeFromCollections keeps it out of every collection"
+        if self.post_globs:
+            if any(pattern.match(self.relative(path)) for pattern in self.post_globs):
+                return None
+            return "not in the posts collection the config builds (getFilteredByGlob)"
         if self.uses_posts_collection:
             if self.collection_tags(path, meta) & POST_COLLECTIONS:
                 return None
@@ -162,11 +244,9 @@ class EleventySource(FileSource):
         return None
 
     def ignored_keys(self, meta: dict) -> set[str]:
-        keys = {"eleventyexcludefromcollections", "eleventynavigation", "eleventycomputed"}
-        permalink = meta.get("permalink")
-        if permalink is False or (isinstance(permalink, str) and "{" in permalink):
-            keys.add("permalink")
-        return keys
+        # The permalink is read by old_url (a template is filled in there).
+        return {"eleventyexcludefromcollections", "eleventynavigation", "eleventycomputed",
+                "permalink"}
 
     def adjust(self, path: Path, entry: Entry) -> None:
         for data_file in self.data_files(path):
@@ -179,16 +259,32 @@ class EleventySource(FileSource):
             entry.notes.append("collection tags (post, posts, all) left out")
             entry.data.tags = tags
 
+    def page_values(self, path: Path, entry: Entry, name: FileName) -> dict[str, str]:
+        """What a permalink template may use: Eleventy's ``page`` values and the title."""
+        stem = path.relative_to(self.input).with_suffix("").as_posix()
+        title_slug = slugify(entry.data.title)
+        values = {"page.fileSlug": name.stem, "page.filePathStem": f"/{stem}",
+                  "title | slugify": title_slug, "title | slug": title_slug,
+                  "page.fileSlug | slugify": slugify(name.stem)}
+        if entry.data.published_at is not None:
+            day = entry.data.published_at
+            values |= {f'page.date | date: "{f}"': day.strftime(f.replace("yyyy", "%Y")
+                       .replace("MM", "%m").replace("dd", "%d"))
+                       for f in ("yyyy", "MM", "dd", "yyyy/MM", "yyyy/MM/dd")}
+        return values
+
     def old_url(self, path: Path, entry: Entry, name: FileName, meta: dict) -> str | None:
         permalink = meta.get("permalink")
         if permalink is False:
             entry.data.status = DRAFT
             entry.notes.append("permalink: false (never written out): imported as a draft")
             return None
-        if isinstance(permalink, str) and "{" in permalink:
-            entry.notes.append(f"permalink {permalink!r} is a template: the default URL is kept")
-        elif isinstance(permalink, str) and permalink.strip():
-            return None  # the permalink itself is the old URL (read as an alias)
+        if isinstance(permalink, str) and permalink.strip():
+            filled = fill_permalink(permalink.strip(), self.page_values(path, entry, name))
+            if filled is not None:
+                return filled if filled.startswith("/") else f"/{filled}"
+            entry.notes.append(f"permalink {permalink!r} uses values pressmark cannot fill "
+                               "in: the default URL is kept")
         if self.permalink:  # the user's pattern replaces the generator's rule
             return self.user_url(path, entry, name, meta)
         relative = path.relative_to(self.input).parent.parts

@@ -4,7 +4,8 @@ Every folder under ``tests/migrate/sites/`` is a small site written the way the
 generator's users write theirs, with ``expected.yaml``: the import's ``format``, the
 ``source`` to import (the folder itself when absent), ``old_urls`` (each old address and
 the new path it must answer 301 to), ``lost`` (addresses that must not lead anywhere), and
-optionally ``kinds`` (post or page), ``titles`` and ``dates`` by new slug.
+optionally ``kinds`` (post or page), ``titles`` and ``dates`` by new slug, and
+``absent`` (slugs that must not be imported).
 Each site is imported into an empty site with its own configuration and no
 ``--permalink``, and every address is requested from the imported site.
 """
@@ -43,6 +44,7 @@ def test_every_old_url_answers_301_to_its_post(app, run_import, name):
         assert answer.status_code in (200, 404) and "Location" not in answer.headers, old
     for slug, kind in (expected.get("kinds") or {}).items():
         assert ("page" if posts[slug].is_page else "post") == kind, slug
+    assert not set(expected.get("absent") or []) & set(posts)
     for slug, title in (expected.get("titles") or {}).items():
         assert posts[slug].title == title, slug
     for slug, day in (expected.get("dates") or {}).items():
