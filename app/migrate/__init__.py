@@ -290,7 +290,8 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
         if target is not None and (entry.uploads or entry.cover_file or downloads):
             notes.append("its images are compared only when they are stored: the real run "
                          "may find this post unchanged")
-        report.add(entry.name, outcome, _detail(own_path, kept), notes)
+        line = report.add(entry.name, outcome, _detail(own_path, kept), notes)
+        line.address, line.old_urls = own_path, kept
         return
     try:
         _store_images(entry, store_image, notes, fetcher)
@@ -322,7 +323,8 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
         db.session.rollback()
         report.add(entry.name, FAILED, f"could not be saved: {exc}", notes)
         return
-    report.add(entry.name, outcome, _detail(post.path, kept), notes)
+    line = report.add(entry.name, outcome, _detail(post.path, kept), notes)
+    line.address, line.old_urls = post.path, kept
 
 
 def _keep_aliases(aliases: list[str], own_path: str, target: Post | None, planned: Planned,

@@ -15,7 +15,9 @@ would happen; nothing is written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 IMPORTED, UPDATED, SKIPPED, FAILED = "imported", "updated", "skipped", "failed"
 OUTCOMES = (IMPORTED, UPDATED, SKIPPED, FAILED)
@@ -27,6 +29,14 @@ class Line:
     outcome: str
     detail: str = ""  # the post's address, or the reason
     notes: list[str] = field(default_factory=list)
+    address: str = ""  # the post's address here (imported, updated)
+    old_urls: list[str] = field(default_factory=list)  # the old addresses kept as aliases
+
+    def as_json(self) -> str:
+        """The line as one JSON object (``--report FILE``)."""
+        record = asdict(self)
+        record["file"] = record.pop("name")
+        return json.dumps(record, ensure_ascii=False)
 
     def __str__(self) -> str:
         text = f"{self.outcome:<8} {self.name}"
@@ -77,6 +87,28 @@ class ImportReport:
             if line.name == name:
                 return line
         raise KeyError(name)
+
+    def write_jsonl(self, path: str | Path) -> None:
+        """Every line as JSON, one per line, then ``{"summary": ...}`` (``--report``)."""
+        with Path(path).expanduser().open("w", encoding="utf-8") as fh:
+            for line in self.lines:
+                fh.write(line.as_json() + "\n")
+            fh.write(json.dumps({"summary": self.totals(), "dry_run": self.dry_run,
+                                 "format": self.source_format}) + "\n")
+
+    def summary(self) -> list[str]:
+        """The lines that end the printed report: the totals, the old URLs kept, and the
+        items a person should look at (failures, posts without a date of their own)."""
+        kept = sum(len(line.old_urls) for line in self.lines)
+        lines = [self.totals(), f"Old URLs kept as redirects: {kept}."]
+        undated = [line.name for line in self.lines
+                   if any(note.startswith("no date") for note in line.notes)]
+        if undated:
+            lines.append(f"No date of their own ({len(undated)}): " + ", ".join(undated))
+        failed = self.names(FAILED)
+        if failed:
+            lines.append(f"Failed ({len(failed)}): " + ", ".join(failed))
+        return lines
 
     def totals(self) -> str:
         counts = {outcome: len(self.names(outcome)) for outcome in OUTCOMES}
