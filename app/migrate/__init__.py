@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import yaml
 from flask import current_app
-from pressmark.content import postdata
+from pressmark.content import old_files, postdata
 from pressmark.content.images import UPLOAD_NAME_RE
 from pressmark.content.models import (
     Alias,
@@ -311,6 +313,8 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
             topic.name = entry.topic_name[:120]
         if authors:
             post.authors = authors
+        for old, url in entry.old_files:
+            old_files.keep(old, url)
         for record in records:
             db.session.add(_revision(post, record))
 
@@ -434,20 +438,45 @@ def _store_images(entry: Entry, store_image: StoreImage | None, notes: list[str]
     if store_image is None:
         notes.append(f"{len(entry.uploads)} image(s) not imported (no upload folder)")
         return
-    body = entry.data.body
+    body, stored = entry.data.body, 0
     for link, file in entry.uploads.items():
-        body = _relink(body, link, store_image(file))
+        try:
+            url = store_image(file)
+        except ValueError as exc:  # not an image pressmark stores: the link stays
+            notes.append(f"image {link} not imported: {exc}")
+            continue
+        body, stored = _relink(body, link, url), stored + 1
+        _remember_old_path(entry, link, url)
     entry.data.body = body
-    notes.append(f"{len(entry.uploads)} image(s) imported as uploads")
+    notes.append(f"{stored} image(s) imported as uploads")
+
+
+def _remember_old_path(entry: Entry, link: str, url: str) -> None:
+    """Note the old address of an image now at ``url``, kept as a redirect on save."""
+    old = entry.image_paths.get(link)
+    if old is None and urlsplit(link).scheme in ("http", "https"):
+        old = unquote(urlsplit(link).path)
+    if old and old != url:
+        entry.old_files.append((old, url))
 
 
 def _relink(body: str, link: str, url: str) -> str:
-    """``body`` with every Markdown or HTML reference to ``link`` pointing at ``url``."""
+    """``body`` with every Markdown or HTML reference to ``link`` pointing at ``url``:
+    inline links, reference definitions, ``src``, ``href`` and ``srcset`` candidates."""
     for before, after in (("](", ")"), ("](<", ">)"), ("](", " "), ('src="', '"'),
                           ("src='", "'"), ('href="', '"'), ("href='", "'")):
         closing = ")" if after == ">)" else after
         body = body.replace(f"{before}{link}{after}", f"{before.rstrip('<')}{url}{closing}")
-    return body
+    escaped = re.escape(link)
+    body = re.sub(rf"^([ ]{{0,3}}\[[^\]]+\]:\s*)<?{escaped}>?(?=\s|$)",
+                  lambda m: m.group(1) + url, body, flags=re.M)
+
+    def srcset(found: re.Match) -> str:
+        parts = [re.sub(rf"^(\s*){escaped}(?=\s|$)", lambda m: m.group(1) + url, part)
+                 for part in found.group(2).split(",")]
+        return found.group(1) + ",".join(parts) + found.group(3)
+
+    return re.sub(r"""(\bsrcset=["'])([^"']+)(["'])""", srcset, body, flags=re.I)
 
 
 def _store_remote(entry: Entry, store_image: StoreImage | None, notes: list[str],
@@ -463,7 +492,9 @@ def _store_remote(entry: Entry, store_image: StoreImage | None, notes: list[str]
     body, stored = entry.data.body, 0
     for url in urls:
         try:
-            body = _relink(body, url, store_image(fetcher.get(url)))
+            new = store_image(fetcher.get(url))
+            body = _relink(body, url, new)
+            _remember_old_path(entry, url, new)
             stored += 1
         except ValueError as exc:  # a failed download, or a file that is no image
             notes.append(f"image not downloaded, left at its old address: {url}: {exc}")

@@ -1,5 +1,8 @@
 """Old addresses that carry their meaning in the query string: WordPress's plain permalinks.
 
+An imported site's images keep their old addresses too (``content.old_files``): the
+not-found handler answers them with a 301 to the upload (``old_file_redirect``).
+
 An imported WordPress site answered ``/?p=42``, ``/?page_id=748`` and
 ``/?attachment_id=9``; the importer keeps them as aliases written ``/?p=42``. Such an
 alias matches on its path and its one query key alone: ``/?p=42&utm_source=x`` is the
@@ -12,6 +15,7 @@ a set computed once per content generation.
 from __future__ import annotations
 
 from flask import Flask, redirect, request
+from pressmark.content import old_files
 from pressmark.content.models import Alias
 from pressmark.extensions import db
 from pressmark.web.cache import page_layer, per_generation
@@ -51,3 +55,10 @@ def redirect_old_query_address() -> Response | None:
         return None
     post = post_at_old_path(*candidates)
     return redirect(post_url(post), code=301) if post is not None else None
+
+
+def old_file_redirect(path: str) -> Response | None:
+    """301 to the upload that holds an imported site's file at ``path`` (its old image
+    address), or None. Called by the not-found handler, so it costs nothing on a hit."""
+    url = old_files.moved_to(path)
+    return redirect(url, code=301) if url else None

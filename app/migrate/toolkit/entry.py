@@ -86,6 +86,8 @@ class Entry:
     order_key: str = ""  # the key that number came from
     own_url: str | None = None  # its address by the generator's own rule (not an alias)
     redirect_to: str | None = None  # a redirect stub: the address it sent readers to
+    image_paths: dict[str, str] = field(default_factory=dict)  # link -> its old site path
+    old_files: list[tuple[str, str]] = field(default_factory=list)  # (old path, upload URL)
 
 
 def failed(name: str, reason: str) -> Entry:

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import unquote, urljoin
 
 from pressmark.content.models import slugify
 from pressmark.migrate.toolkit import covers, frontmatter
@@ -190,7 +191,42 @@ class FileSource:
         if old:
             entry.old_urls.append(old)
             entry.own_url = old
+        self.find_images(path, entry)
         return entry
+
+    def find_images(self, path: Path, entry: Entry) -> None:
+        """Every local image the body references (inline, reference-style, ``<img>``,
+        ``srcset``), found beside the file or under the site's static folders, as an
+        upload to make; each one's old address is kept (``Entry.image_paths``), and a
+        reference that leads nowhere is noted."""
+        missing = []
+        for link in image_references(entry.data.body):
+            if link in entry.uploads or re.match(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", link, re.I):
+                continue
+            file = covers.find_file(link, path.parent, self.static_roots(), self.root)
+            if file is None or file.suffix.lower() not in IMAGE_SUFFIXES:
+                missing.append(link)
+                continue
+            entry.uploads[link] = file
+        for link in entry.uploads:
+            old = self.old_image_path(link, entry)
+            if old:
+                entry.image_paths[link] = old
+        if missing:
+            entry.notes.append("image(s) not found in the site's folder, links left as they "
+                               "are: " + ", ".join(dict.fromkeys(missing)))
+
+    def old_image_path(self, link: str, entry: Entry) -> str | None:
+        """The path an image link addressed on the old site: itself when absolute, else
+        resolved against the post's old address."""
+        link = covers.PELICAN_PREFIX_RE.sub("", link.split("#")[0].split("?")[0])
+        if link.startswith("/"):
+            return unquote(link)
+        if not entry.own_url:
+            return None
+        base = entry.own_url if entry.own_url.endswith("/") else entry.own_url.rsplit(
+            "/", 1)[0] + "/"
+        return unquote(urljoin(base, link))
 
     def folder_categories(self, path: Path, meta: dict) -> list[str]:
         return []
@@ -258,6 +294,22 @@ class FileSource:
         if not self.permalink:
             return None
         return expand(self.permalink, self.context(path, entry, name, meta))
+
+
+REFERENCE_RE = re.compile(r"^[ ]{0,3}\[[^\]]+\]:\s*<?([^\s>]+)>?", re.M)
+SRCSET_RE = re.compile(r"""\bsrcset=["']([^"']+)["']""", re.I)
+
+
+def image_references(body: str) -> list[str]:
+    """Image links of a Markdown body as written, each once: ``![](x)``, ``[ref]: x``
+    definitions of image files, ``<img src>`` and every ``srcset`` candidate."""
+    found = [m.group(2) or m.group(4) for m in IMAGE_LINK_RE.finditer(body)]
+    found += [m.group(1) for m in REFERENCE_RE.finditer(body)
+              if m.group(1).split("?")[0].lower().endswith(IMAGE_SUFFIXES)]
+    for srcset in SRCSET_RE.finditer(body):
+        found += [part.strip().split()[0] for part in srcset.group(1).split(",")
+                  if part.strip()]
+    return [link for link in dict.fromkeys(found) if link]
 
 
 def bundle_images(folder: Path, body: str) -> dict[str, Path]:
