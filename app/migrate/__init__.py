@@ -37,6 +37,7 @@ from flask import current_app
 from pressmark.content import old_files, postdata
 from pressmark.content.images import UPLOAD_NAME_RE
 from pressmark.content.models import (
+    CONTRIBUTOR,
     Alias,
     Post,
     Revision,
@@ -272,7 +273,7 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
     data.aliases = kept
     planned["slugs"].add(data.slug)
     planned["aliases"].update(kept)
-    authors = _match_authors(entry.authors, notes)
+    authors = _match_authors(entry.authors, notes, dry_run=dry_run)
     outcome = UPDATED if target is not None else IMPORTED
     if dry_run:
         if target is not None and not records and _unchanged(target, data, authors):
@@ -412,19 +413,48 @@ def _free_slug(slug: str, *, page: bool = False, planned: Planned | None = None)
     return f"{slug}-{number}"
 
 
-def _match_authors(names: list[str], notes: list[str]) -> list[User]:
+def _match_authors(names: list[str], notes: list[str], *, dry_run: bool = False) -> list[User]:
+    """The accounts the names stand for (by user name, author slug or display name); a
+    name with no account becomes an author profile (``_profile``), so the byline stays."""
     found: list[User] = []
     for name in names:
+        name = " ".join(str(name).split())[:120]
+        if not name:
+            continue
         user = db.session.scalar(select(User).where(or_(
             func.lower(User.username) == name.lower(),
             User.slug == slugify(name),
             func.lower(User.display_name) == name.lower(),
         )))
+        if user is None and dry_run:
+            notes.append(f"author {name!r} has no account here: an author profile will be "
+                         "made (a byline that cannot sign in)")
+            continue
         if user is None:
-            notes.append(f"author {name!r} has no account here: not recorded as the author")
-        elif user not in found:
+            user = _profile(name)
+            notes.append(f"author {name!r} had no account here: made an author profile "
+                         f"({user.username!r}, which cannot sign in)")
+        if user not in found:
             found.append(user)
     return found
+
+
+PROFILE_PASSWORD = "!profile"  # no password hash matches it: a profile cannot sign in
+
+
+def _profile(name: str) -> User:
+    """An author profile for ``name``: a byline, an author page and a feed, and no way to
+    sign in until an owner sets a password (which makes it an account). Committed at once,
+    so the post's save can name it."""
+    base = slugify(name, max_length=70) or "author"
+    username, number = base, 2
+    while db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        username, number = f"{base}-{number}", number + 1
+    user = User(username=username, display_name=name, role=CONTRIBUTOR,
+                password_hash=PROFILE_PASSWORD)
+    db.session.add(user)
+    db.session.commit()
+    return user
 
 
 def _store_images(entry: Entry, store_image: StoreImage | None, notes: list[str],
