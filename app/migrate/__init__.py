@@ -26,40 +26,36 @@ makes aliases safe, and ``report`` accounts for every file. This module runs an 
 from __future__ import annotations
 
 import copy
-import json
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import yaml
 from flask import current_app
 from pressmark.content import old_files, postdata
 from pressmark.content.images import UPLOAD_NAME_RE
 from pressmark.content.models import (
-    CONTRIBUTOR,
     Alias,
     Post,
-    Revision,
     User,
     page_path,
     post_path,
-    slugify,
 )
 from pressmark.content.postdata import PostData
 from pressmark.content.store import ValidationError, page_slug_problem, save_post, validate
 from pressmark.extensions import db
 from pressmark.migrate import eleventy, ghost, hugo, jekyll, markdown, pelican, wordpress, zola
-from pressmark.migrate.toolkit import claims
+from pressmark.migrate.toolkit import bylines, claims, images
+from pressmark.migrate.toolkit import history as history_records
 from pressmark.migrate.toolkit.convert import converters
 from pressmark.migrate.toolkit.entry import Entry, failed
 from pressmark.migrate.toolkit.fetch import Fetcher
 from pressmark.migrate.toolkit.files import SourceError, inside
+from pressmark.migrate.toolkit.images import StoreImage
 from pressmark.migrate.toolkit.permalinks import AliasError, normalise_alias
 from pressmark.migrate.toolkit.report import FAILED, IMPORTED, SKIPPED, UPDATED, ImportReport
 from pressmark.migrate.toolkit.series import number_parts
 from pressmark.migrate.toolkit.topics import TOPICS_FILE, import_topics
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 FORMATS = ("hugo", "jekyll", "pelican", "eleventy", "zola", "wordpress", "ghost", "markdown")
 CONFLICT_POLICIES = ("rename", "skip", "update")
@@ -82,7 +78,6 @@ FOLDER_SOURCES = {
     "markdown": markdown.MarkdownSource,
 }
 
-StoreImage = Callable[[Path], str]  # an image file -> its URL on this site
 Planned = dict[str, set[str]]
 
 
@@ -159,7 +154,7 @@ def import_source(
         except (yaml.YAMLError, KeyError, TypeError) as exc:
             db.session.rollback()
             report.add(TOPICS_FILE, FAILED, f"cannot read topics: {exc}")
-    history = read_history(path / HISTORY_FILE) if path.is_dir() else {}
+    history = history_records.read_history(path / HISTORY_FILE) if path.is_dir() else {}
     if source_format == "markdown" and store_image is not None and not dry_run:
         # pressmark's export: uploads/ keeps their content-hash names, so links stay valid.
         for image in sorted((path / UPLOADS_DIR).glob("*")) if path.is_dir() else []:
@@ -196,18 +191,6 @@ def import_source(
         if fetcher is not None:
             fetcher.close()
     return report
-
-
-def read_history(path: Path) -> dict[str, list[dict]]:
-    """``history.jsonl`` (written by ``export --with-history``): revisions by post slug."""
-    found: dict[str, list[dict]] = {}
-    if not path.is_file():
-        return found
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            record = json.loads(line)
-            found.setdefault(record["post"], []).append(record)
-    return found
 
 
 # --- one post -------------------------------------------------------------------------------
@@ -256,7 +239,7 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
             return
         if on_conflict == "update":
             target = existing
-            records = _new_records(existing, records)
+            records = history_records.new_records(existing, records)
         else:
             data.slug = _free_slug(data.slug, page=data.is_page, planned=planned)
             notes.append(f"the slug {source_slug!r} was taken: imported as {data.slug!r}")
@@ -273,7 +256,7 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
     data.aliases = kept
     planned["slugs"].add(data.slug)
     planned["aliases"].update(kept)
-    authors = _match_authors(entry.authors, notes, dry_run=dry_run)
+    authors = bylines.match_authors(entry.authors, notes, dry_run=dry_run)
     outcome = UPDATED if target is not None else IMPORTED
     if dry_run:
         if target is not None and not records and _unchanged(target, data, authors):
@@ -297,7 +280,7 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
         line.address, line.old_urls = own_path, kept
         return
     try:
-        _store_images(entry, store_image, notes, fetcher)
+        images.store_images(entry, store_image, notes, fetcher)
     except ValueError as exc:
         report.add(entry.name, FAILED, f"an image could not be imported: {exc}", notes)
         return
@@ -317,7 +300,7 @@ def _import_entry(entry: Entry, report: ImportReport, *, dry_run: bool, on_confl
         for old, url in entry.old_files:
             old_files.keep(old, url)
         for record in records:
-            db.session.add(_revision(post, record))
+            db.session.add(history_records.revision(post, record))
 
     try:
         post = save_post(data, target, kind="import", before_commit=finish)
@@ -366,16 +349,6 @@ def _unchanged(post: Post, data: PostData, authors: list[User]) -> bool:
     return set(data.aliases) <= {alias.path for alias in post.aliases}
 
 
-def _new_records(post: Post, records: list[dict]) -> list[dict]:
-    """The history records not yet stored under ``post`` (matched by time, kind, version)."""
-    from pressmark.migrate.toolkit.entry import as_datetime
-
-    have = {(r.created_at, r.kind, r.version) for r in post.revisions}
-    return [r for r in records
-            if (as_datetime(r.get("created_at"), "created_at"), r.get("kind") or "save",
-                int(r.get("version") or 1)) not in have]
-
-
 def _default_name(slug: str) -> str:
     """The name ``get_or_create_topic`` gives a topic it creates."""
     return slug.replace("-", " ").title()
@@ -411,184 +384,3 @@ def _free_slug(slug: str, *, page: bool = False, planned: Planned | None = None)
     while f"{slug}-{number}" in taken or (page and page_slug_problem(f"{slug}-{number}")):
         number += 1
     return f"{slug}-{number}"
-
-
-def _match_authors(names: list[str], notes: list[str], *, dry_run: bool = False) -> list[User]:
-    """The accounts the names stand for (by user name, author slug or display name); a
-    name with no account becomes an author profile (``_profile``), so the byline stays."""
-    found: list[User] = []
-    for name in names:
-        name = " ".join(str(name).split())[:120]
-        if not name:
-            continue
-        user = db.session.scalar(select(User).where(or_(
-            func.lower(User.username) == name.lower(),
-            User.slug == slugify(name),
-            func.lower(User.display_name) == name.lower(),
-        )))
-        if user is None and dry_run:
-            notes.append(f"author {name!r} has no account here: an author profile will be "
-                         "made (a byline that cannot sign in)")
-            continue
-        if user is None:
-            user = _profile(name)
-            notes.append(f"author {name!r} had no account here: made an author profile "
-                         f"({user.username!r}, which cannot sign in)")
-        if user not in found:
-            found.append(user)
-    return found
-
-
-PROFILE_PASSWORD = "!profile"  # no password hash matches it: a profile cannot sign in
-
-
-def _profile(name: str) -> User:
-    """An author profile for ``name``: a byline, an author page and a feed, and no way to
-    sign in until an owner sets a password (which makes it an account). Committed at once,
-    so the post's save can name it."""
-    base = slugify(name, max_length=70) or "author"
-    username, number = base, 2
-    while db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        username, number = f"{base}-{number}", number + 1
-    user = User(username=username, display_name=name, role=CONTRIBUTOR,
-                password_hash=PROFILE_PASSWORD)
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
-def _store_images(entry: Entry, store_image: StoreImage | None, notes: list[str],
-                  fetcher: Fetcher | None) -> None:
-    """Store the post's images as uploads and point its links at them; a local file that
-    is refused fails the post (raises ``ValueError``), a download that fails is noted."""
-    _store_cover(entry, store_image, notes, fetcher)
-    _store_remote(entry, store_image, notes, fetcher)
-    if not entry.uploads:
-        return
-    if store_image is None:
-        notes.append(f"{len(entry.uploads)} image(s) not imported (no upload folder)")
-        return
-    body, stored = entry.data.body, 0
-    for link, file in entry.uploads.items():
-        try:
-            url = store_image(file)
-        except ValueError as exc:  # not an image pressmark stores: the link stays
-            notes.append(f"image {link} not imported: {exc}")
-            continue
-        body, stored = _relink(body, link, url), stored + 1
-        _remember_old_path(entry, link, url)
-    entry.data.body = body
-    notes.append(f"{stored} image(s) imported as uploads")
-
-
-def _remember_old_path(entry: Entry, link: str, url: str) -> None:
-    """Note the old address of an image now at ``url``, kept as a redirect on save."""
-    old = entry.image_paths.get(link)
-    if old is None and urlsplit(link).scheme in ("http", "https"):
-        old = unquote(urlsplit(link).path)
-    if old and old != url:
-        entry.old_files.append((old, url))
-
-
-def _relink(body: str, link: str, url: str) -> str:
-    """``body`` with every Markdown or HTML reference to ``link`` pointing at ``url``:
-    inline links, reference definitions, ``src``, ``href`` and ``srcset`` candidates."""
-    for before, after in (("](", ")"), ("](<", ">)"), ("](", " "), ('src="', '"'),
-                          ("src='", "'"), ('href="', '"'), ("href='", "'")):
-        closing = ")" if after == ">)" else after
-        body = body.replace(f"{before}{link}{after}", f"{before.rstrip('<')}{url}{closing}")
-    escaped = re.escape(link)
-    body = re.sub(rf"^([ ]{{0,3}}\[[^\]]+\]:\s*)<?{escaped}>?(?=\s|$)",
-                  lambda m: m.group(1) + url, body, flags=re.M)
-
-    def srcset(found: re.Match) -> str:
-        parts = [re.sub(rf"^(\s*){escaped}(?=\s|$)", lambda m: m.group(1) + url, part)
-                 for part in found.group(2).split(",")]
-        return found.group(1) + ",".join(parts) + found.group(3)
-
-    return re.sub(r"""(\bsrcset=["'])([^"']+)(["'])""", srcset, body, flags=re.I)
-
-
-def _store_remote(entry: Entry, store_image: StoreImage | None, notes: list[str],
-                  fetcher: Fetcher | None) -> None:
-    """Download the images the body links to on the old site, and relink them."""
-    urls = entry.remote_images
-    if not urls:
-        return
-    if fetcher is None or store_image is None:
-        notes.append(f"{len(urls)} image(s) left at the old address (no copy beside the "
-                     f"export, and downloads are off): {urls[0]}")
-        return
-    body, stored = entry.data.body, 0
-    for url in urls:
-        try:
-            new = store_image(fetcher.get(url))
-            body = _relink(body, url, new)
-            _remember_old_path(entry, url, new)
-            stored += 1
-        except ValueError as exc:  # a failed download, or a file that is no image
-            notes.append(f"image not downloaded, left at its old address: {url}: {exc}")
-    entry.data.body = body
-    if stored:
-        notes.append(f"{stored} image(s) downloaded from the old site as uploads")
-
-
-def _store_cover(entry: Entry, store_image: StoreImage | None, notes: list[str],
-                 fetcher: Fetcher | None) -> None:
-    """Store the featured image as an upload and make it the post's cover, with the
-    source's alt text (else the title, noted: the editor asks for one)."""
-    if entry.cover_file is None and entry.cover_url:
-        if fetcher is None or store_image is None:
-            notes.append(f"featured image not downloaded (downloads are off): {entry.cover_url}")
-            return
-        try:
-            entry.cover_file = fetcher.get(entry.cover_url)
-            entry.data.cover_image = store_image(entry.cover_file)
-        except ValueError as exc:
-            notes.append(f"featured image not downloaded: {entry.cover_url}: {exc}; no cover")
-            entry.cover_file = None
-            return
-    if entry.cover_file is None:
-        return
-    if store_image is None:
-        notes.append("featured image not imported (no upload folder)")
-        return
-    if not entry.data.cover_image:
-        entry.data.cover_image = store_image(entry.cover_file)
-    alt = " ".join(entry.cover_alt.split())[:300]
-    if not alt:
-        alt = entry.data.title[:300]
-        notes.append("the cover has no alt text in the source: the title is used; "
-                     "describe the image in the editor")
-    entry.data.cover_alt = alt
-    notes.append("cover image imported: " + (entry.cover_url or entry.cover_file.name))
-
-
-def _revision(post: Post, record: dict) -> Revision:
-    """A revision from ``history.jsonl`` (see ``export.history_record``): every field
-    ``postdata`` declares is read back under the key the export wrote it with."""
-    from pressmark.migrate.export import record_key
-    from pressmark.migrate.toolkit.entry import as_datetime
-
-    user = None
-    if record.get("user"):
-        user = db.session.scalar(select(User).where(User.username == record["user"]))
-    values = {}
-    for f in postdata.FIELDS:
-        raw = record.get(record_key(f.name))
-        if f.name == "published_at":
-            raw = as_datetime(raw, f.name)
-        elif f.name in ("tags", "authors"):
-            raw = list(raw or [])
-        elif f.name == "topic":
-            raw = raw or None
-        elif f.name == "status":
-            raw = raw or "draft"
-        values[f.name] = raw if raw is not None or f.name in ("topic", "published_at",
-                                                              "series_position") else ""
-    revision = Revision(
-        post=post, user=user, created_at=as_datetime(record.get("created_at"), "created_at"),
-        kind=record.get("kind") or "save", version=int(record.get("version") or 1),
-    )
-    postdata.write_revision(revision, PostData(**values))
-    return revision

@@ -131,6 +131,7 @@ class HugoSource(FileSource):
             permalinks = permalinks["page"]
         self.permalinks = {str(k): str(v) for k, v in permalinks.items() if isinstance(v, str)}
         self.to_lower = not config.get("disablepathtolower")
+        self.timezone = str(config.get("timezone") or "") or None
         self.default_lang = str(config.get("defaultcontentlanguage") or "en").lower()
         self.lang_in_subdir = bool(config.get("defaultcontentlanguageinsubdir"))
         self.content_dirs = content_folders(self.root, config)

@@ -68,6 +68,7 @@ class JekyllSource(FileSource):
         self.defaults = [d for d in config.get("defaults") or [] if isinstance(d, dict)]
         self.collections = read_collections(config)
         self.collections_dir = str(config.get("collections_dir") or "").strip("/")
+        self.timezone = str(config.get("timezone") or "") or None
 
     def kind(self, path: Path) -> str | None:
         """``post``, ``draft``, ``page``, ``collection:<name>``, or None for a file Jekyll

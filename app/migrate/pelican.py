@@ -37,6 +37,7 @@ DEFAULTS = {
     "PAGE_PATHS": ["pages"],
     "USE_FOLDER_AS_CATEGORY": True,
     "DEFAULT_LANG": "en",
+    "TIMEZONE": None,
 }
 
 
@@ -81,6 +82,7 @@ class PelicanSource(FileSource):
 
     def __post_init__(self) -> None:
         self.settings = read_settings(self.root)
+        self.timezone = str(self.settings.get("TIMEZONE") or "") or None
 
     @property
     def content_root(self) -> Path:

@@ -54,7 +54,8 @@ def test_jekyll_site_every_field_old_url_and_report(app, run_import):
     assert "<!-- pressmark import: this Liquid tag was not converted" in post.body
     line = report.line_for("_posts/2019-02-03-migrate-from-jekyll.markdown")
     assert line.outcome == "imported" and line.detail.startswith("/posts/migrate-from-jekyll")
-    assert any("author 'Ada' has no account" in n for n in line.notes)
+    assert any("author 'Ada' had no account here: made an author profile" in n for n in line.notes)
+    assert [u.display_name for u in post.authors] == ["Ada"]  # the byline is kept
     assert redirects(app, "/tutorials/static%20sites/2019/02/03/migrate-from-jekyll.html") == (
         "/posts/migrate-from-jekyll")
 

@@ -23,10 +23,12 @@ meaning of the common keys is decided here once:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pressmark.content import postdata
 from pressmark.content.models import DRAFT, PUBLISHED, SLUG_RE, TRASHED, slugify
@@ -120,14 +122,27 @@ def as_bool(value: Any, key: str) -> bool:
     raise FrontMatterError(f"{key!r} must be true or false, not {value!r}")
 
 
-def as_datetime(value: Any, key: str) -> datetime | None:
+def as_datetime(value: Any, key: str, timezone: str | None = None) -> datetime | None:
     """A date as naive UTC: YAML/TOML dates and datetimes, ISO 8601 text, Pelican's
-    ``2010-12-03 10:20``, with ``/`` or ``.`` separators too; ``FrontMatterError`` names
-    ``key`` when it is not a date."""
+    ``2010-12-03 10:20``, with ``/`` or ``.`` separators, one-digit hours, no seconds or
+    a space for the ``T`` too, as the generators accept them. A date without a zone is
+    taken in ``timezone`` (the site's setting, where the generator has one), else UTC.
+    ``FrontMatterError`` names ``key`` when it is not a date."""
     try:
-        return front_matter_datetime(_iso_text(value) if isinstance(value, str) else value, key)
+        if isinstance(value, str) and value.strip():
+            value = datetime.fromisoformat(_iso_text(value))
+        if timezone and isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=_zone(timezone))
+        return front_matter_datetime(value, key)
     except ValueError as exc:
         raise FrontMatterError(f"{key!r} is not a date: {value!r}") from exc
+
+
+def _zone(name: str) -> tzinfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None  # an unknown zone name: the date is taken as UTC
 
 
 def _iso_text(text: str) -> str:
@@ -136,6 +151,9 @@ def _iso_text(text: str) -> str:
     text = re.sub(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3", text)
     text = re.sub(r"^(\d{4})-(\d)-", r"\1-0\2-", text)
     text = re.sub(r"^(\d{4}-\d{2})-(\d)(?!\d)", r"\1-0\2", text)
+    # "2019-04-09T8:09:26" and "2019-04-09 8:09" (Hugo and Pelican accept one-digit hours)
+    text = re.sub(r"^(\d{4}-\d{2}-\d{2})[T ]+(\d)(?=:)", r"\1T0\2", text)
+    text = re.sub(r"^(\d{4}-\d{2}-\d{2}) +(\d{2}:)", r"\1T\2", text)
     # "2019-02-03 10:20:00 +0100" (Jekyll) -> "+01:00"
     return re.sub(r"\s*([+-]\d{2})(\d{2})$", r"\1:\2", text)
 
@@ -255,6 +273,8 @@ def post_from_meta(
     extra_categories: list[str] | None = None,
     extra_tags: list[str] | None = None,
     ignore_keys: set[str] | frozenset[str] = frozenset(),
+    timezone: str | None = None,
+    added: Callable[[Path], datetime | None] | None = None,
 ) -> Entry:
     """Build the ``Entry`` for one file from its (lower-cased) metadata and body.
 
@@ -276,16 +296,20 @@ def post_from_meta(
     published_at = None
     for key in ("date", "publishdate", "pubdate", "published_at"):
         if meta.get(key) not in (None, ""):
-            published_at = as_datetime(meta[key], key)
+            published_at = as_datetime(meta[key], key, timezone)
             break
     if published_at is None:
         published_at = name.date
     updated_at = None
     for key in ("lastmod", "modified", "updated", "last_modified_at", "updated_at"):
         if meta.get(key) not in (None, ""):
-            updated_at = as_datetime(meta[key], key)
+            updated_at = as_datetime(meta[key], key, timezone)
             break
     status = status_of(meta, notes)
+    if status == PUBLISHED and published_at is None and path is not None and added:
+        published_at = added(path)
+        if published_at is not None:
+            notes.append(f"date taken from the Git history (first added {published_at:%Y-%m-%d})")
     if status == PUBLISHED and published_at is None:
         if path is not None and path.exists():
             published_at = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(

@@ -7,10 +7,14 @@ which files are not posts (``skip_reason``), and what each post's old URL was
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import unquote, urljoin
@@ -67,6 +71,7 @@ class FileSource:
     name: ClassVar[str] = "markdown"
     split_tag_spaces: ClassVar[bool] = False
     date_prefix: ClassVar[bool] = True  # "2019-02-03-title.md" gives the date
+    timezone: str | None = None  # the site's zone for dates written without one
 
     def __post_init__(self) -> None:
         """Subclasses read their generator's configuration here."""
@@ -166,7 +171,8 @@ class FileSource:
             entry = post_from_meta(meta, body, name=name, path=path,
                                    split_tag_spaces=self.split_tag_spaces,
                                    extra_categories=self.folder_categories(path, meta),
-                                   ignore_keys=self.ignored_keys(meta))
+                                   ignore_keys=self.ignored_keys(meta),
+                                   timezone=self.timezone, added=self.added_date)
         except FrontMatterError as exc:
             return failed(display, str(exc))
         entry.name = display
@@ -230,6 +236,20 @@ class FileSource:
 
     def folder_categories(self, path: Path, meta: dict) -> list[str]:
         return []
+
+    @functools.cached_property
+    def _git_added(self) -> dict[Path, datetime]:
+        """When each file was first added, from one ``git log`` of the source's repository
+        ({} when it is not in one, or git is missing)."""
+        return git_added_dates(self.root)
+
+    def added_date(self, path: Path) -> datetime | None:
+        """When ``path`` was first committed: from the whole log, else (a renamed file)
+        from ``git log --follow --diff-filter=A`` of the file alone; None without Git."""
+        if not self._git_added:
+            return None
+        found = self._git_added.get(path.resolve())
+        return found if found is not None else git_follow_date(path)
 
     def split(self, text: str) -> tuple[dict, str]:
         """The file's metadata and body (``frontmatter.split``; a generator may be more
@@ -298,6 +318,49 @@ class FileSource:
 
 REFERENCE_RE = re.compile(r"^[ ]{0,3}\[[^\]]+\]:\s*<?([^\s>]+)>?", re.M)
 SRCSET_RE = re.compile(r"""\bsrcset=["']([^"']+)["']""", re.I)
+
+
+def _git(root: Path, *args: str) -> str | None:
+    if shutil.which("git") is None:
+        return None
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                              timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _git_time(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def git_added_dates(root: Path) -> dict[Path, datetime]:
+    """Every file's first-added commit time (UTC), for the repository holding ``root``."""
+    top = _git(root, "rev-parse", "--show-toplevel")
+    log = _git(root, "log", "--diff-filter=A", "-M", "--format=%x00%aI",
+               "--name-only", "--", ".") if top else None
+    if not top or log is None:
+        return {}
+    base, found, moment = Path(top.strip()), {}, None
+    for line in log.splitlines():
+        if line.startswith("\x00"):
+            moment = _git_time(line[1:])
+        elif line.strip() and moment is not None:
+            found[(base / line.strip()).resolve()] = moment  # newest first: oldest wins
+    return found
+
+
+def git_follow_date(path: Path) -> datetime | None:
+    """``git log --follow --diff-filter=A`` of one file: when it was first added."""
+    log = _git(path.parent, "log", "--follow", "--diff-filter=A", "--format=%aI", "--",
+               path.name)
+    lines = [line for line in (log or "").splitlines() if line.strip()]
+    return _git_time(lines[-1]) if lines else None
 
 
 def image_references(body: str) -> list[str]:

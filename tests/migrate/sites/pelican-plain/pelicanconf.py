@@ -11,5 +11,4 @@ STATIC_PATHS = ["images"]
 ARTICLE_URL = "{slug}.html"
 ARTICLE_SAVE_AS = "{slug}.html"
 PAGE_URL = "pages/{slug}.html"
-TIMEZONE = "Europe/Paris"
 DEFAULT_LANG = "en"
