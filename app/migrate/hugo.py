@@ -137,6 +137,9 @@ class HugoSource(FileSource):
         self.content_dirs = content_folders(self.root, config)
         self.main_sections = main_sections(config, self)
 
+    def title_slug(self, title: str) -> str:
+        return hugo_urlize(title)
+
     def lang_of(self, path: Path) -> str:
         """The language of the content folder holding ``path`` ("" for the main one)."""
         for folder, lang in self.content_dirs:

@@ -140,6 +140,9 @@ class PelicanSource(FileSource):
                     meta["date"] = found.group("date")
         return meta, body
 
+    def title_slug(self, title: str) -> str:
+        return pelican_slugify(title)
+
     def slug_of(self, title: str, path: Path) -> str:
         """Pelican's slug: ``slugify`` of the title (or of the file's base name, when
         ``SLUGIFY_SOURCE = 'basename'``), with the site's substitutions."""

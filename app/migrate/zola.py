@@ -74,6 +74,9 @@ class ZolaSource(FileSource):
                 return True
         return False
 
+    def title_slug(self, title: str) -> str:
+        return zola_slugify(title)
+
     def listing_section(self, section: Path | None) -> Path | None:
         """The section whose list shows the pages of ``section``: a ``transparent``
         section passes its pages up to its parent, as Zola does."""

@@ -22,6 +22,7 @@ meaning of the common keys is decided here once:
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -158,6 +159,29 @@ def _iso_text(text: str) -> str:
     return re.sub(r"\s*([+-]\d{2})(\d{2})$", r"\1:\2", text)
 
 
+TAG_RE = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>")
+EMPHASIS_RE = re.compile(r"(?<![\w*\\])([*_]{1,3})(?=\S)(.+?)(?<=\S)\1(?![\w*])")
+CODE_RE = re.compile(r"`([^`]+)`")
+ENTITY_RE = re.compile(r"&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
+
+
+def title_text(title: str, notes: list[str]) -> str:
+    """A title written with inline Markdown or HTML (``Why *this* <i>matters</i>``) as
+    the text readers see, for ``<title>``, feeds and the heading alike; noted. Only
+    real markup is read: ``2*3*4`` and ``snake_case`` stay as written."""
+    text = TAG_RE.sub("", title)
+    text = CODE_RE.sub(r"\1", text)
+    for _ in range(3):  # nested emphasis: ***a*** or *a **b***
+        text = EMPHASIS_RE.sub(r"\2", text)
+    if ENTITY_RE.search(text):
+        text = html.unescape(text)
+    text = " ".join(text.split())
+    if text and text != " ".join(title.split()):
+        notes.append(f"the title's markup was kept as its text: “{text}”")
+        return text
+    return title
+
+
 def as_list(value: Any, *, split_spaces: bool = False) -> list[str]:
     """A list of words from a list, or from a comma (or, for Jekyll, space) separated string."""
     if value is None or value == "":
@@ -287,6 +311,7 @@ def post_from_meta(
     if title is None or str(title).strip() == "":
         title = title_from_name(name.stem)
         notes.append(f"no title: “{title}” taken from the file name")
+    title = title_text(str(title), notes)
     raw_slug = str(meta.get("slug") or "").strip()
     # A translation ("post.fr.md") gets its own slug beside the original's: "post-fr".
     slug = raw_slug or (f"{name.slug}-{slugify(name.lang)}" if name.lang else name.slug)

@@ -135,13 +135,18 @@ class FileSource:
         data = entry.data
         return PermalinkContext(
             slug=data.slug,
-            title_slug=name.slug,
+            title_slug=self.title_slug(data.title) or name.slug,
             date=data.published_at,
             sections=[slugify(s) or s for s in self.sections(path)],
             categories=[entry.topic_name] if entry.topic_name else [],
             filename=name.stem,
             lang=data.language or "",
         )
+
+    def title_slug(self, title: str) -> str:
+        """``:title`` of a ``--permalink`` pattern: the title slugified as the generator
+        does it (Jekyll's own ``:title`` is the file name's, set by its source)."""
+        return slugify(title)
 
     def read(self, path: Path) -> Entry:
         """One file as an ``Entry`` (failed or skipped with the reason, never raising)."""
@@ -313,7 +318,11 @@ class FileSource:
         """The ``--permalink`` pattern's URL, when one was given."""
         if not self.permalink:
             return None
-        return expand(self.permalink, self.context(path, entry, name, meta))
+        url = expand(self.permalink, self.context(path, entry, name, meta))
+        if url is None:  # reported by ``read`` as a note
+            raise ValueError(f"--permalink {self.permalink!r} needs a value this file lacks "
+                             "(a date, or :id, which only exports have)")
+        return url
 
 
 REFERENCE_RE = re.compile(r"^[ ]{0,3}\[[^\]]+\]:\s*<?([^\s>]+)>?", re.M)
