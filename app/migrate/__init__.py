@@ -47,7 +47,7 @@ from pressmark.migrate import eleventy, ghost, hugo, jekyll, markdown, pelican, 
 from pressmark.migrate.toolkit import bylines, claims, images
 from pressmark.migrate.toolkit import history as history_records
 from pressmark.migrate.toolkit.convert import converters
-from pressmark.migrate.toolkit.entry import Entry, failed
+from pressmark.migrate.toolkit.entry import Entry, failed, skipped
 from pressmark.migrate.toolkit.fetch import Fetcher
 from pressmark.migrate.toolkit.files import SourceError, inside
 from pressmark.migrate.toolkit.images import StoreImage
@@ -113,6 +113,11 @@ def entries(path: Path, source_format: str, permalink: str | None) -> Iterator[E
     if not path.is_dir():
         raise SourceError(f"a {source_format} import reads a folder")
     source = FOLDER_SOURCES[source_format](path, converters=table, permalink=permalink)
+    for name, why in source.problems:
+        fallback = ("--permalink is used for old URLs" if permalink else
+                    "the generator's defaults are used for old URLs: give --permalink if "
+                    "the old site used another rule")
+        yield skipped(name, f"{why}: {fallback}")
     for file in source.files():
         try:
             yield source.read(file)

@@ -40,6 +40,28 @@ def _load_config_file(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def config_problems(root: Path) -> list[tuple[str, str]]:
+    """(file, why) for each configuration file that cannot be read."""
+    folder = root / "config" / "_default"
+    candidates = [root / name for name in CONFIG_FILES]
+    candidates += sorted(folder.iterdir()) if folder.is_dir() else []
+    found = []
+    for path in candidates:
+        if not path.is_file() or path.suffix not in (".toml", ".yaml", ".yml", ".json"):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            if path.suffix == ".toml":
+                tomllib.loads(text)
+            elif path.suffix == ".json":
+                json.loads(text)
+            else:
+                safe_yaml(text)
+        except (ValueError, yaml.YAMLError) as exc:
+            found.append((path.relative_to(root).as_posix(), f"cannot be read ({exc})"))
+    return found
+
+
 def read_config(root: Path) -> dict:
     """The site's configuration (an empty dict when none can be read): the root file
     (``hugo.toml``, ``config.yaml``...) over the configuration folder
@@ -125,6 +147,7 @@ class HugoSource(FileSource):
 
     def __post_init__(self) -> None:
         config = {str(k).lower(): v for k, v in read_config(self.root).items()}
+        self.problems = config_problems(self.root)
         permalinks = config.get("permalinks") or {}
         # Hugo 0.120+ nests them by kind: permalinks.page.posts
         if isinstance(permalinks.get("page"), dict):

@@ -53,6 +53,17 @@ def read_config(root: Path) -> dict:
     return config if isinstance(config, dict) else {}
 
 
+def config_problems(root: Path) -> list[tuple[str, str]]:
+    path = root / "_config.yml"
+    if not path.is_file():
+        return []
+    try:
+        safe_yaml(path.read_text(encoding="utf-8", errors="replace"))
+    except yaml.YAMLError as exc:
+        return [("_config.yml", f"cannot be read ({str(exc).splitlines()[0]})")]
+    return []
+
+
 def detect(root: Path) -> bool:
     return (root / "_config.yml").is_file() or (root / "_posts").is_dir()
 
@@ -63,6 +74,7 @@ class JekyllSource(FileSource):
 
     def __post_init__(self) -> None:
         config = read_config(self.root)
+        self.problems = config_problems(self.root)
         pattern = str(config.get("permalink") or "date")
         self.pattern = STYLES.get(pattern, pattern)
         self.defaults = [d for d in config.get("defaults") or [] if isinstance(d, dict)]

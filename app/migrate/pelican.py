@@ -41,22 +41,28 @@ DEFAULTS = {
 }
 
 
-def read_settings(root: Path) -> dict:
-    """``pelicanconf.py``'s literal assignments over Pelican's defaults."""
+def read_settings(root: Path, problems: list | None = None) -> dict:
+    """``pelicanconf.py``'s literal assignments over Pelican's defaults; a file or a
+    setting that cannot be read without running it is added to ``problems``."""
+    problems = problems if problems is not None else []
     settings = dict(DEFAULTS)
     path = root / "pelicanconf.py"
     if not path.is_file():
         return settings
     try:
         tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-    except SyntaxError:
+    except SyntaxError as exc:
+        problems.append(("pelicanconf.py", f"cannot be read ({exc.msg}, line {exc.lineno})"))
         return settings
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
             if isinstance(target, ast.Name) and target.id in DEFAULTS:
-                with contextlib.suppress(ValueError):
+                try:
                     settings[target.id] = ast.literal_eval(node.value)
+                except ValueError:
+                    problems.append(("pelicanconf.py", f"{target.id} is computed by code, "
+                                     "which pressmark does not run"))
     return settings
 
 
@@ -81,7 +87,7 @@ class PelicanSource(FileSource):
     name = "pelican"
 
     def __post_init__(self) -> None:
-        self.settings = read_settings(self.root)
+        self.settings = read_settings(self.root, self.problems)
         self.timezone = str(self.settings.get("TIMEZONE") or "") or None
 
     @property

@@ -27,3 +27,26 @@ def test_the_id_token_in_a_folder_of_files_is_named_in_the_report(run_import):
     assert aliases(posts["a"]) == []
     assert "old URL not worked out: --permalink '/p/:id/' needs a value this file lacks " \
            "(a date, or :id, which only exports have)" in report.line_for("a.md").notes
+
+
+def test_a_rule_that_cannot_be_read_is_reported_with_the_fallback(run_import):
+    report, posts = run_import({
+        "pelicanconf.py": 'PREFIX = "blog"\nARTICLE_URL = PREFIX + "/{slug}/"\n',
+        "content/hello.md": "Title: Hello\nDate: 2020-01-01\n\nHi.\n",
+    }, "pelican", permalink="/blog/:title/")
+    line = report.line_for("pelicanconf.py")
+    assert line.outcome == "skipped"
+    assert line.detail == ("ARTICLE_URL is computed by code, which pressmark does not run: "
+                           "--permalink is used for old URLs")
+    assert aliases(posts["hello"]) == ["/blog/hello/"]
+
+
+def test_a_broken_jekyll_config_is_reported(run_import):
+    report, posts = run_import({
+        "_config.yml": "permalink: [unclosed\n",
+        "_posts/2020-01-01-hello.md": "---\ntitle: Hello\n---\nHi.\n",
+    }, "jekyll")
+    line = report.line_for("_config.yml")
+    assert line.detail.startswith("cannot be read (")
+    assert line.detail.endswith("give --permalink if the old site used another rule")
+    assert "hello" in posts

@@ -74,7 +74,12 @@ class FileSource:
     timezone: str | None = None  # the site's zone for dates written without one
 
     def __post_init__(self) -> None:
-        """Subclasses read their generator's configuration here."""
+        """Subclasses read their generator's configuration here, adding (file, why) to
+        ``problems`` for what they cannot read (the import reports each)."""
+
+    @functools.cached_property
+    def problems(self) -> list[tuple[str, str]]:
+        return []
 
     @property
     def content_root(self) -> Path:
