@@ -382,10 +382,47 @@ def _opens_again(text: str, start: int, end: int, name: str) -> bool:
     return re.search(r"\{\{[<%]\s*" + re.escape(name) + r"\b", text[start:end]) is not None
 
 
+NOTICE_RE = re.compile(r"<!-- pressmark import: .*? -->", re.S)
+# A link's destination or a quoted attribute, up to where it is closed.
+OPENERS = (("](", ")"), ('href="', '"'), ("href='", "'"), ('src="', '"'), ("src='", "'"))
+
+
+def notices_out_of_links(text: str) -> str:
+    """Notices (unconverted tags) that landed inside a link's address (``[a]({% for %})``,
+    ``href="{{ x }}"``) moved to just after the link, so no address holds a comment."""
+    for _ in range(50):  # each pass moves one notice; a body has few
+        moved = False
+        for found in NOTICE_RE.finditer(text):
+            start, end = found.span()
+            before = NOTICE_RE.sub("", text[:start])
+            for opener, closer in OPENERS:
+                at = before.rfind(opener)
+                if at < 0 or closer in before[at + len(opener):] or "\n" in before[at:]:
+                    continue
+                rest = NOTICE_RE.sub(lambda m: "\0" * len(m.group(0)), text[end:])
+                close = rest.find(closer)
+                if close < 0:
+                    continue
+                close += end + 1
+                if closer != ")":  # an attribute: after the end of its tag
+                    tag_end = text.find(">", close)
+                    close = tag_end + 1 if tag_end >= 0 else close
+                while (after := NOTICE_RE.match(text, close)) is not None:
+                    close = after.end()  # after the notices moved before, in order
+                text = text[:start] + text[end:close] + found.group(0) + text[close:]
+                moved = True
+                break
+            if moved:
+                break
+        if not moved:
+            return text
+    return text
+
+
 def convert_body(text: str, source: str, table: Mapping[str, Converter]) -> Converted:
     """``text`` with ``source``'s tags converted, and a note naming those kept as they were."""
     converter = BodyConverter(table, source)
-    result = converter.convert(text)
+    result = notices_out_of_links(converter.convert(text))
     notes = []
     if converter.unconverted:
         names = sorted(set(converter.unconverted))
