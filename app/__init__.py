@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         cache,
         converters,
         navigation,
+        old_addresses,
         pages,
         public,
         social,
@@ -81,6 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     author_flag.init_app(app)
     navigation.init_app(app)
     pages.init_app(app)
+    old_addresses.init_app(app)
     assets.init_app(app)
     social.init_app(app)
     uploads.init_app(app)

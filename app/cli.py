@@ -20,9 +20,10 @@ from flask.helpers import get_debug_flag
 from pressmark import create_app
 from pressmark.background import start_workers
 from pressmark.config import write_instance_config
-from pressmark.content.importers import CONFLICT_POLICIES, FORMATS
 from pressmark.logs import FORMATS as LOG_FORMATS
 from pressmark.logs import AccessLog, configure_logging
+from pressmark.migrate import CONFLICT_POLICIES, FORMATS
+from pressmark.migrate.commands import urls_group
 from pressmark.plugin_system.admin import plugin_group
 from pressmark.plugin_system.manager import PluginError
 from pressmark.publish import publish_command
@@ -245,9 +246,9 @@ def pin_hosts(app: Flask, bind_host: str, *, behind_proxy: bool = False) -> None
 def prepare_site(load_demo: bool = True) -> None:
     """Apply migrations and, for an empty database, load the demo content."""
     from flask_migrate import upgrade
-    from pressmark.content.importer import load_demo_content
     from pressmark.content.models import Post
     from pressmark.extensions import db
+    from pressmark.migrate.api import load_demo_content
 
     upgrade()
     revision = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -262,7 +263,7 @@ def prepare_site(load_demo: bool = True) -> None:
 
 @click.command("import")
 @with_appcontext
-@click.argument("source", type=click.Path(exists=True))
+@click.argument("source")  # checked by import_source, which also expands "~"
 @click.option("--from", "source_format", type=click.Choice(FORMATS),
               help="The source's format (detected when not given).")
 @click.option("--dry-run", is_flag=True, help="Check everything and report; write nothing.")
@@ -276,15 +277,22 @@ def prepare_site(load_demo: bool = True) -> None:
 @click.option("--no-fetch", is_flag=True,
               help="Do not download images from the old site (WordPress attachments with no "
               "copy beside the export, featured images given by address).")
+@click.option("--report", "report_file", metavar="FILE",
+              help="Also write the report to FILE as JSON lines.")
+@click.option("--check-urls", metavar="SITEMAP_OR_FOLDER",
+              help="After importing, request every old URL of the old site's sitemap.xml "
+              "(file or address) or built folder from this site; exit 1 on any loss.")
 def import_command(source: str, source_format: str | None, dry_run: bool, on_conflict: str,
-                   permalink: str | None, no_fetch: bool) -> None:
+                   permalink: str | None, no_fetch: bool, report_file: str | None,
+                   check_urls: str | None) -> None:
     """Import posts from SOURCE: a Hugo, Jekyll, Pelican, Eleventy, Zola or Markdown folder,
     or a WordPress (.xml) or Ghost (.json) export file.
 
-    Every file is reported as imported, updated, skipped or failed, with the reason; the
-    exit status is 1 when any file failed.
+    Every file is reported on standard output as imported, updated, skipped or failed,
+    with the reason, then a summary; the exit status is 1 when any file failed (or, with
+    --check-urls, any old URL is lost).
     """
-    from pressmark.content.importers import SourceError, import_source
+    from pressmark.migrate import SourceError, commands, import_source
     from pressmark.web.editor.uploads import UploadError, store_upload
 
     def store_image(path):
@@ -301,12 +309,15 @@ def import_command(source: str, source_format: str | None, dry_run: bool, on_con
     except SourceError as exc:
         raise click.UsageError(str(exc)) from exc
     click.echo(f"Importing {source} as {report.source_format}.")
-    for line in report.lines:
-        click.echo(str(line), err=line.outcome == "failed")
-        for note in line.notes:
-            click.echo(f"         note: {note}", err=line.outcome == "failed")
-    click.echo(report.totals())
-    if report.failed:
+    commands.echo_report(report)
+    if report_file:
+        report.write_jsonl(report_file)
+    kept = True
+    if check_urls and dry_run:
+        click.echo("--check-urls: nothing was written in a dry run, so nothing was checked.")
+    elif check_urls:
+        kept = commands.check_urls(check_urls, None)
+    if report.failed or not kept:
         sys.exit(1)
 
 
@@ -317,7 +328,7 @@ def import_command(source: str, source_format: str | None, dry_run: bool, on_con
               help="Also write every revision to history.jsonl (see docs/import.md).")
 def export_command(directory: str, with_history: bool) -> None:
     """Export every post, topic and upload into DIRECTORY, in the format import reads."""
-    from pressmark.content.importers.export import export_directory
+    from pressmark.migrate.export import export_directory
 
     count = export_directory(directory, with_history=with_history)
     extra = " with their history" if with_history else ""
@@ -486,6 +497,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_group)
     app.cli.add_command(uploads_group)
     app.cli.add_command(freeze_command)
+    app.cli.add_command(urls_group)
     for command in (import_command, export_command, init_command, rerender_command,
                     backup_command, restore_command):
         app.cli.add_command(command)

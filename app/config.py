@@ -87,6 +87,11 @@ class DefaultConfig:
     UPLOAD_PIXEL_BUDGET = 100_000_000
     UPLOAD_MAX_FRAMES = 500
     UPLOAD_DECODE_SECONDS = 30
+    # `pressmark import` downloads an old site's images only from public addresses; hosts
+    # named here (e.g. ["old-blog.lan", "10.0.0.5:8080"]) may be reached although they are
+    # internal. Each download must finish within IMPORT_DOWNLOAD_SECONDS.
+    IMPORT_ALLOW_HOSTS: list[str] = []
+    IMPORT_DOWNLOAD_SECONDS = 60
     # Other hosts that images in posts may come from, and that may be framed, e.g.
     # ["https://images.example.com"] (the Content-Security-Policy allows only this host).
     CSP_IMG_SOURCES: list[str] = []

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import click
-from pressmark.content.importers.frontmatter import FrontMatterError, split
+from pressmark.migrate.toolkit.frontmatter import FrontMatterError, split
 from pressmark.content.models import slugify
 
 TIMEOUT = 60

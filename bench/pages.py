@@ -15,10 +15,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pressmark import create_app  # noqa: E402
-from pressmark.content.importer import load_demo_content  # noqa: E402
 from pressmark.content.markup import render_markdown  # noqa: E402
 from pressmark.content.models import Post  # noqa: E402
 from pressmark.extensions import db  # noqa: E402
+from pressmark.migrate.api import load_demo_content  # noqa: E402
 
 PAGES = ["/", "/posts/kv-caching", "/posts", "/archive"]
 

@@ -102,7 +102,7 @@ def app(tmp_path, request):
 @pytest.fixture(scope="session")
 def demo_database(tmp_path_factory):
     """A SQLite file with the demo content, built once per test session."""
-    from pressmark.content.importer import load_demo_content
+    from pressmark.migrate.api import load_demo_content
 
     folder = tmp_path_factory.mktemp("demo")
     app = make_test_app(folder)

@@ -2,7 +2,8 @@
 
 - Nothing imports a folder by its own name (``app.…``, ``plugins.…``, ``migrations.…``): the
   package is ``pressmark``, and a module loaded under two names is two modules.
-- ``pressmark.content`` never imports ``pressmark.web``.
+- ``pressmark.content`` never imports ``pressmark.web`` or ``pressmark.migrate``;
+  ``pressmark.migrate`` never imports ``pressmark.web``.
 - Plugins (built-in, and the test suite's fixture plugins, which stand for third-party ones)
   import only ``pressmark.api``, the models, the extensions and their own package.
 - ``pyproject.toml`` lists every package folder, so the wheel leaves none out.
@@ -108,9 +109,20 @@ def test_content_never_imports_web():
         f"{path.relative_to(ROOT)}:{line} imports {module}"
         for path in sources("app/content")
         for line, module in imports(path)
-        if is_within(module, "pressmark.web")
+        if is_within(module, "pressmark.web") or is_within(module, "pressmark.migrate")
     ]
     assert wrong == []
+
+
+def test_migrate_never_imports_web():
+    """The importers sit beside content/ and use it; the web layer is not theirs to reach."""
+    wrong = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in sources("app/migrate")
+        for line, module in imports(path)
+        if is_within(module, "pressmark.web")
+    ]
+    assert sources("app/migrate") and wrong == []
 
 
 @pytest.mark.parametrize("folder", ["plugins", "tests/fixture_plugins"])

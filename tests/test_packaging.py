@@ -66,6 +66,10 @@ def test_the_wheel_installs_only_the_pressmark_package(installed):
     assert list((package / "migrations" / "versions").glob("0001_*.py"))
     assert (package / "plugins" / "calculators" / "static").is_dir()
     assert (package / "templates" / "base.html").exists()
+    # The importers live beside content/, with their toolkit and the demo content they load.
+    assert (package / "migrate" / "hugo.py").exists()
+    assert (package / "migrate" / "toolkit" / "frontmatter.py").exists()
+    assert list((package / "content" / "demo_content").glob("*.md"))
 
 
 def test_init_and_serve_work_from_the_installed_wheel(installed, tmp_path):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from pressmark.content.importer import load_demo_content
 from pressmark.content.models import Alias, Post
 from pressmark.extensions import db
+from pressmark.migrate.api import load_demo_content
 from sqlalchemy import func, inspect, select, text
 
 pytestmark = pytest.mark.postgres

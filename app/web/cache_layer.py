@@ -45,6 +45,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.sansio.utils import host_is_trusted
 
 CACHEABLE = "pressmark.cache.params"
+# Where ``web.old_addresses`` keeps (generation, the query keys old addresses use).
+QUERY_KEYS_MEMO = "old-address-query-keys"
 log = logging.getLogger(__name__)
 
 BAD_HOST_BODY = b"Bad Request: this site does not answer to that host name.\n"
@@ -169,6 +171,8 @@ class PageCacheLayer:
         base = page_base(environ, pinned=self.pinned)
         query = environ.get("QUERY_STRING", "")
         head = method == "HEAD"
+        if query and self.may_be_old_address(query):
+            return self.fill(base, environ, start_response)  # Flask redirects (old_addresses)
         found = self.store.lookup(f"{base}?{query}")
         if found is not None and found[1]:  # the common case: a current page
             return self.answer(found[0], environ, start_response, head)
@@ -190,6 +194,15 @@ class PageCacheLayer:
         if key is None:  # a page never cached (it may not be cacheable): nothing to share
             return self.fill(base, environ, start_response)
         return self.fill_once(key, base, environ, start_response)
+
+    def may_be_old_address(self, query: str) -> bool:
+        """Whether ``query`` names a key that some old address (``/?p=42``) uses, so that
+        Flask, not a cached page, must answer; True while the keys of this content
+        generation are not known yet (``web.old_addresses`` records them)."""
+        known = self.memo.get(QUERY_KEYS_MEMO)
+        if known is None or known[0] != self.store.generation:
+            return True
+        return any(name in known[1] for name, _ in parse_qsl(query, keep_blank_values=True))
 
     def fill_once(self, key: str, base: str, environ, start_response):
         """``fill``, unless another request is rendering the same page: then wait for it

@@ -192,6 +192,10 @@ def not_found(error):
         target = post_url(moved)
         query = request.query_string.decode("latin-1")
         return redirect(f"{target}?{query}" if query else target, code=301)
+    from pressmark.web.old_addresses import old_file_redirect  # it imports this module
+
+    if "\x00" not in path and (old_file := old_file_redirect(path)) is not None:
+        return old_file
     return render_page("404.html", social=None), 404
 
 

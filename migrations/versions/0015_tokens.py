@@ -1,7 +1,7 @@
 """Personal access tokens for the Admin API (stored as SHA-256 digests).
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-08 00:30:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0011'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -7,11 +7,11 @@ from datetime import datetime
 
 import pytest
 from pressmark.content import postdata
-from pressmark.content.importer import post_data_from_file, post_to_file
 from pressmark.content.models import PUBLISHED, Image, Post, Revision, User
 from pressmark.content.postdata import FIELDS, PostData, of_data, of_post, of_revision
 from pressmark.content.store import save_post
 from pressmark.extensions import db
+from pressmark.migrate.api import post_data_from_file, post_to_file
 from pressmark.web.editor.forms import data_from_values, values_from_post
 from sqlalchemy import inspect, select
 

@@ -233,11 +233,11 @@ def table_counts() -> dict[str, int]:
 
 @given(post_files())
 def test_import_never_half_imports_a_file(app, tmp_path_factory, text):
-    from pressmark.content.importer import import_directory
-    from pressmark.content.importers.frontmatter import split
     from pressmark.content.models import Post
     from pressmark.content.postdata import normalise_newlines
     from pressmark.extensions import db
+    from pressmark.migrate.api import import_directory
+    from pressmark.migrate.toolkit.frontmatter import split
     from sqlalchemy import delete, select
 
     folder = tmp_path_factory.mktemp("import")
