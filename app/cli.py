@@ -1,4 +1,4 @@
-"""The ``pressmark`` command line: Flask's CLI bound to ``create_app`` plus site commands.
+"""The ``pressmark`` command line: pressmark's own group (``cli_group``) and the site commands.
 
 ``pressmark serve`` is the one command a newcomer needs: it creates ``instance/`` with a
 generated secret key, applies the migrations, loads the demo content into an empty
@@ -10,73 +10,33 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import traceback
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
-from flask.helpers import get_debug_flag
-from pressmark import create_app
-from pressmark.config import write_instance_config
+from flask.cli import ScriptInfo, with_appcontext
+from pressmark.cli_errors import PortError, bind_problem
+from pressmark.cli_group import PressmarkGroup, StartupError, instance_of, make_app
+from pressmark.cli_group import operator_db_group as operator_db_group
 from pressmark.content.importers import CONFLICT_POLICIES, FORMATS
 from pressmark.logs import FORMATS as LOG_FORMATS
-from pressmark.logs import AccessLog, configure_logging
+from pressmark.logs import AccessLog
 from pressmark.plugin_system.admin import plugin_group
-from pressmark.plugin_system.manager import PluginError
 from pressmark.workers import PIN_DEFAULT, Supervisor, default_worker_count, listen_socket
 from sqlalchemy import func, select, text
 
 # Named, not __name__: run as `python -m pressmark.cli` the module is __main__.
 log = logging.getLogger("pressmark.cli")
+__all__ = ["main", "make_app", "StartupError"]
 
 
-def _instance_path() -> str:
-    return os.environ.get("PRESSMARK_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")
-
-
-STARTUP_ERROR_LOG = "startup-error.log"
-
-
-class StartupError(click.ClickException):
-    """The site cannot start because of a plugin: one paragraph, no traceback."""
-
-
-def make_app() -> Flask:
-    """The CLI's app: ensures the instance config (and its secret key) exists first, and
-    configures logging (``pressmark.logs``) from the site's settings.
-
-    A plugin that stops start-up is reported in one paragraph naming it and how to disable
-    it; the traceback goes to ``instance/startup-error.log``, and to stderr with ``--debug``.
-    """
-    # Files the CLI and the server create (database, uploads, logs) are the owner's only.
-    os.umask(0o077)
-    instance = _instance_path()
-    os.environ.setdefault("PRESSMARK_INSTANCE_PATH", instance)
-    if not os.environ.get("PRESSMARK_SECRET_KEY"):
-        write_instance_config(instance)
-    configure_logging({"LOG_FORMAT": os.environ.get("PRESSMARK_LOG_FORMAT") or "combined"})
-    try:
-        app = create_app()
-    except PluginError as exc:
-        details = "".join(traceback.format_exception(exc))
-        log_path = Path(instance) / STARTUP_ERROR_LOG
-        where = ""
-        try:
-            log_path.write_text(details, encoding="utf-8")
-            where = f" The traceback is in {log_path}; run with --debug to print it."
-        except OSError:
-            pass
-        if get_debug_flag():
-            click.echo(details, err=True)
-        raise StartupError(f"{exc}{where}") from None
-    configure_logging(app.config)
-    return app
-
-
-@click.group(cls=FlaskGroup, create_app=make_app, add_version_option=True)
+@click.group(cls=PressmarkGroup, create_app=make_app)
 def main() -> None:
-    """pressmark: serve and manage a blog."""
+    """pressmark: serve and manage a blog.
+
+    Commands work on the site in --instance PATH, else PRESSMARK_INSTANCE_PATH, else the
+    pressmark.toml or instance/ folder found in the current folder or above.
+    """
 
 
 main.add_command(plugin_group)
@@ -138,12 +98,7 @@ def serve(
     the proxy's ``X-Forwarded-*`` headers, and from no one else's.
     """
     import waitress
-    from pressmark.serving import (
-        ProxyConfigError,
-        author_first_dispatcher,
-        listen_options,
-        proxy_options,
-    )
+    from pressmark.serving import ProxyConfigError, author_first_dispatcher, proxy_options
 
     if log_format:
         os.environ["PRESSMARK_LOG_FORMAT"] = log_format  # read as LOG_FORMAT by the app
@@ -157,12 +112,19 @@ def serve(
     with app.app_context():
         prepare_site(load_demo=not no_demo)
     where = f"unix:{unix_socket}" if unix_socket else f"http://{host}:{port}/"
+    try:  # bound before anything says "serving"
+        sock = listen_socket(host, port, unix_socket, unix_socket_perms)
+    except OSError as exc:
+        address = unix_socket or f"{host}:{port}"
+        raise PortError(bind_problem(exc, address) or f"Cannot listen on {address}: {exc}") \
+            from exc
+    workers = workers or default_worker_count()
     trust = (
         f", trusting {proxy['trusted_proxy_count']} proxy hop(s) from {proxy['trusted_proxy']}"
         if "trusted_proxy" in proxy
         else ""
     )
-    workers = workers or default_worker_count()
+    click.echo(f"Site folder: {instance_of(ctx) or app.instance_path}")
     click.echo(
         f"pressmark is serving {app.config['SITE_TITLE']!r} at {where}{trust}"
         f" ({workers} worker{'s' if workers > 1 else ''} of {threads} threads)"
@@ -171,17 +133,12 @@ def serve(
     if workers == 1:
         if pin and hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-        waitress.serve(
-            served,
-            threads=threads,
-            _dispatcher=author_first_dispatcher(threads),
-            ident="pressmark",
-            **listen_options(host, port, unix_socket, unix_socket_perms),
-            **proxy,
-        )
+        waitress.create_server(
+            served, sockets=[sock], threads=threads, ident="pressmark",
+            _dispatcher=author_first_dispatcher(threads), **proxy,
+        ).run()
         return
-    serve_workers(app, workers, pin, threads, proxy,
-                  listen_socket(host, port, unix_socket, unix_socket_perms), served)
+    serve_workers(app, workers, pin, threads, proxy, sock, served)
 
 
 def serve_workers(app: Flask, count: int, pin: bool, threads: int, proxy: dict,
@@ -472,13 +429,19 @@ def uploads_process_command(strip_metadata: bool) -> None:
         raise click.exceptions.Exit(1)
 
 
+CORE_COMMANDS = (demo_group, uploads_group, freeze_command, import_command, export_command,
+                 init_command, rerender_command, backup_command, restore_command)
+# On the group itself too, so that `pressmark --help` lists them outside any site.
+for _command in CORE_COMMANDS:
+    main.add_command(_command)
+main.add_command(operator_db_group())
+
+
 def init_app(app: Flask) -> None:
-    app.cli.add_command(demo_group)
-    app.cli.add_command(uploads_group)
-    app.cli.add_command(freeze_command)
-    for command in (import_command, export_command, init_command, rerender_command,
-                    backup_command, restore_command):
+    """Add the site commands to ``app.cli`` (for ``app.test_cli_runner()`` and plugins)."""
+    for command in CORE_COMMANDS:
         app.cli.add_command(command)
+    app.cli.add_command(operator_db_group())  # in place of Flask-Migrate's developer group
 
 
 if __name__ == "__main__":
