@@ -287,9 +287,14 @@ def rerender_command() -> None:
 
     Only the stored HTML changes: no revision is written.
     """
+    from pressmark.content.models import Post
     from pressmark.content.store import rerender_all
+    from pressmark.extensions import db
+    from pressmark.progress import progress
 
-    click.echo(f"Rendered {rerender_all()} posts.")
+    with progress("Rendering", db.session.scalar(select(func.count(Post.id)))) as bar:
+        count = rerender_all(on_item=lambda slug: bar.advance(item=slug))
+    click.echo(f"Rendered {count} posts.")
 
 
 @click.group("demo")
@@ -306,8 +311,10 @@ def demo_group() -> None:
 def generate_command(count: int, seed: int) -> None:
     """Add realistic generated posts (code, tables, calculators, topics, tags, aliases)."""
     from pressmark.content.generated import generate_posts
+    from pressmark.progress import progress
 
-    total = generate_posts(count, seed=seed)
+    with progress("Generating", count) as bar:
+        total = generate_posts(count, seed=seed, on_item=lambda slug: bar.advance(item=slug))
     click.echo(f"Added {count} posts; the site has {total}.")
 
 
@@ -411,9 +418,13 @@ def uploads_process_command(strip_metadata: bool) -> None:
 
     Posts are rendered again, so their images get srcset, width and height.
     """
-    from pressmark.web.editor.older_uploads import process_older_uploads
+    from pressmark.content import upload_store
+    from pressmark.progress import progress
+    from pressmark.web.editor.older_uploads import originals, process_older_uploads
 
-    report = process_older_uploads(strip_metadata=strip_metadata)
+    with progress("Processing uploads", len(originals(upload_store.storage()))) as bar:
+        report = process_older_uploads(strip_metadata=strip_metadata,
+                                       on_item=lambda name: bar.advance(item=name))
     click.echo(f"Processed {len(report.processed)} older uploads; "
                f"rendered {report.posts_rendered} posts again.")
     for old, new in report.replaced.items():
