@@ -25,7 +25,7 @@ PAGES = {
     "topic": ("/topics/llm-internals", 200),
     "tag": ("/tags/kv-cache", 200),
     "posts": ("/posts", 200),
-    "posts-page-2": ("/posts?page=2", 200),
+    "posts-page-2": ("/posts/page/2/", 200),
     "archive": ("/archive", 200),
     "archive-year": ("/archive/2019", 200),
     "not-found": ("/no/such/page", 404),
