@@ -370,11 +370,16 @@ def restore_command(file: str, yes: bool) -> None:
 def freeze_command(outdir: Path, incremental: bool) -> None:
     """Write the public site into OUTDIR as static files, with its redirects."""
     from pressmark.freeze import FreezeError, freeze
+    from pressmark.progress import progress
 
     try:
-        report = freeze(current_app._get_current_object(), outdir, incremental=incremental)
+        with progress("Rendering") as bar:
+            report = freeze(current_app._get_current_object(), outdir, incremental=incremental,
+                            on_item=lambda url: bar.advance(item=url))
     except FreezeError as exc:
         raise click.ClickException(str(exc)) from exc
+    if incremental:
+        click.echo(f"Rendered {report.rendered} pages ({report.reason}).")
     click.echo(
         f"Froze the site into {outdir}: {len(report.written)} files written, "
         f"{report.unchanged} unchanged, {len(report.deleted)} removed, "
