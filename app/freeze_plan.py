@@ -34,7 +34,7 @@ from sqlalchemy import select, text
 # Tables whose rows make up pages besides the posts (users: their public fields only).
 SITE_QUERIES = (
     "SELECT * FROM topics ORDER BY id", "SELECT * FROM tags ORDER BY id",
-    "SELECT * FROM series ORDER BY id", "SELECT * FROM aliases ORDER BY id",
+    "SELECT * FROM series ORDER BY id", "SELECT path, post_id FROM aliases ORDER BY path",
     "SELECT * FROM nav_items ORDER BY id", "SELECT * FROM images ORDER BY name",
     "SELECT * FROM post_tags ORDER BY 1, 2", "SELECT * FROM post_authors ORDER BY 1, 2",
     "SELECT id, display_name, slug, bio, role FROM users ORDER BY id",
