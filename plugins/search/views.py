@@ -35,7 +35,8 @@ def index():
     posts = db.session.scalars(Post.visible().order_by(Post.published_at.desc()))
     return jsonify(posts=[{
         "url": f"/posts/{post.slug}", "title": post.title, "summary": post.summary or "",
-        "text": html_to_text(post.body_html or "")[:INDEX_TEXT_CHARS],
+        # The start of the HTML is enough for the start of the text (and far quicker).
+        "text": html_to_text((post.body_html or "")[:8 * INDEX_TEXT_CHARS])[:INDEX_TEXT_CHARS],
     } for post in posts])
 
 
