@@ -48,3 +48,12 @@ def test_demo_generate_reports_as_it_goes(runner, app):
     assert result.exit_code == 0, result.output
     assert "Generating: 10/10 (100%)" in result.output + (result.stderr or "")
     assert "Added 10 posts" in result.output
+
+
+def test_search_rebuild_and_rerender_report_as_they_go(runner, app):
+    assert runner.invoke(args=["demo", "generate", "--posts", "5"]).exit_code == 0
+    rebuilt = runner.invoke(args=["search", "rebuild"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "Indexing: 5/5 (100%)" in rebuilt.output + (rebuilt.stderr or "")
+    rendered = runner.invoke(args=["rerender"])
+    assert "Rendering: 5/5 (100%)" in rendered.output + (rendered.stderr or "")
