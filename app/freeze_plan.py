@@ -55,10 +55,19 @@ def site_fingerprint(app: Flask) -> str:
 
 
 def post_fingerprints() -> tuple[dict[str, str], dict[str, str]]:
-    """Each post's placement and content fingerprints, keyed by its slug."""
+    """Each visible post's placement and content fingerprints, keyed by its slug.
+
+    The manifest lies in the public output folder: posts readers cannot see appear in it
+    only as one opaque digest of where they all stand (so one going live is noticed), never
+    by name or content.
+    """
     placement: dict[str, str] = {}
     content: dict[str, str] = {}
-    for post in db.session.scalars(select(Post)):
+    hidden: list[str] = []
+    for post in db.session.scalars(select(Post).order_by(Post.id)):
+        if not post.is_visible:
+            hidden.append(_digest([post.id, post.status, post.published_at, post.is_page]))
+            continue
         placement[post.slug] = _digest([
             post.id, post.status, post.is_visible, post.published_at, post.is_page,
             post.topic_id, post.series_id, post.series_position, post.featured,
@@ -67,6 +76,7 @@ def post_fingerprints() -> tuple[dict[str, str], dict[str, str]]:
             post.version, post.title, post.summary, post.body_html, post.toc_html,
             post.cover_image, post.cover_alt, post.language, post.word_count, post.updated_at,
         ])
+    placement[" hidden"] = _digest(hidden)  # a space: no slug can take this key
     return placement, content
 
 
