@@ -27,7 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
 
     from flask_wtf.csrf import CSRFError
-    from pressmark import cli, config, migrations, security, state
+    from pressmark import cli, config, dates, migrations, security, state
     from pressmark.content import reach_models  # noqa: F401 - its tables, for migrations
     from pressmark.extensions import configure_sqlite, csrf, db, login_manager, migrate
     from pressmark.plugin_system import admin as plugin_admin
@@ -57,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Private: it holds the secret key, the database and the uploads.
     os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
     state.init_app(app)
+    dates.init_app(app)  # the TIMEZONE date filters
 
     # Extensions and services.
     converters.init_app(app)  # before any route is added

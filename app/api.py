@@ -13,6 +13,7 @@ anything else in pressmark may change without notice.
 - Pages: ``render_page`` renders a template that extends ``base.html`` with every plugin's
   template variables and head fragments; ``absolute_url`` puts a path on the site's URL.
 - Assets: ``plugin_asset_url`` is the cache-busted URL of a file in a plugin's ``static/``.
+- Commands: ``progress`` reports a long command's progress (``pressmark.progress``).
 - Caching: ``cached_response`` answers from the page cache, with validators and 304s;
   ``content_changed`` moves the content generation on, so every page cache drops its pages
   (call it when something a plugin shows on public pages changes, before committing);
@@ -48,6 +49,7 @@ from pressmark.plugin_system.manager import (
     record_failure,
 )
 from pressmark.plugin_system.settings import Setting
+from pressmark.progress import progress
 from pressmark.security import allow_sources
 from pressmark.state import plugin_cache
 from pressmark.web.cache import cached_response, last_change, per_generation
@@ -91,6 +93,7 @@ __all__ = [
     "plugin_asset_url",
     "plugin_cache",
     "positive_int",
+    "progress",
     "post_at_old_path",
     "post_url",
     "public_author_or_404",

@@ -1,4 +1,4 @@
-"""The ``pressmark`` command line: Flask's CLI bound to ``create_app`` plus site commands.
+"""The ``pressmark`` command line: pressmark's own group (``cli_group``) and the site commands.
 
 ``pressmark serve`` is the one command a newcomer needs: it creates ``instance/`` with a
 generated secret key, applies the migrations, loads the demo content into an empty
@@ -10,22 +10,20 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import traceback
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
-from flask.helpers import get_debug_flag
-from pressmark import create_app
+from flask.cli import ScriptInfo, with_appcontext
 from pressmark.background import start_workers
-from pressmark.config import write_instance_config
+from pressmark.cli_errors import PortError, bind_problem
+from pressmark.cli_group import PressmarkGroup, StartupError, instance_of, make_app
+from pressmark.cli_group import operator_db_group as operator_db_group
 from pressmark.logs import FORMATS as LOG_FORMATS
-from pressmark.logs import AccessLog, configure_logging
+from pressmark.logs import AccessLog
 from pressmark.migrate import CONFLICT_POLICIES, FORMATS
 from pressmark.migrate.commands import urls_group
 from pressmark.plugin_system.admin import plugin_group
-from pressmark.plugin_system.manager import PluginError
 from pressmark.publish import publish_command
 from pressmark.web.mcp.command import mcp_command
 from pressmark.workers import PIN_DEFAULT, Supervisor, default_worker_count, listen_socket
@@ -33,54 +31,16 @@ from sqlalchemy import func, select, text
 
 # Named, not __name__: run as `python -m pressmark.cli` the module is __main__.
 log = logging.getLogger("pressmark.cli")
+__all__ = ["main", "make_app", "StartupError"]
 
 
-def _instance_path() -> str:
-    return os.environ.get("PRESSMARK_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")
-
-
-STARTUP_ERROR_LOG = "startup-error.log"
-
-
-class StartupError(click.ClickException):
-    """The site cannot start because of a plugin: one paragraph, no traceback."""
-
-
-def make_app() -> Flask:
-    """The CLI's app: ensures the instance config (and its secret key) exists first, and
-    configures logging (``pressmark.logs``) from the site's settings.
-
-    A plugin that stops start-up is reported in one paragraph naming it and how to disable
-    it; the traceback goes to ``instance/startup-error.log``, and to stderr with ``--debug``.
-    """
-    # Files the CLI and the server create (database, uploads, logs) are the owner's only.
-    os.umask(0o077)
-    instance = _instance_path()
-    os.environ.setdefault("PRESSMARK_INSTANCE_PATH", instance)
-    if not os.environ.get("PRESSMARK_SECRET_KEY"):
-        write_instance_config(instance)
-    configure_logging({"LOG_FORMAT": os.environ.get("PRESSMARK_LOG_FORMAT") or "combined"})
-    try:
-        app = create_app()
-    except PluginError as exc:
-        details = "".join(traceback.format_exception(exc))
-        log_path = Path(instance) / STARTUP_ERROR_LOG
-        where = ""
-        try:
-            log_path.write_text(details, encoding="utf-8")
-            where = f" The traceback is in {log_path}; run with --debug to print it."
-        except OSError:
-            pass
-        if get_debug_flag():
-            click.echo(details, err=True)
-        raise StartupError(f"{exc}{where}") from None
-    configure_logging(app.config)
-    return app
-
-
-@click.group(cls=FlaskGroup, create_app=make_app, add_version_option=True)
+@click.group(cls=PressmarkGroup, create_app=make_app)
 def main() -> None:
-    """pressmark: serve and manage a blog."""
+    """pressmark: serve and manage a blog.
+
+    Commands work on the site in --instance PATH, else PRESSMARK_INSTANCE_PATH, else the
+    pressmark.toml or instance/ folder found in the current folder or above.
+    """
 
 
 main.add_command(plugin_group)
@@ -144,12 +104,7 @@ def serve(
     the proxy's ``X-Forwarded-*`` headers, and from no one else's.
     """
     import waitress
-    from pressmark.serving import (
-        ProxyConfigError,
-        author_first_dispatcher,
-        listen_options,
-        proxy_options,
-    )
+    from pressmark.serving import ProxyConfigError, author_first_dispatcher, proxy_options
     from pressmark.web.addresses import ClientAddress
 
     if log_format:
@@ -165,12 +120,19 @@ def serve(
     with app.app_context():
         prepare_site(load_demo=not no_demo)
     where = f"unix:{unix_socket}" if unix_socket else f"http://{host}:{port}/"
+    try:  # bound before anything says "serving"
+        sock = listen_socket(host, port, unix_socket, unix_socket_perms)
+    except OSError as exc:
+        address = unix_socket or f"{host}:{port}"
+        raise PortError(bind_problem(exc, address) or f"Cannot listen on {address}: {exc}") \
+            from exc
+    workers = workers or default_worker_count()
     trust = (
         f", trusting {proxy['trusted_proxy_count']} proxy hop(s) from {proxy['trusted_proxy']}"
         if "trusted_proxy" in proxy
         else ""
     )
-    workers = workers or default_worker_count()
+    click.echo(f"Site folder: {instance_of(ctx) or app.instance_path}")
     click.echo(
         f"pressmark is serving {app.config['SITE_TITLE']!r} at {where}{trust}"
         f" ({workers} worker{'s' if workers > 1 else ''} of {threads} threads)"
@@ -180,17 +142,12 @@ def serve(
         if pin and hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
         start_workers(app)  # plugins' background jobs (register_workers)
-        waitress.serve(
-            served,
-            threads=threads,
-            _dispatcher=author_first_dispatcher(threads, app),
-            ident="pressmark",
-            **listen_options(host, port, unix_socket, unix_socket_perms),
-            **proxy,
-        )
+        waitress.create_server(
+            served, sockets=[sock], threads=threads, ident="pressmark",
+            _dispatcher=author_first_dispatcher(threads, app), **proxy,
+        ).run()
         return
-    serve_workers(app, workers, pin, threads, proxy,
-                  listen_socket(host, port, unix_socket, unix_socket_perms), served)
+    serve_workers(app, workers, pin, threads, proxy, sock, served)
 
 
 def serve_workers(app: Flask, count: int, pin: bool, threads: int, proxy: dict,
@@ -351,9 +308,14 @@ def rerender_command() -> None:
 
     Only the stored HTML changes: no revision is written.
     """
+    from pressmark.content.models import Post
     from pressmark.content.store import rerender_all
+    from pressmark.extensions import db
+    from pressmark.progress import progress
 
-    click.echo(f"Rendered {rerender_all()} posts.")
+    with progress("Rendering", db.session.scalar(select(func.count(Post.id)))) as bar:
+        count = rerender_all(on_item=lambda slug: bar.advance(item=slug))
+    click.echo(f"Rendered {count} posts.")
 
 
 @click.group("demo")
@@ -370,8 +332,10 @@ def demo_group() -> None:
 def generate_command(count: int, seed: int) -> None:
     """Add realistic generated posts (code, tables, calculators, topics, tags, aliases)."""
     from pressmark.content.generated import generate_posts
+    from pressmark.progress import progress
 
-    total = generate_posts(count, seed=seed)
+    with progress("Generating", count) as bar:
+        total = generate_posts(count, seed=seed, on_item=lambda slug: bar.advance(item=slug))
     click.echo(f"Added {count} posts; the site has {total}.")
 
 
@@ -427,11 +391,16 @@ def restore_command(file: str, yes: bool) -> None:
 def freeze_command(outdir: Path, incremental: bool) -> None:
     """Write the public site into OUTDIR as static files, with its redirects."""
     from pressmark.freeze import FreezeError, freeze
+    from pressmark.progress import progress
 
     try:
-        report = freeze(current_app._get_current_object(), outdir, incremental=incremental)
+        with progress("Rendering") as bar:
+            report = freeze(current_app._get_current_object(), outdir, incremental=incremental,
+                            on_item=lambda url: bar.advance(item=url))
     except FreezeError as exc:
         raise click.ClickException(str(exc)) from exc
+    if incremental:
+        click.echo(f"Rendered {report.rendered} pages ({report.reason}).")
     click.echo(
         f"Froze the site into {outdir}: {len(report.written)} files written, "
         f"{report.unchanged} unchanged, {len(report.deleted)} removed, "
@@ -475,9 +444,13 @@ def uploads_process_command(strip_metadata: bool) -> None:
 
     Posts are rendered again, so their images get srcset, width and height.
     """
-    from pressmark.web.editor.older_uploads import process_older_uploads
+    from pressmark.content import upload_store
+    from pressmark.progress import progress
+    from pressmark.web.editor.older_uploads import originals, process_older_uploads
 
-    report = process_older_uploads(strip_metadata=strip_metadata)
+    with progress("Processing uploads", len(originals(upload_store.storage()))) as bar:
+        report = process_older_uploads(strip_metadata=strip_metadata,
+                                       on_item=lambda name: bar.advance(item=name))
     click.echo(f"Processed {len(report.processed)} older uploads; "
                f"rendered {report.posts_rendered} posts again.")
     for old, new in report.replaced.items():
@@ -493,14 +466,19 @@ def uploads_process_command(strip_metadata: bool) -> None:
         raise click.exceptions.Exit(1)
 
 
+CORE_COMMANDS = (demo_group, uploads_group, freeze_command, import_command, export_command,
+                 init_command, rerender_command, backup_command, restore_command)
+# On the group itself too, so that `pressmark --help` lists them outside any site.
+for _command in CORE_COMMANDS:
+    main.add_command(_command)
+main.add_command(operator_db_group())
+
+
 def init_app(app: Flask) -> None:
-    app.cli.add_command(demo_group)
-    app.cli.add_command(uploads_group)
-    app.cli.add_command(freeze_command)
-    app.cli.add_command(urls_group)
-    for command in (import_command, export_command, init_command, rerender_command,
-                    backup_command, restore_command):
+    """Add the site commands to ``app.cli`` (for ``app.test_cli_runner()`` and plugins)."""
+    for command in CORE_COMMANDS:
         app.cli.add_command(command)
+    app.cli.add_command(operator_db_group())  # in place of Flask-Migrate's developer group
 
 
 if __name__ == "__main__":

@@ -27,6 +27,9 @@ class DefaultConfig:
     )
     SITE_AUTHOR = "pressmark"
     SITE_LANGUAGE = "en"
+    # The site's time zone (an IANA name such as "Europe/Paris"): dates on pages and the
+    # editor's schedule field are in it; the database keeps UTC.
+    TIMEZONE = "UTC"
     # Absolute base URL used in feeds, sitemaps and canonical links when set; otherwise the
     # request's host is used. Setting it also pins the site to that host name.
     SITE_URL = ""
@@ -138,12 +141,52 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config.pop("INSTANCE_PATH", None)
     if test_config:
         app.config.update(test_config)
+    check_config(app.config)
     fit_request_limits_to_posts(app.config)
     if not app.config.get("SECRET_KEY") and not app.config.get("TESTING"):
-        raise RuntimeError(
+        raise ConfigError(
             "No SECRET_KEY: set it in instance/config.py or PRESSMARK_SECRET_KEY "
             "(`pressmark serve` creates one on first start)."
         )
+
+
+class ConfigError(RuntimeError):
+    """A setting has a value the site cannot use; the message names it and says what to do."""
+
+
+# Settings that must be whole numbers of at least 1 (the others are checked where used).
+POSITIVE_INTEGERS = ("POSTS_PER_PAGE", "LATEST_NOTES_LIMIT", "ARCHIVE_PER_PAGE",
+                     "PASSWORD_MIN_LENGTH", "MAX_POST_BYTES", "UPLOAD_MAX_BYTES")
+
+
+def check_config(config) -> None:
+    """Refuse values that would fail later in a confusing way, with one clear message."""
+    where = f"(in the instance's config.py or {ENV_PREFIX}<NAME>)"
+    for name in POSITIVE_INTEGERS:
+        value = config.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{name} = {value!r} {where}: it must be a whole number of at "
+                              "least 1.")
+    try:
+        zone_problem = None if site_zone(config) else "empty"
+    except (ValueError, KeyError) as exc:
+        zone_problem = str(exc) or "unknown"
+    if zone_problem:
+        raise ConfigError(f"TIMEZONE = {config.get('TIMEZONE')!r} {where} is not a time zone: "
+                          "use an IANA name such as 'UTC' or 'Europe/Paris'.")
+
+
+def site_zone(config):
+    """The site's ``TIMEZONE`` as a ``zoneinfo.ZoneInfo`` (ValueError or KeyError if unknown)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = config.get("TIMEZONE") or "UTC"
+    if not isinstance(name, str):
+        raise ValueError("not a name")
+    try:
+        return ZoneInfo(name)
+    except ZoneInfoNotFoundError as exc:
+        raise KeyError(name) from exc
 
 
 def fit_request_limits_to_posts(config) -> None:

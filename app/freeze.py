@@ -12,8 +12,10 @@ What is written:
   Netlify/Cloudflare-style ``_redirects``, and an HTML page at the old address with a
   canonical link and a meta refresh, for hosts without rules.
 
-``--incremental`` writes only files whose bytes changed since the last freeze into the same
-folder and deletes what is gone (a manifest, ``.pressmark-freeze.json``, remembers them).
+``--incremental`` renders only what changed since the last freeze (``freeze_plan``: the
+site's fingerprint, each post's, and each page's links to posts), writes only files whose
+bytes changed into the same folder and deletes what is gone (a manifest,
+``.pressmark-freeze.json``, remembers them). Assets are compared by size and time first.
 Drafts, scheduled posts, the editor and search are never written: only what readers can
 reach is.
 """
@@ -25,12 +27,14 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import Flask
+from pressmark import freeze_plan
 from pressmark.content import upload_store
 from pressmark.content.models import Alias, Post
 from pressmark.extensions import db
@@ -39,9 +43,11 @@ from sqlalchemy import select
 
 MANIFEST = ".pressmark-freeze.json"
 # Areas that are not static: the author's, machine endpoints, per-query search.
-SKIPPED_PREFIXES = ("/editor", "/auth", "/search", "/-/", "/static/", "/uploads/")
+SKIPPED_PREFIXES = ("/editor", "/auth", "/-/", "/static/", "/uploads/")
+# /search is the search page without a query (with the search plugin): on a static host it
+# searches the prebuilt /search/index.json with a small script. Queries are never written.
 START = ("/", "/sitemap.xml", "/robots.txt", "/llms.txt", "/feed.xml", "/feed.atom",
-         "/feed.json")
+         "/feed.json", "/search")
 LINK_RE = re.compile(r'(?:href|src)="(/[^"#]*)"')
 URL_RE = re.compile(r"<loc>([^<]+)</loc>|\((https?://[^)\s]+)\)")
 GENERATED = ("404.html", "_redirects", "nginx-map.conf", "nginx-server.conf")
@@ -52,8 +58,10 @@ root {root};
 types {{ application/atom+xml atom; application/feed+json json; text/markdown md; }}
 error_page 404 /404.html;
 if ($pressmark_redirect) {{ return 301 $pressmark_redirect; }}
+# ?page=N of a listing has moved to <listing>/page/N/.
+if ($pressmark_page) {{ return 301 $uri$pressmark_page/; }}
 location / {{
-    try_files $uri$pressmark_page/index.html $uri $uri/index.html =404;
+    try_files $uri $uri/index.html =404;
 }}
 """
 
@@ -68,6 +76,8 @@ class FreezeReport:
     unchanged: int = 0
     deleted: list[str] = field(default_factory=list)
     redirects: int = 0
+    rendered: int = 0  # pages the app answered (an incremental freeze renders few)
+    reason: str = ""  # why the incremental freeze rendered what it did
 
 
 def file_for(path: str, query: str = "") -> str:
@@ -99,19 +109,56 @@ def _wanted(path: str) -> bool:
     return not query or {k for k, _ in parse_qsl(query, keep_blank_values=True)} == {"page"}
 
 
-def crawl(app: Flask, site: str) -> tuple[dict[str, bytes], dict[str, str]]:
-    """Every public URL's file name and bytes, and redirects found on the way."""
-    client = app.test_client()
-    host = urlsplit(site)
-    environ = {"wsgi.url_scheme": host.scheme or "http"}
+def _is_text(mimetype: str) -> bool:
+    return mimetype.startswith("text/") or mimetype.endswith(("xml", "json"))
+
+
+class Renderer:
+    """Answers URLs in-process, as the app answers readers, under the site's address."""
+
+    def __init__(self, app: Flask, site: str, on_item: Callable[[str], None] | None):
+        self.client = app.test_client()
+        host = urlsplit(site)
+        self.base = f"{host.scheme}://{host.netloc}"
+        self.environ = {"wsgi.url_scheme": host.scheme or "http"}
+        self.on_item = on_item
+        self.count = 0
+
+    def get(self, url: str):
+        self.count += 1
+        if self.on_item:
+            self.on_item(url)
+        return self.client.get(url, base_url=self.base, environ_overrides=self.environ)
+
+
+def render_again(renderer: Renderer, urls: set[str]) -> tuple[dict[str, bytes], dict]:
+    """The files of ``urls`` rendered now, and their pages' dependencies."""
+    files: dict[str, bytes] = {}
+    pages: dict[str, list] = {}
+    for url in sorted(urls):
+        response = renderer.get(url)
+        if response.status_code != 200:
+            continue
+        path, _, query = url.partition("?")
+        name = file_for(path, query)
+        files[name] = response.get_data()
+        pages[url] = [name, freeze_plan.linked_posts(response.get_data(as_text=True))]
+    return files, pages
+
+
+def crawl(app: Flask, site: str, renderer: Renderer | None = None
+          ) -> tuple[dict[str, bytes], dict[str, str], dict[str, list]]:
+    """Every public URL's file name and bytes, redirects found on the way, and each page's
+    file and the posts it links to."""
+    renderer = renderer or Renderer(app, site, None)
     files: dict[str, bytes] = {}
     redirects: dict[str, str] = {}
+    pages: dict[str, list] = {}
     queue = list(START)
     seen = set(queue)
     while queue:
         url = queue.pop()
-        response = client.get(url, base_url=f"{host.scheme}://{host.netloc}",
-                              environ_overrides=environ)
+        response = renderer.get(url)
         path, _, query = url.partition("?")
         if response.status_code in (301, 302, 308):
             redirects[path] = response.headers["Location"]
@@ -120,9 +167,10 @@ def crawl(app: Flask, site: str) -> tuple[dict[str, bytes], dict[str, str]]:
             continue
         body = response.get_data()
         files[file_for(path, query)] = body
+        text = body.decode("utf-8", "replace") if _is_text(response.mimetype) else ""
+        pages[url] = [file_for(path, query), freeze_plan.linked_posts(text)]
         if response.mimetype in ("text/html", "application/xml", "text/plain",
                                  "text/markdown"):
-            text = body.decode("utf-8", "replace")
             found = [m.group(1) for m in LINK_RE.finditer(text)]
             found += [m.group(1) or m.group(2) for m in URL_RE.finditer(text)]
             for link in found:
@@ -130,10 +178,8 @@ def crawl(app: Flask, site: str) -> tuple[dict[str, bytes], dict[str, str]]:
                 if local and local not in seen and _wanted(local):
                     seen.add(local)
                     queue.append(local)
-    missing = client.get("/-/a-page-that-does-not-exist", base_url=f"{host.scheme}://"
-                         f"{host.netloc}", environ_overrides=environ)
-    files["404.html"] = missing.get_data()
-    return files, redirects
+    files["404.html"] = renderer.get("/-/a-page-that-does-not-exist").get_data()
+    return files, redirects, pages
 
 
 def old_addresses(site: str) -> dict[str, str]:
@@ -176,11 +222,11 @@ def redirect_files(moved: dict[str, str], root: Path) -> dict[str, bytes]:
              "map $uri $pressmark_redirect {", '    default "";']
     lines += [f"    {_nginx_string(old)} {_nginx_string(new)};" for old, new in
               sorted(moved.items())]
-    lines += ["}", "# ?page=N of a listing is the file <listing>/page/N/index.html.",
+    lines += ["}", "# ?page=N of a listing moved to <listing>/page/N/ (nginx-server.conf).",
               "map $arg_page $pressmark_page {", '    default "";',
               '    "~^([2-9]|[1-9][0-9]+)$" "/page/$1";', "}", ""]
     redirects = [f"{old} {new} 301" for old, new in sorted(moved.items())]
-    redirects += [f"{listing} page=:page {listing}/page/:page/ 200" for listing in
+    redirects += [f"{listing} page=:page {listing}/page/:page/ 301" for listing in
                   ("/posts", "/topics/:slug", "/tags/:tag", "/authors/:slug", "/archive",
                    "/archive/:year")]
     return {
@@ -207,8 +253,12 @@ def copied_assets(app: Flask) -> dict[str, Path]:
     return found
 
 
-def freeze(app: Flask, out: Path, *, incremental: bool = False) -> FreezeReport:
-    """Write the site into ``out`` (see the module docstring). Needs an app context."""
+def freeze(app: Flask, out: Path, *, incremental: bool = False,
+           on_item: Callable[[str], None] | None = None) -> FreezeReport:
+    """Write the site into ``out`` (see the module docstring). Needs an app context.
+
+    ``on_item(url)`` is called as each URL is rendered (for a progress report).
+    """
     site = (app.config.get("SITE_URL") or "").rstrip("/")
     if not site:
         raise FreezeError("Set SITE_URL (e.g. 'https://blog.example.com'): a frozen site's "
@@ -218,14 +268,48 @@ def freeze(app: Flask, out: Path, *, incremental: bool = False) -> FreezeReport:
     if out.exists() and any(out.iterdir()) and not manifest_path.exists():
         raise FreezeError(f"{out} is not empty and holds no earlier freeze: choose an empty "
                           "or new folder.")
-    previous: dict[str, str] = {}
-    if manifest_path.exists():
-        previous = json.loads(manifest_path.read_text())
-        if not incremental:  # a full freeze starts from an empty folder
-            for name in previous:
-                (out / name).unlink(missing_ok=True)
-            previous = {}
-    files, found_redirects = crawl(app, site)
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    if manifest and manifest.get("format") != 2:
+        manifest = {"files": manifest}  # written by an older pressmark: names and digests
+    previous: dict[str, str] = manifest.get("files", {})
+    if previous and not incremental:  # a full freeze starts from an empty folder
+        for name in previous:
+            (out / name).unlink(missing_ok=True)
+        previous, manifest = {}, {}
+    state = freeze_plan.site_fingerprint(app)
+    placement, content = freeze_plan.post_fingerprints()
+    decision = freeze_plan.plan(manifest, state, placement, content) if incremental \
+        else freeze_plan.Plan(True, reason="full freeze")
+    renderer = Renderer(app, site, on_item)
+    if decision.full:
+        files, pages, redirects = _render_everything(app, site, out, renderer)
+    else:
+        files, pages = render_again(renderer, decision.urls)
+        pages = {**manifest.get("pages", {}), **pages}
+        redirects = manifest.get("redirects", 0)
+    report = FreezeReport(redirects=redirects, rendered=renderer.count, reason=decision.reason)
+    digests = {} if decision.full else dict(previous)
+    for name, body in files.items():
+        digest = hashlib.sha256(body).hexdigest()
+        digests[name] = digest
+        _write(out, name, digest, previous, report, lambda target, b=body: target.write_bytes(b))
+    assets = _copy_assets(app, out, manifest.get("assets", {}), previous, digests, report)
+    if decision.full:
+        for name in sorted(set(previous) - set(digests)):
+            (out / name).unlink(missing_ok=True)
+            report.deleted.append(name)
+    report.unchanged = len(digests) - len(report.written)
+    manifest_path.write_text(json.dumps({
+        "format": 2, "files": digests, "site": state, "placement": placement,
+        "content": content, "pages": pages, "assets": assets, "redirects": redirects,
+    }, indent=0, sort_keys=True))
+    return report
+
+
+def _render_everything(app: Flask, site: str, out: Path, renderer: Renderer
+                       ) -> tuple[dict[str, bytes], dict[str, list], int]:
+    """Every page, the old addresses' pages and the redirect files; the number of redirects."""
+    files, found_redirects, pages = crawl(app, site, renderer)
     moved = old_addresses(site)
     for old, location in found_redirects.items():
         moved.setdefault(old, _local(location, site) or location)
@@ -237,29 +321,31 @@ def freeze(app: Flask, out: Path, *, incremental: bool = False) -> FreezeReport:
     if upload_store.storage() == upload_store.DATABASE:
         for name in upload_store.names(upload_store.DATABASE):
             files[f"uploads/{name}"] = upload_store.read(name, upload_store.DATABASE)
-    report = FreezeReport(redirects=len(moved))
-    digests: dict[str, str] = {}
-    for name, body in files.items():
-        digest = hashlib.sha256(body).hexdigest()
-        digests[name] = digest
-        _write(out, name, digest, previous, report, lambda target, b=body: target.write_bytes(b))
+    return files, pages, len(moved)
+
+
+def _copy_assets(app: Flask, out: Path, known: dict[str, list], previous: dict[str, str],
+                 digests: dict[str, str], report: FreezeReport) -> dict[str, list]:
+    """Copy the assets whose bytes changed; a file whose size and time are as recorded is
+    taken as unchanged without reading it. Returns the new record of sizes and times."""
+    seen: dict[str, list] = {}
     for name, source in copied_assets(app).items():
+        stat = source.stat()
+        seen[name] = [stat.st_size, stat.st_mtime_ns]
+        if known.get(name) == seen[name] and name in previous and (out / name).exists():
+            digests[name] = previous[name]
+            continue
         digest = hashlib.sha256(source.read_bytes()).hexdigest()
         digests[name] = digest
         _write(out, name, digest, previous, report,
                lambda target, s=source: shutil.copyfile(s, target))
-    for name in sorted(set(previous) - set(digests)):
-        (out / name).unlink(missing_ok=True)
-        report.deleted.append(name)
-    manifest_path.write_text(json.dumps(digests, indent=0, sort_keys=True))
-    return report
+    return seen
 
 
 def _write(out: Path, name: str, digest: str, previous: dict[str, str],
            report: FreezeReport, write) -> None:
     target = out / name
     if previous.get(name) == digest and target.exists():
-        report.unchanged += 1
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     write(target)

@@ -49,6 +49,7 @@ def test_serve_sets_up_a_new_site_and_answers_over_http(tmp_path):
         process.terminate()
         output, _ = process.communicate(timeout=10)
     assert f"http://127.0.0.1:{port}/" in output
+    assert f"Site folder: {instance} (from PRESSMARK_INSTANCE_PATH)" in output
     assert "Loaded 63 demo posts." in output
 
 

@@ -30,9 +30,10 @@ PAGES = {
     "topic": ("/topics/llm-internals", 200),
     "tag": ("/tags/kv-cache", 200),
     "posts": ("/posts", 200),
-    "posts-page-2": ("/posts?page=2", 200),
+    "posts-page-2": ("/posts/page/2/", 200),
     "archive": ("/archive", 200),
     "archive-year": ("/archive/2019", 200),
+    "search": ("/search", 200),  # the form and the static copy's search hooks
     "not-found": ("/no/such/page", 404),
     # The page types beyond posts (added by add_page_series_and_authors).
     "page": ("/about", 200),

@@ -10,6 +10,7 @@ The text is chosen by a seeded random generator, so the same call builds the sam
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import timedelta
 
 from pressmark.content import generation
@@ -106,7 +107,8 @@ def _post_data(rng: random.Random, n: int, now) -> PostData:
     )
 
 
-def generate_posts(count: int, *, seed: int = 1, rendered: int = RENDERED) -> int:
+def generate_posts(count: int, *, seed: int = 1, rendered: int = RENDERED,
+                   on_item: Callable[[str], None] | None = None) -> int:
     """Add ``count`` published posts; returns how many posts the site has now.
 
     The first ``rendered`` go through ``save_post`` like any import (rendered, a revision
@@ -115,7 +117,8 @@ def generate_posts(count: int, *, seed: int = 1, rendered: int = RENDERED) -> in
     revision: saving ten thousand posts one by one would take most of an hour, and a
     benchmark needs the rows, not the history. Plugins that index posts catch up when the
     site starts (the search index checks it is in step). Slugs carry a running number, so
-    a second call adds posts rather than clashing with the first.
+    a second call adds posts rather than clashing with the first. ``on_item(slug)`` is
+    called as each post is added (for a progress bar).
     """
     rng = random.Random(seed)
     start = db.session.scalar(select(func.count(Post.id))) or 0
@@ -131,6 +134,8 @@ def generate_posts(count: int, *, seed: int = 1, rendered: int = RENDERED) -> in
         data = _post_data(rng, n, now)
         if len(models) < rendered:
             models.append(save_post(data, kind="import"))
+            if on_item:
+                on_item(data.slug)
             continue
         model = models[n % len(models)]
         post = Post(
@@ -142,6 +147,8 @@ def generate_posts(count: int, *, seed: int = 1, rendered: int = RENDERED) -> in
         )
         post.aliases = [Alias(path=path) for path in data.aliases]
         db.session.add(post)
+        if on_item:
+            on_item(data.slug)
         if n % BATCH == 0:
             db.session.flush()
             db.session.commit()

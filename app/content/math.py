@@ -47,7 +47,7 @@ MATHML_ATTRIBUTES = frozenset({
 MATHML_ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     tag: set(MATHML_ATTRIBUTES) for tag in MATHML_TAGS
 }
-MATHML_ALLOWED_ATTRIBUTES["math"] |= {"xmlns", "display"}
+MATHML_ALLOWED_ATTRIBUTES["math"] |= {"xmlns", "display", "alttext"}
 
 # Inline formulas never contain Python-Markdown's placeholders (\x02...\x03, a stashed code
 # span): a "$" before a code span and another after it are not one formula.
@@ -59,6 +59,18 @@ DISPLAY_DOLLAR = r"(?<![\\$])\$\$(?P<tex>" + _BODY + r"+?)(?<!\\)\$\$"
 INLINE_PAREN = r"(?<!\\)\\\((?P<tex>" + _BODY + r"+?)(?<!\\)\\\)"
 DISPLAY_BRACKET = r"(?<!\\)\\\[(?P<tex>" + _BODY + r"+?)(?<!\\)\\\]"
 UNKNOWN_COMMAND_RE = re.compile(r"<mi>\\([A-Za-z]+)</mi>")
+# Digits grouped by commas in TeX ("131,072") come out of latex2mathml as a number, a comma
+# operator (with spacing after it) and a number: "131, 072". One <mn> keeps them together.
+_COMMA = r"(?:<mo>&#x0002C;</mo>|<mrow><mo>&#x0002C;</mo></mrow>)"
+GROUPED_NUMBER_RE = re.compile(r"<mn>(\d{1,3})</mn>((?:" + _COMMA + r"<mn>\d{3}</mn>)+)"
+                               r"(?!<mo>&#x0002C;</mo><mn>)")
+_GROUP_RE = re.compile(_COMMA + r"<mn>(\d{3})</mn>")
+
+
+def _join_grouped_numbers(mathml: str) -> str:
+    return GROUPED_NUMBER_RE.sub(
+        lambda m: "<mn>" + m.group(1) + "".join("," + g for g in _GROUP_RE.findall(m.group(2)))
+        + "</mn>", mathml)
 # latex2mathml's exceptions carry no message; their names say what went wrong.
 CONVERTER_ERRORS = {
     "NumeratorNotFoundError": "a fraction has no numerator",
@@ -96,7 +108,12 @@ def tex_to_mathml(tex: str, display: bool = False) -> str:
     unknown = UNKNOWN_COMMAND_RE.search(mathml)
     if unknown:
         raise MathError(f"Unknown command \\{unknown.group(1)}.")
-    return mathml
+    # The TeX travels with the formula (MathML's alttext): plain-text views of the post
+    # (search snippets, feeds' text, screen readers without MathML) read the source.
+    alttext = str(escape(" ".join(source.split())))
+    mathml = re.sub(r"^(<math\b[^>]*)>", lambda m: f'{m.group(1)} alttext="{alttext}">', mathml,
+                    count=1)
+    return _join_grouped_numbers(mathml)
 
 
 class MathRenderer:

@@ -325,16 +325,22 @@ class Moment(PostField):
     def display(self, normal: Any) -> str:
         return normal.strftime("%Y-%m-%d %H:%M:%S") if normal else "(not set)"
 
-    def form_value(self, normal: Any) -> str:
-        return format_datetime_local(normal)
+    def form_value(self, normal: Any) -> str:  # in the site's TIMEZONE
+        from pressmark.dates import to_local
+
+        return format_datetime_local(to_local(normal).replace(tzinfo=None) if normal else None)
 
     def from_form(self, value: Any) -> datetime | None:
-        return parse_datetime_local(value)
+        from pressmark.dates import to_utc
+
+        return to_utc(parse_datetime_local(value))
 
     def form_error(self, value: Any) -> str:
+        from pressmark.dates import zone_name
+
         return (
             f"“{str(value).strip()}” is not a date and time: give it as "
-            "YYYY-MM-DD HH:MM (UTC), or leave it empty."
+            f"YYYY-MM-DD HH:MM ({zone_name()}), or leave it empty."
         )
 
     def from_front_matter(self, raw: Any) -> datetime | None:

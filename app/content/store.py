@@ -465,12 +465,13 @@ def delete_post(post: Post) -> None:
     _content_changed()
 
 
-def rerender_all() -> int:
+def rerender_all(on_item: Callable[[str], None] | None = None) -> int:
     """Render every post's stored Markdown again, in one transaction; returns the count.
 
     For after a plugin that adds embeds or Markdown extensions is installed or upgraded.
     Only the derived HTML changes, so no revision is written and the version stays; the
-    ``post_updated`` event fires so indexes built from the HTML follow.
+    ``post_updated`` event fires so indexes built from the HTML follow. ``on_item(slug)``
+    is called as each post is rendered (for a progress bar).
     """
     try:
         posts = db.session.scalars(select(Post)).all()
@@ -478,6 +479,8 @@ def rerender_all() -> int:
             rendered = render_markdown(post.body)
             post.body_html, post.toc_html = rendered.html, rendered.toc_html
             post.word_count = rendered.word_count
+            if on_item:
+                on_item(post.slug)
         db.session.flush()
         for post in posts:
             call_isolated("post_updated", post=post)

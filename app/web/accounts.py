@@ -17,7 +17,7 @@ from __future__ import annotations
 import click
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
-from pressmark.content.models import OWNER, ROLES, User
+from pressmark.content.models import CONTRIBUTOR, OWNER, ROLES, User
 from pressmark.content.store import commit_content_change
 from pressmark.extensions import db
 from pressmark.web import throttle
@@ -59,7 +59,8 @@ def create_account(username: str, password: str, *, display_name: str = "", role
                    bio: str = "") -> User:
     """A new account (added to the session; the caller commits)."""
     username = normalize_username(username)
-    problem = username_problem(username) or password_problem(password) or _role_problem(role)
+    problem = (username_problem(username) or password_problem(password, username)
+               or _role_problem(role))
     if problem:
         raise AccountError(problem)
     if find_user(username):
@@ -108,7 +109,7 @@ def _role_problem(role: str) -> str | None:
 
 def set_password(user: User, password: str) -> None:
     """A new password for ``user``: every session of the account ends, any lock is lifted."""
-    problem = password_problem(password)
+    problem = password_problem(password, user.username)
     if problem:
         raise AccountError(problem)
     user.set_password(password)
@@ -231,17 +232,24 @@ def profile():
 @author_cli.command("create")
 @click.argument("username")
 @click.option("--display-name", default=None, help="Name shown to readers (default: USERNAME).")
-@click.option("--role", type=click.Choice(ROLES), default=OWNER, show_default=True,
-              help=ROLE_HELP)
+@click.option("--role", type=click.Choice(ROLES), default=None,
+              help=ROLE_HELP + " Default: owner for the site's first account, contributor "
+              "after that.")
 @click.option("--bio", default="", help="A sentence or two for the author page.")
 @click.option(
     "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
 )
 def create_command(
-    username: str, display_name: str | None, role: str, bio: str, password_stdin: bool
+    username: str, display_name: str | None, role: str | None, bio: str, password_stdin: bool
 ) -> None:
-    """Create the author USERNAME; asks for the password twice (hidden)."""
+    """Create the author USERNAME; asks for the password twice (hidden).
+
+    The password follows the site's rules (docs/security.md): at least PASSWORD_MIN_LENGTH
+    characters, not a common password, not containing the user name or the site's name.
+    """
     require_schema()
+    if role is None:  # the first account runs the site; later ones write for it
+        role = CONTRIBUTOR if db.session.scalar(select(func.count(User.id))) else OWNER
     problem = username_problem(normalize_username(username))
     if problem:  # before asking for a password
         raise click.ClickException(problem)

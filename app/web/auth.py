@@ -69,14 +69,15 @@ def username_problem(username: str) -> str | None:
     return None
 
 
-def password_problem(password: str) -> str | None:
-    """Why ``password`` cannot be set, or None. The minimum is ``PASSWORD_MIN_LENGTH``."""
-    minimum = int(current_app.config["PASSWORD_MIN_LENGTH"])
-    if len(password) < minimum:
-        return f"The password must be at least {minimum} characters long."
-    if len(password) > PASSWORD_MAX_LENGTH:
-        return f"The password must be at most {PASSWORD_MAX_LENGTH} characters long."
-    return None
+def password_problem(password: str, username: str = "") -> str | None:
+    """Why ``password`` cannot be set for ``username``, or None: the rules of
+    ``pressmark.passwords`` with ``PASSWORD_MIN_LENGTH`` and the site's title."""
+    from pressmark import passwords
+
+    return passwords.password_problem(
+        password, minimum=int(current_app.config["PASSWORD_MIN_LENGTH"]),
+        names=(username, str(current_app.config.get("SITE_TITLE") or "")),
+    )
 
 
 def find_user(username: str) -> User | None:

@@ -94,7 +94,8 @@ def page_number() -> int:
     The page then depends on ``page``, so the page cache keys it on that parameter.
     """
     g.setdefault("cache_params", set()).add("page")
-    page = positive_int(request.args.get("page", "1"))
+    in_path = (request.view_args or {}).get("page")  # /posts/page/2/ (web/listing_urls.py)
+    page = in_path if isinstance(in_path, int) else positive_int(request.args.get("page", "1"))
     if page is None:
         abort(404)
     return page

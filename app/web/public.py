@@ -15,8 +15,10 @@ from itertools import groupby
 from flask import Blueprint, Response, abort, current_app, g, request, session, url_for
 from pressmark.content.models import Post, Topic
 from pressmark.extensions import db
+from pressmark.web import listing_urls
 from pressmark.web.archive import archive_page, archive_years
 from pressmark.web.cache import offer, per_generation
+from pressmark.web.listing_urls import PAGE_SUFFIX
 from pressmark.web.pages import (
     canonical_url,
     page_number,
@@ -32,6 +34,7 @@ from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import defer, load_only, selectinload
 
 bp = Blueprint("public", __name__)
+listing_urls.init_blueprint(bp)  # ?page=N -> /.../page/N/
 
 
 # --- queries ----------------------------------------------------------------------------------
@@ -112,7 +115,8 @@ def home():
 
 
 @bp.route("/posts")
-def posts():
+@bp.route("/posts" + PAGE_SUFFIX)
+def posts(page: int = 1):
     pagination = paginate(with_listing_data(Post.visible()))
     social = page_social("All posts", [("Posts", url_for("public.posts"))], canonical_url())
     return render_page("list.html", pagination=pagination, heading="All posts", social=social)
@@ -163,7 +167,8 @@ def series(slug: str):
 
 
 @bp.route("/authors/<slug>")
-def author(slug: str):
+@bp.route("/authors/<slug>" + PAGE_SUFFIX)
+def author(slug: str, page: int = 1):
     user, query = public_author_or_404(slug)
     pagination = paginate(with_listing_data(query))
     social = page_social(
@@ -175,7 +180,8 @@ def author(slug: str):
 
 
 @bp.route("/topics/<slug>")
-def topic(slug: str):
+@bp.route("/topics/<slug>" + PAGE_SUFFIX)
+def topic(slug: str, page: int = 1):
     topic = db.session.scalar(select(Topic).where(Topic.slug == slug))
     if topic is None:
         abort(404)
@@ -190,7 +196,8 @@ def topic(slug: str):
 
 
 @bp.route("/tags/<name>")
-def tag(name: str):
+@bp.route("/tags/<name>" + PAGE_SUFFIX)
+def tag(name: str, page: int = 1):
     tag, query = public_tag_or_404(name)
     pagination = paginate(with_listing_data(query))
     heading = f"Tagged “{tag.name}”"
@@ -200,7 +207,8 @@ def tag(name: str):
 
 
 @bp.route("/archive")
-def archive():
+@bp.route("/archive" + PAGE_SUFFIX)
+def archive(page: int = 1):
     """Every post, newest first, ``ARCHIVE_PER_PAGE`` titles a page, grouped by year."""
     years = archive_years()
     pagination = archive_listing(sum(count for _, count in years))
@@ -213,7 +221,8 @@ def archive():
 
 
 @bp.route("/archive/<int:year>")
-def archive_year(year: int):
+@bp.route("/archive/<int:year>" + PAGE_SUFFIX)
+def archive_year(year: int, page: int = 1):
     """One year's posts, newest first, grouped by month; 404 for a year without posts."""
     years = archive_years()
     counts = dict(years)

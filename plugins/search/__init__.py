@@ -10,20 +10,23 @@ transaction), and rebuilt on demand by ``pressmark search rebuild``. Readers get
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import click
 from flask import Blueprint, Flask, Request, render_template
-from pressmark.api import hookimpl, plugin_asset_url
+from pressmark.api import hookimpl, plugin_asset_url, progress
+from pressmark.content.models import Post
 from pressmark.extensions import db
 from pressmark.plugins.search.backends import current_backend
 from pressmark.plugins.search.views import PLUGIN_NAME
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import OperationalError
 
 log = logging.getLogger(__name__)
 
 
-def sync_index(force: bool = False) -> int | None:
+def sync_index(force: bool = False,
+               on_item: Callable[[str], None] | None = None) -> int | None:
     """Create the index if missing and rebuild it when out of step (or ``force``).
 
     Returns the number of posts indexed by a rebuild, or ``None`` when nothing was rebuilt.
@@ -40,7 +43,7 @@ def sync_index(force: bool = False) -> int | None:
         if not inspect(conn).has_table("posts"):
             return None
         if force or not backend.is_in_step(conn):
-            return backend.rebuild(conn)
+            return backend.rebuild(conn, on_item)
     return None
 
 
@@ -78,7 +81,8 @@ def register_commands(cli: click.Group) -> None:
             raise click.ClickException(
                 f"Search does not support {db.engine.dialect.name} databases."
             )
-        count = sync_index(force=True)
+        with progress("Indexing", db.session.scalar(select(func.count(Post.id)))) as bar:
+            count = sync_index(force=True, on_item=lambda title: bar.advance(item=title))
         if count is None:
             raise click.ClickException(
                 "There is no posts table yet: run `pressmark init` first."

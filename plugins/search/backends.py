@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -58,8 +58,9 @@ class Backend(Protocol):
     def is_in_step(self, conn: Any) -> bool:
         """True when the index holds exactly the posts table, each at its current version."""
 
-    def rebuild(self, conn: Any) -> int:
-        """Empty the index and fill it from the posts table; return the number indexed."""
+    def rebuild(self, conn: Any, on_item: Callable[[str], None] | None = None) -> int:
+        """Empty the index and fill it from the posts table; return the number indexed.
+        ``on_item(title)`` is called as each post is read (for a progress report)."""
 
     def index_post(self, conn: Any, post: Any) -> None:
         """Add or replace one post's entry."""
@@ -88,9 +89,14 @@ def post_entry(post: Any) -> dict:
     return entry(post.id, post.version, post.title, post.summary, post.body_html)
 
 
-def _all_entries(conn: Any) -> list[dict]:
+def _all_entries(conn: Any, on_item: Callable[[str], None] | None = None) -> list[dict]:
     rows = conn.execute(text("SELECT id, version, title, summary, body_html FROM posts"))
-    return [entry(*row) for row in rows]
+    entries = []
+    for row in rows:
+        entries.append(entry(*row))
+        if on_item:
+            on_item(row[2] or "")
+    return entries
 
 
 def _visible_params(now: datetime) -> list:
@@ -159,8 +165,8 @@ class SQLiteBackend:
             "ON s.rowid = p.id WHERE s.rowid IS NULL OR s.version != p.version)"
         )).scalar())
 
-    def rebuild(self, conn: Any) -> int:
-        entries = _all_entries(conn)
+    def rebuild(self, conn: Any, on_item: Callable[[str], None] | None = None) -> int:
+        entries = _all_entries(conn, on_item)
         conn.execute(text(f"DELETE FROM {self.table}"))
         self._insert(conn, entries)
         conn.execute(text(f"INSERT INTO {self.table}({self.table}) VALUES ('optimize')"))
@@ -296,8 +302,8 @@ class PostgresBackend:
             "ON d.post_id = p.id WHERE d.post_id IS NULL OR d.version <> p.version)"
         )).scalar())
 
-    def rebuild(self, conn: Any) -> int:
-        entries = _all_entries(conn)
+    def rebuild(self, conn: Any, on_item: Callable[[str], None] | None = None) -> int:
+        entries = _all_entries(conn, on_item)
         conn.execute(text(f"DELETE FROM {self.table}"))
         self._upsert(conn, entries)
         return len(entries)

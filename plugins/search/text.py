@@ -28,8 +28,15 @@ class _TextExtractor(HTMLParser):
         self.parts: list[str] = []
         self.skip_depth = 0
         self.in_anchor_link = False
+        self.in_math = False  # inside a formula read from its alttext (math does not nest)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        alttext = dict(attrs).get("alttext") if tag == "math" else None
+        if alttext and not self.skip_depth:
+            # A formula reads as its TeX source, not as its MathML's flattened symbols.
+            self.parts.append(f" ${alttext}$ ")
+            self.in_math = True
+            return
         if tag in SKIPPED:
             self.skip_depth += 1
         elif tag == "a" and "heading-anchor" in (dict(attrs).get("class") or "").split():
@@ -42,7 +49,9 @@ class _TextExtractor(HTMLParser):
             self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in SKIPPED and self.skip_depth:
+        if tag == "math":
+            self.in_math = False
+        elif tag in SKIPPED and self.skip_depth:
             self.skip_depth -= 1
         elif tag == "a":
             self.in_anchor_link = False
@@ -50,7 +59,7 @@ class _TextExtractor(HTMLParser):
             self.parts.append(" ")
 
     def handle_data(self, data: str) -> None:
-        if not self.skip_depth and not self.in_anchor_link:
+        if not self.skip_depth and not self.in_anchor_link and not self.in_math:
             self.parts.append(data)
 
 

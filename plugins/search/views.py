@@ -8,7 +8,7 @@ on every paginated page of the site.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, request
-from pressmark.api import page_number, record_failure, render_page
+from pressmark.api import page_number, plugin_asset_url, record_failure, render_page
 from pressmark.content.models import Post, utcnow
 from pressmark.extensions import db
 from pressmark.plugins.search.backends import Results, current_backend
@@ -20,6 +20,24 @@ PLUGIN_NAME = "search"
 PER_PAGE = 10
 
 bp = Blueprint("search", __name__)
+
+
+INDEX_TEXT_CHARS = 1000  # of each post's text in the static index
+
+
+@bp.get("/search/index.json")
+def index():
+    """Every visible post's address, title, summary and the start of its text: the index the
+    frozen site's search script reads (``static-search.js``)."""
+    from flask import jsonify
+    from pressmark.plugins.search.text import html_to_text
+
+    posts = db.session.scalars(Post.visible().order_by(Post.published_at.desc()))
+    return jsonify(posts=[{
+        "url": f"/posts/{post.slug}", "title": post.title, "summary": post.summary or "",
+        # The start of the HTML is enough for the start of the text (and far quicker).
+        "text": html_to_text((post.body_html or "")[:8 * INDEX_TEXT_CHARS])[:INDEX_TEXT_CHARS],
+    } for post in posts])
 
 
 @bp.get("/search")
@@ -58,4 +76,5 @@ def search():
         failed=failed,
         unavailable=backend is None,
         max_query_chars=MAX_QUERY_CHARS,
+        static_search_js=plugin_asset_url(PLUGIN_NAME, "static-search.js"),
     )

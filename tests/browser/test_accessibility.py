@@ -34,7 +34,7 @@ PAGES = [
     "/topics/llm-internals",
     "/tags/kv-cache",
     "/posts",
-    "/posts?page=2",
+    "/posts/page/2/",
     "/archive",
     "/archive/2019",
     "/no/such/page",

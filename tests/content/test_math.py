@@ -1,5 +1,7 @@
 """TeX in Markdown becomes MathML at save time; prices, escapes and code stay text."""
 
+import re
+
 import html5lib
 import pytest
 from pressmark.content.markup import ALLOWED_TAGS, render_markdown
@@ -37,7 +39,9 @@ def test_kv_cache_sizing_formula_is_mathml(render):
     assert rendered.html.count('<math xmlns="http://www.w3.org/1998/Math/MathML"') == 2
     assert "<mtext>bytes&nbsp;per&nbsp;token</mtext>" in rendered.html
     assert "<msub><mi>n</mi>" in rendered.html and "<mo>×</mo>" in rendered.html
-    assert "$" not in rendered.html and "\\times" not in rendered.html
+    # The TeX stays only in each formula's alttext (for plain-text readers), not as text.
+    shown = re.sub(r' alttext="[^"]*"', "", rendered.html)
+    assert "$" not in shown and "\\times" not in shown
     assert len(maths(rendered.html)) == 2
 
 
@@ -108,6 +112,9 @@ def test_broken_display_formula_is_a_code_span_in_its_own_block(render):
 def test_tex_that_asks_for_styles_or_links_loses_them(render):
     html = render("$\\style{color:red}{x} + \\href{javascript:alert(1)}{y}$").html
     assert "<math" in html
+    # Only the alttext holds the TeX, as inert text in an attribute value.
+    assert 'alttext="\\style{color:red}{x} + \\href{javascript:alert(1)}{y}"' in html
+    html = re.sub(r' alttext="[^"]*"', "", html)
     assert "style=" not in html and "href" not in html and "javascript" not in html
 
 

@@ -77,7 +77,7 @@ def test_sitemap_lists_every_public_page(demo_app):
     assert pages > 1
     expected = {f"{BASE}/", f"{BASE}/posts", f"{BASE}/archive"}
     expected |= {f"{BASE}/archive/{p.published_at.year}" for p in visible}
-    expected |= {f"{BASE}/posts?page={n}" for n in range(2, pages + 1)}
+    expected |= {f"{BASE}/posts/page/{n}/" for n in range(2, pages + 1)}
     expected |= {f"{BASE}/topics/{slug}" for slug in topics}
     expected |= {f"{BASE}/tags/{name}" for name in tags}  # the demo has no hidden tags
     expected |= {f"{BASE}/posts/{slug}" for slug in visible_slugs(demo_app)}

@@ -114,18 +114,21 @@ def test_posts_list_is_paginated_with_canonical_urls(demo_client):
     first = demo_client.get("/posts").get_data(as_text=True)
     assert "Page 1 of 7" in first
     assert '<link rel="canonical" href="http://localhost/posts">' in first
-    second = demo_client.get("/posts?page=2").get_data(as_text=True)
-    assert '<link rel="canonical" href="http://localhost/posts?page=2">' in second
+    assert 'rel="next" href="/posts/page/2/"' in first
+    moved = demo_client.get("/posts?page=2")  # the old query form has one address now
+    assert (moved.status_code, moved.headers["Location"]) == (301, "/posts/page/2/")
+    second = demo_client.get("/posts/page/2/").get_data(as_text=True)
+    assert '<link rel="canonical" href="http://localhost/posts/page/2/">' in second
     assert 'rel="prev" href="/posts"' in second
 
 
 @pytest.mark.parametrize(
     "url",
     [
-        "/posts?page=0", "/posts?page=-1", "/posts?page=abc", "/posts?page=99",
+        "/posts?page=0", "/posts?page=-1", "/posts?page=abc", "/posts/page/99/",
         "/posts?page=1.5", "/posts?page=²", "/posts?page=99999999999999999999999",
         "/posts?page=" + "9" * 5000, "/posts/no-such-post", "/topics/no-such-topic",
-        "/tags/no-such-tag", "/topics/archive?page=9", "/nothing/here",
+        "/tags/no-such-tag", "/topics/archive/page/9/", "/nothing/here",
     ],
 )
 def test_bad_urls_give_a_real_404_page(demo_client, url):

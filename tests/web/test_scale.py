@@ -106,7 +106,7 @@ def test_archive_is_paged_with_a_year_index(large_client, large_app):
     for year in by_year:
         assert html.count(f'id="year-{year}"') == 1
     assert '<link rel="canonical" href="http://localhost/archive">' in html
-    assert 'rel="next" href="/archive?page=2"' in html
+    assert 'rel="next" href="/archive/page/2/"' in html
 
 
 def test_every_post_is_on_exactly_one_page_of_its_year(large_client, large_app):
@@ -126,9 +126,9 @@ def test_every_post_is_on_exactly_one_page_of_its_year(large_client, large_app):
 def test_archive_pages_past_the_end_and_years_without_posts_are_404(large_client, large_app):
     years = visible_posts_by_year(large_app)
     last_page = -(-POSTS // large_app.config["ARCHIVE_PER_PAGE"])
-    assert large_client.get(f"/archive?page={last_page}").status_code == 200
-    for url in (f"/archive?page={last_page + 1}", "/archive?page=0", "/archive/1999",
-                f"/archive/{max(years) + 1}", f"/archive/{min(years)}?page=99"):
+    assert large_client.get(f"/archive/page/{last_page}/").status_code == 200
+    for url in (f"/archive/page/{last_page + 1}/", "/archive?page=0", "/archive/1999",
+                f"/archive/{max(years) + 1}", f"/archive/{min(years)}/page/99/"):
         assert large_client.get(url).status_code == 404, url
 
 
@@ -167,10 +167,10 @@ KEY_LOOKUP = re.compile(
     r"|series_id=\? AND status=\? AND is_page=\? AND published_at<\?)\)$"
 )
 LISTINGS = [
-    "/", "/posts", "/posts?page=3", "/posts/{post}", "/topics/inference",
-    "/topics/inference?page=2", "/tags/llm", "/tags/llm?page=2", "/series/serving",
-    "/authors/ada-lovelace", "/archive", "/archive?page=2", "/archive/{year}",
-    "/archive/{year}?page=2", "/feed.xml", "/feed.atom", "/feed.json",
+    "/", "/posts", "/posts/page/3/", "/posts/{post}", "/topics/inference",
+    "/topics/inference/page/2/", "/tags/llm", "/tags/llm/page/2/", "/series/serving",
+    "/authors/ada-lovelace", "/archive", "/archive/page/2/", "/archive/{year}",
+    "/archive/{year}/page/2/", "/feed.xml", "/feed.atom", "/feed.json",
     "/topics/inference/feed.atom", "/tags/llm/feed.json", "/series/serving/feed.xml",
     "/authors/ada-lovelace/feed.atom", "/search?q=batching", "/search?q=batching&page=2",
     # The Content API: every query its endpoints run.

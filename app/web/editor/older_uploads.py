@@ -16,6 +16,7 @@ the old file is removed, so that the location is no longer published.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -44,15 +45,23 @@ class ProcessReport:
     posts_rendered: int = 0
 
 
-def process_older_uploads(*, strip_metadata: bool = False) -> ProcessReport:
-    """Process every original upload without an ``Image`` record; see the module's text."""
+def originals(where: str) -> list[str]:
+    """The names of the original uploads (not renditions) kept in ``where``."""
+    return [name for name in upload_store.names(where) if upload_store.ORIGINAL_RE.match(name)]
+
+
+def process_older_uploads(*, strip_metadata: bool = False,
+                          on_item: Callable[[str], None] | None = None) -> ProcessReport:
+    """Process every original upload without an ``Image`` record; see the module's text.
+
+    ``on_item(name)`` is called after each upload looked at (for a progress bar)."""
     report = ProcessReport()
     where = upload_store.storage()
     recorded = set(db.session.scalars(select(Image.name)))
     budget = DecodeBudget.from_config(current_app.config)
-    for name in upload_store.names(where):
-        if not upload_store.ORIGINAL_RE.match(name):
-            continue
+    for name in originals(where):
+        if on_item:
+            on_item(name)
         if name in recorded and not strip_metadata:
             continue
         data = upload_store.read(name, where)

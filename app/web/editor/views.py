@@ -421,7 +421,9 @@ def handle_form(post: Post | None, *, is_page: bool = False):
 
 
 def saved_message(action: str, post: Post) -> str:
-    when = post.published_at.strftime("%Y-%m-%d %H:%M UTC") if post.published_at else ""
+    from pressmark.dates import datetime_zone
+
+    when = datetime_zone(post.published_at)  # in the site's TIMEZONE, named
     if action == TRASH:
         return "Moved to the trash. Restore it from here or from the dashboard at any time."
     if action == UNPUBLISH:
