@@ -467,7 +467,7 @@ def uploads_process_command(strip_metadata: bool) -> None:
 
 
 CORE_COMMANDS = (demo_group, uploads_group, freeze_command, import_command, export_command,
-                 init_command, rerender_command, backup_command, restore_command)
+                 init_command, rerender_command, backup_command, restore_command, urls_group)
 # On the group itself too, so that `pressmark --help` lists them outside any site.
 for _command in CORE_COMMANDS:
     main.add_command(_command)

@@ -21,8 +21,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import click
-from pressmark.migrate.toolkit.frontmatter import FrontMatterError, split
 from pressmark.content.models import slugify
+from pressmark.migrate.toolkit.frontmatter import FrontMatterError, split
 
 TIMEOUT = 60
 
