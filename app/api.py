@@ -36,13 +36,10 @@ anything else in pressmark may change without notice.
 from __future__ import annotations
 
 from pressmark.content.markup import embed_notice
+from pressmark.plugin_system.assets import plugin_asset_url
+from pressmark.plugin_system.calling import call_isolated, call_isolated_by_plugin
+from pressmark.plugin_system.failures import record_failure
 from pressmark.plugin_system.hookspecs import PROJECT_NAME, event, hookimpl, hookspec, isolated
-from pressmark.plugin_system.manager import (
-    call_isolated,
-    call_isolated_by_plugin,
-    plugin_asset_url,
-    record_failure,
-)
 from pressmark.plugin_system.settings import Setting
 from pressmark.security import allow_sources
 from pressmark.state import plugin_cache

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from flask import Flask
-    from pressmark.plugin_system.manager import PluginInfo, PressmarkPluginManager
+    from pressmark.plugin_system.loading import PluginInfo, PressmarkPluginManager
     from pressmark.plugin_system.settings import Setting
     from pressmark.web.cache_layer import GenerationWatcher, PageCacheLayer
 

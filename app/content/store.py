@@ -39,7 +39,7 @@ from pressmark.content.models import (
 )
 from pressmark.content.postdata import PostData, data_from_post, data_from_revision
 from pressmark.extensions import db
-from pressmark.plugin_system.manager import call_isolated
+from pressmark.plugin_system.calling import call_isolated
 from pressmark.state import app_state
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm.exc import StaleDataError

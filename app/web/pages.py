@@ -28,7 +28,7 @@ from pressmark.content.models import (
     utcnow,
 )
 from pressmark.extensions import db
-from pressmark.plugin_system.manager import call_isolated, render_fragments
+from pressmark.plugin_system.calling import call_isolated, render_fragments
 from pressmark.web.cache import per_generation
 from sqlalchemy import Select, func, select
 
