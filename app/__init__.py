@@ -29,7 +29,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     from flask_wtf.csrf import CSRFError
     from pressmark import cli, config, migrations, security, state
     from pressmark.extensions import configure_sqlite, csrf, db, login_manager, migrate
-    from pressmark.plugin_system import admin as plugin_admin
     from pressmark.plugin_system import manager as plugins
     from pressmark.web import (
         accounts,
@@ -40,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         converters,
         navigation,
         pages,
+        plugin_admin,
         public,
         social,
     )

@@ -22,8 +22,8 @@ from pressmark.config import write_instance_config
 from pressmark.content.importers import CONFLICT_POLICIES, FORMATS
 from pressmark.logs import FORMATS as LOG_FORMATS
 from pressmark.logs import AccessLog, configure_logging
-from pressmark.plugin_system.admin import plugin_group
 from pressmark.plugin_system.manager import PluginError
+from pressmark.web.plugin_admin import plugin_group
 from pressmark.workers import PIN_DEFAULT, Supervisor, default_worker_count, listen_socket
 from sqlalchemy import func, select, text
 
