@@ -239,6 +239,10 @@ class PostField:
         return "(empty)" if normal in ("", None) else str(normal)
 
     # The editor's form
+    # Whether a submission without this input means "empty" (an unchecked checkbox sends
+    # nothing) rather than "not sent" (an autosave from a script that left the field out).
+    absent_is_empty = False  # a class attribute, not a dataclass field
+
     def from_request(self, raw: Any) -> Any:
         """The form value from a submitted field (form data or JSON), kept as typed."""
         return str(raw or "")
@@ -291,6 +295,8 @@ class Body(PostField):
 @dataclass(frozen=True)
 class Flag(PostField):
     """Yes or no; a checkbox in the form."""
+
+    absent_is_empty = True
 
     def clean(self, value: Any) -> bool:
         return bool(value)
@@ -569,6 +575,13 @@ FORM_FIELDS: tuple[PostField, ...] = tuple(f for f in FIELDS if f.in_form)
 FIELD_LABELS: dict[str, str] = {f.name: f.label for f in FIELDS}
 # Fields that hold the author's words; status and date change through explicit actions.
 CONTENT_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.authored)
+
+
+def editor_field_names() -> list[str]:
+    """The names of the editor form's inputs for a post's fields, in form order: what the
+    editor's script collects for autosave and puts back when text is recovered (the page
+    hands it this list, so the script never keeps a list of its own)."""
+    return [f.name for f in FORM_FIELDS]
 
 
 # --- conversions ------------------------------------------------------------------------------

@@ -280,6 +280,7 @@ def render_form(
         is_page=post.is_page if post is not None else is_page,
         may_publish=author().can("publish"),
         kind_labels=KIND_LABELS,
+        editor_fields=postdata.editor_field_names(),
         **form_choices(),
         upload_limit=uploads.describe_size(int(current_app.config["UPLOAD_MAX_BYTES"])),
     )
@@ -513,7 +514,7 @@ def autosave(post_id: int):
     payload = request.get_json(silent=True) if request.is_json else request.form
     if not isinstance(payload, dict) and not hasattr(payload, "getlist"):
         return jsonify(error="Send the form's fields as a JSON object.", saved=False), 400
-    values = values_from_form(payload)
+    values = values_from_form(payload, kept=values_from_post(post))
     base_version = parse_version(payload.get("version"))
     try:
         revision = content.autosave(
