@@ -38,9 +38,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         cache,
         converters,
         navigation,
-        pages,
         plugin_admin,
         public,
+        rendering,
         social,
     )
     from pressmark.web.editor import series as series_editor
@@ -75,7 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth.init_app(app)
     author_flag.init_app(app)
     navigation.init_app(app)
-    pages.init_app(app)
+    rendering.init_app(app)
     assets.init_app(app)
     social.init_app(app)
 
@@ -88,17 +88,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(series_editor.bp)
     app.register_blueprint(uploads.bp)
     app.register_blueprint(plugin_admin.bp)
-    app.add_url_rule("/-/health", "health", pages.health)
+    app.add_url_rule("/-/health", "health", rendering.health)
     app.add_url_rule("/-/card.png", "site_card", social.site_card)
-    app.add_url_rule("/favicon.ico", "favicon", pages.favicon)
+    app.add_url_rule("/favicon.ico", "favicon", rendering.favicon)
     app.add_url_rule("/-/static/<plugin>/<path:filename>", "plugin_static", plugins.plugin_static)
     for group in plugins.call_startup_hook(app, "register_blueprints", app=app):
         for blueprint in group:
             app.register_blueprint(blueprint)
 
     # Error pages.
-    app.register_error_handler(404, pages.not_found)
-    app.register_error_handler(500, pages.server_error)
+    app.register_error_handler(404, rendering.not_found)
+    app.register_error_handler(500, rendering.server_error)
     app.register_error_handler(CSRFError, auth.csrf_failed)
     app.register_error_handler(RequestEntityTooLarge, editor.too_large)
     app.register_error_handler(403, editor.forbidden)

@@ -44,7 +44,7 @@ from pressmark.plugin_system.settings import Setting
 from pressmark.security import allow_sources
 from pressmark.state import plugin_cache
 from pressmark.web.cache import cached_response, last_change, per_generation
-from pressmark.web.pages import (
+from pressmark.web.rendering import (
     absolute_url,
     page_number,
     positive_int,

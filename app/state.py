@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from flask import Flask
     from pressmark.plugin_system.loading import PluginInfo, PressmarkPluginManager
     from pressmark.plugin_system.settings import Setting
-    from pressmark.web.cache_layer import GenerationWatcher, PageCacheLayer
+    from pressmark.web.cache.layer import GenerationWatcher, PageCacheLayer
 
 EXTENSION_KEY = "pressmark"
 

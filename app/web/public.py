@@ -4,7 +4,7 @@ each answered from the page cache.
 Every listing query selects visible posts only (published, ``published_at`` not in the
 future), so scheduled posts appear by themselves when their time comes. The toolkit these
 views are built with (rendering, pagination, lookups, error pages) is
-``pressmark.web.pages``.
+``pressmark.web.rendering``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pressmark.content.models import Post, Topic
 from pressmark.extensions import db
 from pressmark.web.archive import archive_page, archive_years
 from pressmark.web.cache import offer, per_generation
-from pressmark.web.pages import (
+from pressmark.web.rendering import (
     canonical_url,
     page_number,
     paginate,

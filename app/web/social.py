@@ -46,13 +46,13 @@ class Social:
 
 
 def json_ld_authors(post: Post) -> list[dict[str, str]]:
-    from pressmark.web.pages import json_ld_authors as authors
+    from pressmark.web.rendering import json_ld_authors as authors
 
     return authors(post)
 
 
 def _absolute(path: str) -> str:
-    from pressmark.web.pages import absolute_url
+    from pressmark.web.rendering import absolute_url
 
     return absolute_url(path)
 

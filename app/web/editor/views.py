@@ -73,7 +73,7 @@ from pressmark.web.editor.forms import (
     values_from_post,
     values_from_revision,
 )
-from pressmark.web.pages import render_page
+from pressmark.web.rendering import render_page
 from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload

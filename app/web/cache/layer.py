@@ -36,7 +36,7 @@ from urllib.parse import parse_qsl, urlencode
 from pressmark.content import generation
 from pressmark.content.models import utcnow
 from pressmark.web.author_flag import flags_an_author
-from pressmark.web.page_store import Entry, PageStore, build_entry, choose_variant, not_modified
+from pressmark.web.cache.store import Entry, PageStore, build_entry, choose_variant, not_modified
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.sansio.utils import host_is_trusted
