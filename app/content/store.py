@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from flask import current_app
-from pressmark.content import generation, postdata
+from pressmark.content import events, generation, postdata
 from pressmark.content.markup import render_markdown
 from pressmark.content.models import (
     DRAFT,
@@ -40,7 +40,6 @@ from pressmark.content.models import (
 from pressmark.content.postdata import PostData, data_from_post, data_from_revision
 from pressmark.extensions import db
 from pressmark.plugin_system.calling import call_isolated
-from pressmark.state import app_state
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -500,8 +499,7 @@ def commit_content_change() -> None:
 
 
 def _content_changed() -> None:
-    """Drop this process's cached pages now; the others follow the generation bumped in
-    the change's transaction (``pressmark.content.generation``)."""
-    cache = app_state(current_app).page_cache
-    if cache is not None:
-        cache.invalidate()
+    """Announce the committed change (``events.content_changed``): the page cache drops
+    this process's pages now; the others follow the generation bumped in the change's
+    transaction (``pressmark.content.generation``)."""
+    events.content_changed.send(current_app._get_current_object())

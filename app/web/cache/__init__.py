@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
 from pressmark.content import generation
+from pressmark.content.events import content_changed
 from pressmark.content.models import Post
 from pressmark.extensions import db
 from pressmark.state import app_state
@@ -172,8 +173,10 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = layer
     state = app_state(app)
     state.page_layer = layer
-    # What content changes call (pressmark.content.store): an object with invalidate().
     state.page_cache = watcher
+    # Content changes in this app drop its pages. Connected weakly: the receiver goes
+    # with the watcher, which goes with the app.
+    content_changed.connect(watcher.content_changed, sender=app)
 
 
 def forget_pages(app: Flask) -> None:

@@ -90,6 +90,10 @@ class GenerationWatcher:
         self.store.advance(-1)
         self._next_check = 0.0
 
+    def content_changed(self, sender: object) -> None:
+        """The receiver of ``pressmark.content.events.content_changed``: ``invalidate``."""
+        self.invalidate()
+
     def seconds_until_next_publication(self) -> float | None:
         if self.next_publication_at is None:
             return None
