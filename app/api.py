@@ -45,16 +45,14 @@ from pressmark.security import allow_sources
 from pressmark.state import plugin_cache
 from pressmark.web.cache import cached_response, last_change, per_generation
 from pressmark.web.rendering import (
-    absolute_url,
     page_number,
-    positive_int,
     post_at_old_path,
-    post_url,
     public_author_or_404,
     public_series_or_404,
     public_tag_or_404,
     render_page,
 )
+from pressmark.web.urls import absolute_url, positive_int, post_url
 
 __all__ = [
     "PROJECT_NAME",

@@ -18,7 +18,6 @@ from pressmark.extensions import db
 from pressmark.web.archive import archive_page, archive_years
 from pressmark.web.cache import offer, per_generation
 from pressmark.web.rendering import (
-    canonical_url,
     page_number,
     paginate,
     public_author_or_404,
@@ -28,6 +27,7 @@ from pressmark.web.rendering import (
     series_parts,
 )
 from pressmark.web.social import page_social, post_social
+from pressmark.web.urls import canonical_url
 from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import defer, load_only, selectinload
 

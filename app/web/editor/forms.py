@@ -21,7 +21,7 @@ from pressmark.content.postdata import (
 )
 from pressmark.content.store import ValidationError
 from pressmark.extensions import db
-from pressmark.web.rendering import positive_int
+from pressmark.web.urls import positive_int
 from sqlalchemy import select
 
 FormValues = dict[str, Any]
