@@ -53,12 +53,6 @@ def counters(app) -> dict[str, tuple[int, bool]]:
     ],
 )
 
-def assert_retry_after(response, lockout: int, *, since: float) -> None:
-    """``Retry-After`` is the lockout, less the whole seconds that passed since the request
-    that locked (none on a quiet machine; a busy one may take a second or two)."""
-    passed = math.ceil(time.monotonic() - since)
-    assert lockout - passed <= int(response.headers["Retry-After"]) <= lockout
-
 def test_address_keys_group_what_one_client_controls(address, key):
     assert throttle.address_key(address) == key
 
@@ -71,6 +65,13 @@ def test_account_is_locked_after_five_failures_by_default(tmp_path):
     for n in range(4):
         assert attempt(auth, address=f"198.51.100.{n}").status_code == 422
     assert attempt(auth, address="198.51.100.9").status_code == 429
+
+
+def assert_retry_after(response, lockout: int, *, since: float) -> None:
+    """``Retry-After`` is the lockout, less the whole seconds that passed since the request
+    that locked (none on a quiet machine; a busy one may take a second or two)."""
+    passed = math.ceil(time.monotonic() - since)
+    assert lockout - passed <= int(response.headers["Retry-After"]) <= lockout
 
 
 def test_account_is_locked_after_max_failures_from_any_address(app, client, auth):
