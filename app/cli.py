@@ -275,7 +275,7 @@ def import_command(source: str, source_format: str | None, dry_run: bool, on_con
     exit status is 1 when any file failed.
     """
     from pressmark.content.importers import SourceError, import_source
-    from pressmark.web.editor.uploads import UploadError, store_upload
+    from pressmark.content.uploads.receive import UploadError, store_upload
 
     def store_image(path):
         try:
@@ -433,8 +433,8 @@ def uploads_migrate_command(to: str | None) -> None:
     Set UPLOAD_STORAGE to match (the default is the database on PostgreSQL, files
     otherwise). The source copies are left in place.
     """
-    from pressmark.content import upload_store
-    from pressmark.content.images import MEDIA_TYPES
+    from pressmark.content.uploads import storage as upload_store
+    from pressmark.content.uploads.images import MEDIA_TYPES
 
     target = to or upload_store.storage()
     copied, kept = upload_store.migrate(
@@ -454,7 +454,7 @@ def uploads_process_command(strip_metadata: bool) -> None:
 
     Posts are rendered again, so their images get srcset, width and height.
     """
-    from pressmark.web.editor.older_uploads import process_older_uploads
+    from pressmark.content.uploads.older import process_older_uploads
 
     report = process_older_uploads(strip_metadata=strip_metadata)
     click.echo(f"Processed {len(report.processed)} older uploads; "

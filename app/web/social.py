@@ -18,10 +18,10 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request, url_for
 from markupsafe import Markup, escape
-from pressmark.content.images import CARD_SIZE, picture_html, text_card
 from pressmark.content.models import Image, Post, isoformat_utc
+from pressmark.content.uploads.images import CARD_SIZE, picture_html, text_card
+from pressmark.content.uploads.receive import card_url
 from pressmark.state import app_state
-from pressmark.web.editor.uploads import card_url
 from pressmark.web.urls import absolute_url, canonical_url
 
 Crumb = tuple[str, str]  # (name, path)

@@ -6,8 +6,8 @@ import math
 from pathlib import Path
 
 import pytest
-from pressmark.content import upload_store
 from pressmark.content.models import Upload
+from pressmark.content.uploads import storage as upload_store
 from pressmark.extensions import db
 from sqlalchemy import func, select
 

@@ -33,7 +33,6 @@ from pathlib import Path
 import yaml
 from flask import current_app
 from pressmark.content import postdata
-from pressmark.content.images import UPLOAD_NAME_RE
 from pressmark.content.importers import (
     eleventy,
     ghost,
@@ -62,6 +61,7 @@ from pressmark.content.models import (
 )
 from pressmark.content.postdata import PostData
 from pressmark.content.store import ValidationError, page_slug_problem, save_post, validate
+from pressmark.content.uploads.images import UPLOAD_NAME_RE
 from pressmark.extensions import db
 from sqlalchemy import func, or_, select
 

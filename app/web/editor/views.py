@@ -52,10 +52,11 @@ from pressmark.content.models import (
     User,
     utcnow,
 )
+from pressmark.content.uploads import receive as uploads
 from pressmark.content.wordcheck import describe_loss, lost_words
 from pressmark.extensions import db, login_manager
 from pressmark.web.converters import sql_int
-from pressmark.web.editor import access, uploads
+from pressmark.web.editor import access
 from pressmark.web.editor.forms import (
     ACTIONS,
     PREVIEW,
