@@ -198,6 +198,11 @@ def render_gone(values: FormValues | None = None):
     return render_form(None, values, status=410, errors={"form": GONE})
 
 
+LOST_VERSION = (
+    "The form lost track of the version it was loaded from. Copy your text, reload the page "
+    "and apply your changes again."
+)
+
 def handle_form(post: Post | None, *, is_page: bool = False):
     """One POST of the post form: upload, preview, or a save with the button's status."""
     if post is not None:
@@ -209,40 +214,14 @@ def handle_form(post: Post | None, *, is_page: bool = False):
     loaded_version = parse_version(request.form.get("version"))
     form_version = loaded_version if post is not None else None
     if post is not None and loaded_version is None:
-        return render_form(
-            post,
-            values,
-            status=400,
-            errors={"version": "The form lost track of the version it was loaded from. "
-                    "Copy your text, reload the page and apply your changes again."},
-            version=post.version,
-        )
+        return render_form(post, values, status=400, errors={"version": LOST_VERSION},
+                           version=post.version)
 
-    notices = []
-    image = request.files.get("image")
-    if image is not None and image.filename:
-        try:
-            stored = uploads.store_upload(image.stream)
-        except uploads.UploadError as exc:
-            return render_form(
-                post, values, status=400, errors={"image": str(exc)}, version=form_version,
-                is_page=is_page,
-            )
-        alt = request.form.get("image_alt", "").strip() or "image"
-        values["body"] = values["body"].rstrip("\n") + "\n\n" + stored.markdown(alt) + "\n"
-        notices.append(
-            f"Image uploaded and added at the end of the body as {stored.markdown(alt)}."
-        )
-    cover = request.files.get("cover_file")
-    if cover is not None and cover.filename:
-        try:
-            values["cover_image"] = uploads.store_upload(cover.stream).url
-        except uploads.UploadError as exc:
-            return render_form(
-                post, values, status=400, errors={"cover_image": str(exc)},
-                version=form_version, is_page=is_page,
-            )
-        notices.append(f"Cover uploaded: {values['cover_image']}.")
+    notices: list[str] = []
+    refused = _take_uploads(values, notices)
+    if refused:
+        return render_form(post, values, status=400, errors=refused, version=form_version,
+                           is_page=is_page)
     if action in (PREVIEW, UPLOAD):
         too_large = content.size_problem(values["body"])
         if too_large:
@@ -279,6 +258,31 @@ def handle_form(post: Post | None, *, is_page: bool = False):
     if lost:
         flash(describe_loss(lost), "warning")
     return redirect(url_for(".edit", post_id=saved.id), code=303)
+
+
+def _take_uploads(values: FormValues, notices: list[str]) -> dict[str, str]:
+    """Store the image and the cover file sent with the form (the no-script way to upload),
+    putting the image's Markdown at the end of the body and the cover's address in its field,
+    with a notice for each; the error by field of a refused file (and nothing more taken)."""
+    image = request.files.get("image")
+    if image is not None and image.filename:
+        try:
+            stored = uploads.store_upload(image.stream)
+        except uploads.UploadError as exc:
+            return {"image": str(exc)}
+        alt = request.form.get("image_alt", "").strip() or "image"
+        values["body"] = values["body"].rstrip("\n") + "\n\n" + stored.markdown(alt) + "\n"
+        notices.append(
+            f"Image uploaded and added at the end of the body as {stored.markdown(alt)}."
+        )
+    cover = request.files.get("cover_file")
+    if cover is not None and cover.filename:
+        try:
+            values["cover_image"] = uploads.store_upload(cover.stream).url
+        except uploads.UploadError as exc:
+            return {"cover_image": str(exc)}
+        notices.append(f"Cover uploaded: {values['cover_image']}.")
+    return {}
 
 
 def saved_message(action: str, post: Post) -> str:
