@@ -137,7 +137,7 @@ def call_isolated_by_plugin(
     # Hooks also run while an error page is rendered; that request's exception is not the
     # plugin's business and would bury its traceback, so it is cut from the chain.
     handling = sys.exc_info()[1]
-    results = []
+    results: list[tuple[str, Any]] = []
     for impl, call in plugin_by_plugin(app_pm(app), hook_name):
         try:
             found = _call_by_rule(app, rule, impl, call, kwargs)
@@ -162,7 +162,8 @@ def _call_by_rule(
         with db.session.begin_nested():
             return call(**kwargs)
     if rule == hookspecs.ISOLATED:
-        return run_with_deadline(app, impl.function, lambda: call(**kwargs))
+        found: list[Any] = run_with_deadline(app, impl.function, lambda: call(**kwargs))
+        return found
     return call(**kwargs)
 
 

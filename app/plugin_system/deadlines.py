@@ -37,13 +37,17 @@ class _DaemonPool:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.calls: queue.SimpleQueue = queue.SimpleQueue()
+        self.calls: queue.SimpleQueue[
+            tuple[Future[Any], Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+        ] = queue.SimpleQueue()
         self.lock = threading.Lock()
         self.threads = 0
         self.idle = 0
 
-    def submit(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
-        future: Future = Future()
+    def submit(
+        self, function: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> Future[Any]:
+        future: Future[Any] = Future()
         self.calls.put((future, function, args, kwargs))
         with self.lock:
             if self.calls.qsize() > self.idle and self.threads < self.size:
