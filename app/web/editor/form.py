@@ -142,7 +142,7 @@ def render_form(
         is_page=post.is_page if post is not None else is_page,
         may_publish=author().can("publish"),
         kind_labels=KIND_LABELS,
-        editor_fields=postdata.editor_field_names(),
+        field_names=postdata.editor_field_names(),
         **form_choices(),
         upload_limit=uploads.describe_size(int(current_app.config["UPLOAD_MAX_BYTES"])),
     )
