@@ -1,6 +1,9 @@
 """pressmark: a Flask blog engine for technical writing, with a pluggy plugin system.
 
 ``create_app`` is the one composition root: configuration, extensions, plugins, blueprints.
+It reads as the list of its steps; each step below is one part of the wiring diagram, in
+the order it must happen. Modules are imported inside the steps, so importing the package
+(for ``hookimpl``) stays cheap and nothing happens at import time.
 """
 
 from __future__ import annotations
@@ -21,46 +24,46 @@ def create_app(test_config: dict | None = None) -> Flask:
     Configuration precedence (later wins): built-in defaults, ``instance/config.py``,
     ``PRESSMARK_*`` environment variables, ``test_config``.
     """
+    app = _new_app(test_config)
+    _configure(app, test_config)
+    _add_extensions(app)
+    _add_plugins_and_page_cache(app)
+    _add_web_services(app)
+    _add_routes(app)
+    _add_error_pages(app)
+    _add_commands(app)
+    _start_plugins(app)
+    return app
+
+
+def _new_app(test_config: dict | None) -> Flask:
     instance_path = os.environ.get("PRESSMARK_INSTANCE_PATH") or None
     if test_config and test_config.get("INSTANCE_PATH"):
         instance_path = test_config["INSTANCE_PATH"]
-    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    return Flask(__name__, instance_path=instance_path, instance_relative_config=True)
 
-    from flask_wtf.csrf import CSRFError
-    from pressmark import cli, config, dates, migrations, security, state
-    from pressmark.content import reach_models  # noqa: F401 - its tables, for migrations
-    from pressmark.extensions import configure_sqlite, csrf, db, login_manager, migrate
-    from pressmark.plugin_system import admin as plugin_admin
-    from pressmark.plugin_system import manager as plugins
-    from pressmark.web import (
-        accounts,
-        api,
-        assets,
-        auth,
-        author_flag,
-        cache,
-        converters,
-        navigation,
-        old_addresses,
-        pages,
-        public,
-        social,
-    )
-    from pressmark.web.editor import series as series_editor
-    from pressmark.web.editor import tokens as tokens_editor
-    from pressmark.web.editor import uploads
-    from pressmark.web.editor import views as editor
-    from pressmark.web.mcp import http as mcp_http
-    from werkzeug.exceptions import RequestEntityTooLarge
+
+def _configure(app: Flask, test_config: dict | None) -> None:
+    """Configuration, the private instance folder, and the app's state object."""
+    from pressmark import config, dates, state
+    from pressmark.content.uploads import receive as uploads
 
     config.load_config(app, test_config)
     # Private: it holds the secret key, the database and the uploads.
     os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
     state.init_app(app)
     dates.init_app(app)  # the TIMEZONE date filters
+    uploads.init_app(app)  # Pillow's pixel limit from the upload budget
 
-    # Extensions and services.
-    converters.init_app(app)  # before any route is added
+
+def _add_extensions(app: Flask) -> None:
+    """URL converters (before any route), the database, migrations, sign-in and CSRF."""
+    from pressmark import migrations
+    from pressmark.content import reach_models  # noqa: F401 - its tables, for migrations
+    from pressmark.extensions import configure_sqlite, csrf, db, login_manager, migrate
+    from pressmark.web import converters
+
+    converters.init_app(app)
     db.init_app(app)
     configure_sqlite(app)
     migrate.init_app(
@@ -74,21 +77,60 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app, add_context_processor=False)
     app.context_processor(lambda: {"current_user": current_user})
     csrf.init_app(app)
+
+
+def _add_plugins_and_page_cache(app: Flask) -> None:
+    from pressmark.plugin_system import manager as plugins
+    from pressmark.web import cache
+    from pressmark.web.mcp import http as mcp_http
+
     plugins.init_app(app)
     mcp_http.init_app(app)  # /mcp, behind the page cache's host check
     # After the plugins: the page cache notes which are enabled (pages depend on them).
     cache.init_app(app)
+
+
+def _add_web_services(app: Flask) -> None:
+    """Security headers, sessions, the author flag, navigation, template helpers."""
+    from pressmark import security
+    from pressmark.web import (
+        assets,
+        auth,
+        author_flag,
+        navigation,
+        old_addresses,
+        rendering,
+        social,
+    )
+
     security.init_app(app)
     auth.init_app(app)
     author_flag.init_app(app)
     navigation.init_app(app)
-    pages.init_app(app)
+    rendering.init_app(app)
     old_addresses.init_app(app)
     assets.init_app(app)
     social.init_app(app)
-    uploads.init_app(app)
 
-    # The URL map: every blueprint and route, the core's and then the plugins'.
+
+def _add_routes(app: Flask) -> None:
+    """The URL map: every blueprint and route, the core's and then the plugins'."""
+    from pressmark.plugin_system import manager as plugins
+    from pressmark.web import (
+        accounts,
+        api,
+        auth,
+        navigation,
+        plugin_admin,
+        public,
+        rendering,
+        social,
+    )
+    from pressmark.web.editor import series as series_editor
+    from pressmark.web.editor import tokens as tokens_editor
+    from pressmark.web.editor import uploads
+    from pressmark.web.editor import views as editor
+
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(editor.bp)
@@ -99,27 +141,43 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(plugin_admin.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(tokens_editor.bp)
-    app.add_url_rule("/-/health", "health", pages.health)
+    app.add_url_rule("/-/health", "health", rendering.health)
     app.add_url_rule("/-/card.png", "site_card", social.site_card)
-    app.add_url_rule("/favicon.ico", "favicon", pages.favicon)
+    app.add_url_rule("/favicon.ico", "favicon", rendering.favicon)
     app.add_url_rule("/-/static/<plugin>/<path:filename>", "plugin_static", plugins.plugin_static)
     for group in plugins.call_startup_hook(app, "register_blueprints", app=app):
         for blueprint in group:
             app.register_blueprint(blueprint)
 
-    # Error pages.
-    app.register_error_handler(404, pages.not_found)
-    app.register_error_handler(500, pages.server_error)
+
+def _add_error_pages(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+    from pressmark.web import auth, rendering
+    from pressmark.web.editor import views as editor
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    app.register_error_handler(404, rendering.not_found)
+    app.register_error_handler(500, rendering.server_error)
     app.register_error_handler(CSRFError, auth.csrf_failed)
     app.register_error_handler(RequestEntityTooLarge, editor.too_large)
     app.register_error_handler(403, editor.forbidden)
 
-    # Commands (``pressmark plugin new`` is on the command line itself: it needs no site).
+
+def _add_commands(app: Flask) -> None:
+    """Commands (``pressmark plugin new`` is on the command line itself: it needs no site),
+    the plugins' included."""
+    from pressmark import cli
+    from pressmark.plugin_system import manager as plugins
+    from pressmark.web import auth, plugin_admin
+
     cli.init_app(app)
     app.cli.add_command(auth.author_cli)
     app.cli.add_command(plugin_admin.plugins_command)
     plugins.call_startup_hook(app, "register_commands", cli=app.cli)
 
+
+def _start_plugins(app: Flask) -> None:
+    from pressmark.plugin_system import manager as plugins
+
     with app.app_context():
         plugins.call_startup_hook(app, "startup", app=app)
-    return app

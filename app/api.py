@@ -41,29 +41,24 @@ from __future__ import annotations
 from pressmark.content.generation import bump as _bump_generation
 from pressmark.content.markup import embed_notice
 from pressmark.extensions import db as _db
+from pressmark.plugin_system.assets import plugin_asset_url
+from pressmark.plugin_system.calling import call_isolated, call_isolated_by_plugin
+from pressmark.plugin_system.failures import record_failure
 from pressmark.plugin_system.hookspecs import PROJECT_NAME, event, hookimpl, hookspec, isolated
-from pressmark.plugin_system.manager import (
-    call_isolated,
-    call_isolated_by_plugin,
-    plugin_asset_url,
-    record_failure,
-)
 from pressmark.plugin_system.settings import Setting
 from pressmark.progress import progress
 from pressmark.security import allow_sources
 from pressmark.state import plugin_cache
 from pressmark.web.cache import cached_response, last_change, per_generation
-from pressmark.web.pages import (
-    absolute_url,
+from pressmark.web.rendering import (
     page_number,
-    positive_int,
     post_at_old_path,
-    post_url,
     public_author_or_404,
     public_series_or_404,
     public_tag_or_404,
     render_page,
 )
+from pressmark.web.urls import absolute_url, positive_int, post_url
 
 
 def content_changed() -> None:

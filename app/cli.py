@@ -23,9 +23,9 @@ from pressmark.logs import FORMATS as LOG_FORMATS
 from pressmark.logs import AccessLog
 from pressmark.migrate import CONFLICT_POLICIES, FORMATS
 from pressmark.migrate.commands import urls_group
-from pressmark.plugin_system.admin import plugin_group
 from pressmark.publish import publish_command
 from pressmark.web.mcp.command import mcp_command
+from pressmark.web.plugin_admin import plugin_group
 from pressmark.workers import PIN_DEFAULT, Supervisor, default_worker_count, listen_socket
 from sqlalchemy import func, select, text
 
@@ -249,8 +249,8 @@ def import_command(source: str, source_format: str | None, dry_run: bool, on_con
     with the reason, then a summary; the exit status is 1 when any file failed (or, with
     --check-urls, any old URL is lost).
     """
+    from pressmark.content.uploads.receive import UploadError, store_upload
     from pressmark.migrate import SourceError, commands, import_source
-    from pressmark.web.editor.uploads import UploadError, store_upload
 
     def store_image(path):
         try:
@@ -423,8 +423,8 @@ def uploads_migrate_command(to: str | None) -> None:
     Set UPLOAD_STORAGE to match (the default is the database on PostgreSQL, files
     otherwise). The source copies are left in place.
     """
-    from pressmark.content import upload_store
-    from pressmark.content.images import MEDIA_TYPES
+    from pressmark.content.uploads import storage as upload_store
+    from pressmark.content.uploads.images import MEDIA_TYPES
 
     target = to or upload_store.storage()
     copied, kept = upload_store.migrate(
@@ -444,9 +444,9 @@ def uploads_process_command(strip_metadata: bool) -> None:
 
     Posts are rendered again, so their images get srcset, width and height.
     """
-    from pressmark.content import upload_store
+    from pressmark.content.uploads import storage as upload_store
+    from pressmark.content.uploads.older import originals, process_older_uploads
     from pressmark.progress import progress
-    from pressmark.web.editor.older_uploads import originals, process_older_uploads
 
     with progress("Processing uploads", len(originals(upload_store.storage()))) as bar:
         report = process_older_uploads(strip_metadata=strip_metadata,

@@ -83,7 +83,7 @@ class DefaultConfig:
     # Larger images are refused before they are decoded (a small file can hold a huge
     # image that would fill the memory: a "decompression bomb"). 50 million pixels.
     UPLOAD_MAX_PIXELS = 50_000_000
-    # What decoding one upload may cost (pressmark.content.image_budget): frames x canvas
+    # What decoding one upload may cost (pressmark.content.uploads.image_budget): frames x canvas
     # at most UPLOAD_PIXEL_BUDGET pixels in all (an animated GIF decodes every frame onto
     # its whole canvas), at most UPLOAD_MAX_FRAMES frames, and UPLOAD_DECODE_SECONDS of
     # processing. Pillow's MAX_IMAGE_PIXELS is set from these too.

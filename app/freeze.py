@@ -35,8 +35,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from flask import Flask
 from pressmark import freeze_plan
-from pressmark.content import upload_store
 from pressmark.content.models import Alias, Post
+from pressmark.content.uploads import storage as upload_store
 from pressmark.extensions import db
 from pressmark.plugin_system.manager import plugin_infos
 from sqlalchemy import select

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from flask import Flask
-    from pressmark.plugin_system.manager import PluginInfo, PressmarkPluginManager
+    from pressmark.plugin_system.loading import PluginInfo, PressmarkPluginManager
     from pressmark.plugin_system.settings import Setting
-    from pressmark.web.cache_layer import GenerationWatcher, PageCacheLayer
+    from pressmark.web.cache.layer import GenerationWatcher, PageCacheLayer
 
 EXTENSION_KEY = "pressmark"
 

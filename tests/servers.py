@@ -68,7 +68,10 @@ class Server:
             except OSError:
                 pass
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited:\n{self.process.stdout.read()}")
+                # communicate() reads and closes the pipe: a pipe left open would be
+                # reported (ResourceWarning) in whichever test happens to collect it.
+                output, _ = self.process.communicate()
+                raise RuntimeError(f"server exited:\n{output}")
             if time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError("server did not answer in time")

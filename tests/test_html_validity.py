@@ -75,7 +75,7 @@ def add_authored_post() -> None:
     from pressmark.content.models import PUBLISHED
     from pressmark.content.postdata import PostData
     from pressmark.content.store import save_post
-    from pressmark.web.editor.uploads import store_upload
+    from pressmark.content.uploads.receive import store_upload
 
     def upload(colour):
         out = io.BytesIO()

@@ -23,7 +23,6 @@ from flask import Flask, current_app
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markupsafe import escape
-from pressmark.content.images import enhance_images
 from pressmark.content.list_indent import CommonMarkListIndentExtension
 from pressmark.content.math import (
     MATHML_ALLOWED_ATTRIBUTES,
@@ -32,6 +31,7 @@ from pressmark.content.math import (
     MathRenderer,
 )
 from pressmark.content.models import Image, reading_minutes
+from pressmark.content.uploads.images import enhance_images
 from pressmark.content.wordcheck import describe_loss, lost_words
 from pressmark.plugin_system.manager import (
     call_isolated,

@@ -19,7 +19,7 @@ import re
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from pressmark.content.images import ImageInfo
+from pressmark.content.uploads.images import ImageInfo
 from pressmark.extensions import db
 from slugify import slugify as _transliterating_slugify
 from sqlalchemy import (
@@ -462,7 +462,7 @@ class Revision(db.Model):
 
 class Image(db.Model):
     """An uploaded image as stored: its size and which renditions exist (see
-    ``content/images.py``). Files live in ``UPLOAD_FOLDER`` under ``name`` and
+    ``content/uploads/images.py``). Files live in ``UPLOAD_FOLDER`` under ``name`` and
     ``<sha>-<width>w.<format>``."""
 
     __tablename__ = "images"

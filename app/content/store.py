@@ -16,16 +16,14 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from flask import current_app
-from pressmark.content import generation, postdata
+from pressmark.content import events, generation, postdata
 from pressmark.content.markup import render_markdown
 from pressmark.content.models import (
     DRAFT,
     PUBLISHED,
-    SLUG_RE,
     STATUSES,
     TRASHED,
     Alias,
-    Image,
     Post,
     Revision,
     User,
@@ -33,24 +31,27 @@ from pressmark.content.models import (
     post_authors,
     post_path,
     post_tags,
-    slugify,
     tag_slug,
     utcnow,
 )
 from pressmark.content.postdata import PostData, data_from_post, data_from_revision
+
+# The rules are re-exported: the editor and the importer use them from here.
+from pressmark.content.validation import (  # noqa: F401
+    MAX_SERIES_POSITION,
+    RESERVED_PAGE_SLUGS,
+    ValidationError,
+    cover_errors,
+    describe_bytes,
+    free_slug,
+    page_slug_problem,
+    size_problem,
+    validate,
+)
 from pressmark.extensions import db
-from pressmark.plugin_system.manager import call_isolated
-from pressmark.state import app_state
+from pressmark.plugin_system.calling import call_isolated
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm.exc import StaleDataError
-
-
-class ValidationError(ValueError):
-    """Input that cannot be saved, with one message per field."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 class PostGoneError(LookupError):
@@ -74,166 +75,6 @@ class StaleSaveError(RuntimeError):
 
 # First path segments that are the site's own, whatever is registered right now: a page
 # must never take an address the core or a built-in plugin uses or may use.
-RESERVED_PAGE_SLUGS = frozenset({
-    "posts", "topics", "tags", "archive", "search", "series", "authors", "editor", "auth",
-    "uploads", "static", "feed", "feeds", "sitemap", "robots", "llms", "favicon", "api",
-    "admin", "login", "logout",
-})
-MAX_SERIES_POSITION = 10_000
-
-
-def page_slug_problem(slug: str) -> str | None:
-    """Why ``/<slug>`` cannot be a page's address, or None.
-
-    Refused: the reserved names above, and any first path segment a route of the running
-    app (core or plugin) starts with, so a page can never shadow ``/posts``, ``/editor``,
-    ``/-/...``, a feed or a plugin's page.
-    """
-    if slug in RESERVED_PAGE_SLUGS:
-        return f"“/{slug}” is reserved for the site's own pages; choose another slug."
-    for rule in current_app.url_map.iter_rules():
-        first = rule.rule.lstrip("/").split("/", 1)[0]
-        if "<" in first or not first:
-            continue
-        if first == slug or first.split(".", 1)[0] == slug:
-            return (
-                f"“/{slug}” is already an address of the site ({rule.rule}); "
-                "choose another slug."
-            )
-    return None
-
-
-def describe_bytes(size: int) -> str:
-    """``2 MiB``, ``512 KiB``, ``900 bytes``: a size as people read it."""
-    for unit, factor in (("MiB", 1024 * 1024), ("KiB", 1024)):
-        if size >= factor:
-            return f"{size / factor:.3g} {unit}"
-    return f"{size} bytes"
-
-
-def size_problem(body: str) -> str | None:
-    """Why ``body`` is too large to be a post, or None.
-
-    The one size limit for posts, however they arrive (editor form, autosave, preview,
-    import): ``MAX_POST_BYTES`` bytes of Markdown, UTF-8 encoded, newlines as LF.
-    """
-    limit = int(current_app.config["MAX_POST_BYTES"])
-    size = len(postdata.normalise_newlines(body).encode("utf-8", "surrogatepass"))
-    if size <= limit:
-        return None
-    return (
-        f"The body is {describe_bytes(size)}; a post can be at most {describe_bytes(limit)} "
-        "(MAX_POST_BYTES). Nothing was saved: shorten it, or split it into several posts."
-    )
-
-
-def cover_errors(data: PostData) -> dict[str, str]:
-    """Problems with the cover: it must be an image uploaded here, with alt text."""
-    if not data.cover_image:
-        return {"cover_alt": "A cover alt text needs a cover image."} if data.cover_alt else {}
-    name = data.cover_image.removeprefix("/uploads/")
-    if not data.cover_image.startswith("/uploads/") or Image.info_for(name) is None:
-        return {"cover_image": (
-            "The cover is an image uploaded here: upload it, then give its address "
-            "(/uploads/…)."
-        )}
-    if not data.cover_alt:
-        return {"cover_alt": "Describe the cover image for readers who cannot see it."}
-    if len(data.cover_alt) > 300:
-        return {"cover_alt": "A cover alt text can be at most 300 characters."}
-    return {}
-
-
-def validate(data: PostData, post: Post | None) -> PostData:
-    """Check and normalise ``data``; raise ``ValidationError`` with every problem found."""
-    errors: dict[str, str] = {}
-    data = postdata.clean(data)
-    too_large = size_problem(data.body)
-    if too_large:
-        errors["body"] = too_large
-    if not data.title:
-        errors["title"] = "A title is required."
-    elif len(data.title) > 300:
-        errors["title"] = "A title can be at most 300 characters."
-    if not data.slug:
-        data.slug = free_slug(slugify(data.title) or "post", post)
-    if not SLUG_RE.match(data.slug) or len(data.slug) > 120:
-        errors["slug"] = (
-            "A slug uses lowercase letters, digits and single hyphens (at most 120 characters)."
-        )
-    else:
-        is_page = post.is_page if post is not None else data.is_page
-        path = page_path(data.slug) if is_page else post_path(data.slug)
-        clash = db.session.scalar(select(Post).where(Post.slug == data.slug))
-        if clash is not None and clash is not post:
-            errors["slug"] = f"The slug “{data.slug}” is already used by “{clash.title}”."
-        alias = db.session.scalar(select(Alias).where(Alias.path == path))
-        if alias is not None and alias.post is not post:
-            errors["slug"] = f"The slug “{data.slug}” is an old address of “{alias.post.title}”."
-        problem = page_slug_problem(data.slug) if is_page else None
-        if problem:
-            errors["slug"] = problem
-    if data.status not in STATUSES:
-        errors["status"] = f"Unknown status {data.status!r}."
-    if data.topic and not SLUG_RE.match(data.topic):
-        errors["topic"] = "A topic is given by its slug."
-    _validate_authors(data, errors)
-    _validate_series(data, post, errors)
-    errors.update(cover_errors(data))
-    for path in data.aliases:
-        if not path.startswith("/"):
-            errors["aliases"] = f"An alias is a path starting with “/”: {path!r}."
-        elif path.startswith("/posts/"):
-            owner = db.session.scalar(select(Post).where(Post.slug == path.removeprefix("/posts/")))
-            if owner is not None and owner is not post:
-                errors["aliases"] = f"The path {path} is the address of “{owner.title}”."
-    if errors:
-        raise ValidationError(errors)
-    return data
-
-
-def _slug_taken(slug: str, post: Post | None) -> bool:
-    clash = db.session.scalar(select(Post).where(Post.slug == slug))
-    if clash is not None and clash is not post:
-        return True
-    alias = db.session.scalar(select(Alias).where(Alias.path == post_path(slug)))
-    return alias is not None and alias.post is not post
-
-
-def free_slug(base: str, post: Post | None = None) -> str:
-    """``base``, or ``base-2``, ``base-3``... : the first that no other post uses as its slug
-    or old address. For a slug the author did not type: one they typed is checked, and a
-    clash is reported, never renamed."""
-    slug, number = base, 2
-    while _slug_taken(slug, post):
-        slug, number = f"{base}-{number}", number + 1
-    return slug
-
-
-def _validate_authors(data: PostData, errors: dict[str, str]) -> None:
-    if not data.authors:
-        return
-    known = set(db.session.scalars(select(User.username).where(User.username.in_(data.authors))))
-    unknown = [n for n in data.authors if n not in known]
-    if unknown:
-        names = ", ".join(f"“{n}”" for n in unknown)
-        errors["authors"] = f"No author account is named {names}."
-
-
-def _validate_series(data: PostData, post: Post | None, errors: dict[str, str]) -> None:
-    is_page = post.is_page if post is not None else data.is_page
-    if data.series and is_page:
-        errors["series"] = "A page cannot be part of a series; only posts can."
-    elif len(data.series) > 200:
-        errors["series"] = "A series title can be at most 200 characters."
-    if data.series_position is not None and not 1 <= data.series_position <= MAX_SERIES_POSITION:
-        errors["series_position"] = (
-            f"A part number is a whole number from 1 to {MAX_SERIES_POSITION}."
-        )
-    if not data.series:
-        data.series_position = None
-
-
 def snapshot(post: Post, user: User | None, kind: str) -> Revision:
     """A revision holding every field of ``post`` as it is now."""
     revision = Revision(post=post, user=user, kind=kind, version=post.version)
@@ -271,36 +112,8 @@ def save_post(
         if post is not None and loaded_version is not None and post.version != loaded_version:
             raise StaleSaveError(post, loaded_version)
         data = validate(data, post)
-        creating = post is None
         was_published = post is not None and post.status == PUBLISHED
-        old_slug = post.slug if post is not None else None
-        if creating:
-            post = Post(created_at=data.created_at or utcnow(), version=0, is_page=data.is_page)
-            db.session.add(post)
-        if data.status == TRASHED and post.status != TRASHED:
-            post.status_before_trash = post.status
-        if data.status == PUBLISHED and data.published_at is None:
-            data.published_at = post.published_at or utcnow().replace(microsecond=0)
-        postdata.write_post(post, data)
-        if data.language is not None:
-            post.language = data.language
-        rendered = render_markdown(data.body)
-        post.body_html = rendered.html
-        post.toc_html = rendered.toc_html
-        post.word_count = rendered.word_count
-        post.updated_at = data.updated_at or utcnow()
-        post.version = (post.version or 0) + 1
-        if old_slug and old_slug != post.slug and was_published:
-            _add_alias(post, page_path(old_slug) if post.is_page else post_path(old_slug))
-        for path in data.aliases:
-            _add_alias(post, path)
-        db.session.flush()
-        # A slug renamed back to one of its old addresses no longer needs that alias.
-        db.session.execute(
-            delete(Alias).where(Alias.post_id == post.id, Alias.path == post.path)
-        )
-        _store_tag_order(post, data.tags)
-        _store_author_order(post, data.authors)
+        post = _write_fields(data, post, was_published)
         if before_commit is not None:
             before_commit(post)
             db.session.flush()
@@ -322,6 +135,38 @@ def save_post(
         db.session.rollback()
         raise
     _content_changed()
+    return post
+
+
+def _write_fields(data: PostData, post: Post | None, was_published: bool) -> Post:
+    """Write validated ``data`` on ``post`` (a new one when None), render its body, move its
+    version on and keep its old addresses as aliases; flushed, not committed."""
+    old_slug = post.slug if post is not None else None
+    if post is None:
+        post = Post(created_at=data.created_at or utcnow(), version=0, is_page=data.is_page)
+        db.session.add(post)
+    if data.status == TRASHED and post.status != TRASHED:
+        post.status_before_trash = post.status
+    if data.status == PUBLISHED and data.published_at is None:
+        data.published_at = post.published_at or utcnow().replace(microsecond=0)
+    postdata.write_post(post, data)
+    if data.language is not None:
+        post.language = data.language
+    rendered = render_markdown(data.body)
+    post.body_html = rendered.html
+    post.toc_html = rendered.toc_html
+    post.word_count = rendered.word_count
+    post.updated_at = data.updated_at or utcnow()
+    post.version = (post.version or 0) + 1
+    if old_slug and old_slug != post.slug and was_published:
+        _add_alias(post, page_path(old_slug) if post.is_page else post_path(old_slug))
+    for path in data.aliases:
+        _add_alias(post, path)
+    db.session.flush()
+    # A slug renamed back to one of its old addresses no longer needs that alias.
+    db.session.execute(delete(Alias).where(Alias.post_id == post.id, Alias.path == post.path))
+    _store_tag_order(post, data.tags)
+    _store_author_order(post, data.authors)
     return post
 
 
@@ -503,8 +348,7 @@ def commit_content_change() -> None:
 
 
 def _content_changed() -> None:
-    """Drop this process's cached pages now; the others follow the generation bumped in
-    the change's transaction (``pressmark.content.generation``)."""
-    cache = app_state(current_app).page_cache
-    if cache is not None:
-        cache.invalidate()
+    """Announce the committed change (``events.content_changed``): the page cache drops
+    this process's pages now; the others follow the generation bumped in the change's
+    transaction (``pressmark.content.generation``)."""
+    events.content_changed.send(current_app._get_current_object())

@@ -32,7 +32,6 @@ from pathlib import Path
 import yaml
 from flask import current_app
 from pressmark.content import old_files, postdata
-from pressmark.content.images import UPLOAD_NAME_RE
 from pressmark.content.models import (
     Alias,
     Post,
@@ -42,6 +41,7 @@ from pressmark.content.models import (
 )
 from pressmark.content.postdata import PostData
 from pressmark.content.store import ValidationError, page_slug_problem, save_post, validate
+from pressmark.content.uploads.images import UPLOAD_NAME_RE
 from pressmark.extensions import db
 from pressmark.migrate import eleventy, ghost, hugo, jekyll, markdown, pelican, wordpress, zola
 from pressmark.migrate.toolkit import bylines, claims, images

@@ -29,9 +29,10 @@ from datetime import datetime
 from pathlib import Path
 
 import yaml
-from pressmark.content import postdata, upload_store
-from pressmark.content.images import UPLOAD_NAME_RE
+from pressmark.content import postdata
 from pressmark.content.models import Post, Revision, Topic
+from pressmark.content.uploads import storage as upload_store
+from pressmark.content.uploads.images import UPLOAD_NAME_RE
 from pressmark.extensions import db
 from sqlalchemy import select
 

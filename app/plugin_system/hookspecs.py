@@ -64,8 +64,9 @@ def event(spec: Spec) -> Spec:
     return spec
 
 
-def calling_rule(spec: Callable[..., Any]) -> str:
-    """``DIRECT``, ``ISOLATED`` or ``EVENT``: the mark on ``spec``."""
+def marked_rule(spec: Callable[..., Any]) -> str:
+    """``DIRECT``, ``ISOLATED`` or ``EVENT``: the mark on ``spec``. (An app's rule for a
+    hook by name, plugins' own hooks included, is ``calling.calling_rule``.)"""
     rule = getattr(spec, RULE_ATTRIBUTE, DIRECT)
     return rule if isinstance(rule, str) else DIRECT
 
@@ -76,7 +77,7 @@ def hooks_with_rule(namespace: ModuleType | type, *rules: str) -> frozenset[str]
     return frozenset(
         name
         for name, value in vars(namespace).items()
-        if callable(value) and hasattr(value, marker) and calling_rule(value) in rules
+        if callable(value) and hasattr(value, marker) and marked_rule(value) in rules
     )
 
 
@@ -297,6 +298,6 @@ def post_deleted(post: Post) -> None:
 
 
 # Derived from the marks above. Hooks that plugins add have their rules in the app's
-# plugin manager (``pressmark.plugin_system.manager.calling_rule``).
+# plugin manager (``pressmark.plugin_system.calling.calling_rule``).
 EVENT_HOOKS: frozenset[str] = hooks_with_rule(sys.modules[__name__], EVENT)
 ISOLATED_HOOKS: frozenset[str] = hooks_with_rule(sys.modules[__name__], ISOLATED, EVENT)

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import pluggy
     from flask import Flask
+    from pressmark.plugin_system.loading import PluginInfo
 
 NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 CORE = "(plugin system)"
@@ -96,3 +98,39 @@ def catalogue(app: Flask) -> list[DeclaredSetting]:
         DeclaredSetting(setting, plugin, app.config.get(setting.name))
         for plugin, setting in app_state(app).settings
     ]
+
+
+def collect_settings(
+    pm: pluggy.PluginManager, infos: dict[str, PluginInfo]
+) -> list[tuple[str, Setting]]:
+    """The settings catalogue: the plugin system's, then each plugin's
+    (``register_settings``), in registration order.
+
+    Raises ``PluginError`` naming the plugin whose hook raises, returns something other
+    than settings, or declares a name that is already taken.
+    """
+    found: list[tuple[str, Setting]] = [
+        (CORE, s) for s in PLUGIN_SYSTEM_SETTINGS
+    ]
+    owners = {s.name: CORE for s in PLUGIN_SYSTEM_SETTINGS}
+    from pressmark.plugin_system.calling import plugin_by_plugin
+    from pressmark.plugin_system.loading import PluginInfo, refuse
+
+    for impl, call in plugin_by_plugin(pm, "register_settings", registration_order=True):
+        info = infos.get(impl.plugin_name) or PluginInfo(impl.plugin_name, "?", None, True)
+        try:
+            declared = [item for found in call() for item in found]
+        except Exception as exc:
+            problem = f"failed in register_settings: {type(exc).__name__}: {exc}"
+            raise refuse(info, problem) from exc
+        for item in declared:
+            if not isinstance(item, Setting):
+                raise refuse(info, f"register_settings returned {item!r}, not a Setting.")
+            if item.name in owners:
+                raise refuse(
+                    info, f"declares the setting {item.name}, which {owners[item.name]} "
+                    "declares already; setting names must be unique."
+                )
+            owners[item.name] = impl.plugin_name
+            found.append((impl.plugin_name, item))
+    return found

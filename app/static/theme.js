@@ -17,18 +17,6 @@
   }
   apply(stored());
 
-  // Ids written in a post carry the prefix "s-" (app/content/markup.py), so that a heading
-  // cannot take over one of the page's own ids. A link made before that, "#sizes", still
-  // lands on its heading, now "#s-sizes".
-  function followOldAnchor() {
-    var id;
-    try { id = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }
-    if (!id || document.getElementById(id) || !document.getElementById("s-" + id)) return;
-    location.replace("#s-" + encodeURIComponent(id));
-  }
-  document.addEventListener("DOMContentLoaded", followOldAnchor);
-  window.addEventListener("hashchange", followOldAnchor);
-
   document.addEventListener("DOMContentLoaded", function () {
     var button = document.getElementById("theme-toggle");
     if (!button) return;
@@ -62,4 +50,20 @@
       words[current].classList.add("is-current");
     }, 2600);
   });
+})();
+
+// Old #links: a second scope, so each of this file's functions stays short.
+(function () {
+  "use strict";
+  // Ids written in a post carry the prefix "s-" (app/content/markup.py), so that a heading
+  // cannot take over one of the page's own ids. A link made before that, "#sizes", still
+  // lands on its heading, now "#s-sizes".
+  function followOldAnchor() {
+    var id;
+    try { id = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }
+    if (!id || document.getElementById(id) || !document.getElementById("s-" + id)) return;
+    location.replace("#s-" + encodeURIComponent(id));
+  }
+  document.addEventListener("DOMContentLoaded", followOldAnchor);
+  window.addEventListener("hashchange", followOldAnchor);
 })();

@@ -32,7 +32,7 @@ from pressmark.web.auth import (
     username_problem,
 )
 from pressmark.web.editor import access
-from pressmark.web.pages import render_page
+from pressmark.web.rendering import render_page
 from sqlalchemy import func, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import aliased

@@ -37,7 +37,7 @@ from flask_wtf.csrf import CSRFError
 from pressmark.content.models import User
 from pressmark.extensions import db, login_manager
 from pressmark.web import devices, throttle
-from pressmark.web.pages import render_page
+from pressmark.web.rendering import render_page
 from sqlalchemy import inspect, select
 from werkzeug.security import check_password_hash, generate_password_hash
 

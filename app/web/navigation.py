@@ -20,7 +20,8 @@ from pressmark.content.models import NavItem, Post, Topic
 from pressmark.content.store import commit_content_change
 from pressmark.extensions import db
 from pressmark.web.editor import access
-from pressmark.web.pages import post_url, render_page
+from pressmark.web.rendering import render_page
+from pressmark.web.urls import post_url
 from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload

@@ -19,8 +19,9 @@ from pressmark.content import old_files
 from pressmark.content.models import Alias
 from pressmark.extensions import db
 from pressmark.web.cache import page_layer, per_generation
-from pressmark.web.cache_layer import QUERY_KEYS_MEMO
-from pressmark.web.pages import post_at_old_path, post_url
+from pressmark.web.cache.layer import QUERY_KEYS_MEMO
+from pressmark.web.rendering import post_at_old_path
+from pressmark.web.urls import post_url
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 

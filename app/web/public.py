@@ -4,7 +4,7 @@ each answered from the page cache.
 Every listing query selects visible posts only (published, ``published_at`` not in the
 future), so scheduled posts appear by themselves when their time comes. The toolkit these
 views are built with (rendering, pagination, lookups, error pages) is
-``pressmark.web.pages``.
+``pressmark.web.rendering``.
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from pressmark.web import listing_urls
 from pressmark.web.archive import archive_page, archive_years
 from pressmark.web.cache import offer, per_generation
 from pressmark.web.listing_urls import PAGE_SUFFIX
-from pressmark.web.pages import (
-    canonical_url,
+from pressmark.web.rendering import (
     page_number,
     paginate,
     public_author_or_404,
@@ -30,6 +29,7 @@ from pressmark.web.pages import (
     series_parts,
 )
 from pressmark.web.social import page_social, post_social
+from pressmark.web.urls import canonical_url
 from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import defer, load_only, selectinload
 

@@ -18,10 +18,11 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request, url_for
 from markupsafe import Markup, escape
-from pressmark.content.images import CARD_SIZE, picture_html, text_card
 from pressmark.content.models import Image, Post, isoformat_utc
+from pressmark.content.uploads.images import CARD_SIZE, picture_html, text_card
+from pressmark.content.uploads.receive import card_url
 from pressmark.state import app_state
-from pressmark.web.editor.uploads import card_url
+from pressmark.web.urls import absolute_url, canonical_url
 
 Crumb = tuple[str, str]  # (name, path)
 # Pages that are nobody's to share: signing in, the editor.
@@ -46,15 +47,17 @@ class Social:
 
 
 def json_ld_authors(post: Post) -> list[dict[str, str]]:
-    from pressmark.web.pages import json_ld_authors as authors
-
-    return authors(post)
-
-
-def _absolute(path: str) -> str:
-    from pressmark.web.pages import absolute_url
-
-    return absolute_url(path)
+    """schema.org ``Person`` objects for a post's authors (the site's author when none)."""
+    if not post.authors:
+        return [{"@type": "Person", "name": current_app.config["SITE_AUTHOR"]}]
+    return [
+        {
+            "@type": "Person",
+            "name": person.name,
+            "url": absolute_url(url_for("public.author", slug=person.slug)),
+        }
+        for person in post.authors
+    ]
 
 
 def _card_text() -> tuple[str, str]:
@@ -65,7 +68,7 @@ def _card_text() -> tuple[str, str]:
 def site_card_url() -> str:
     """The absolute URL of the site's generated card, versioned by its text."""
     version = hashlib.sha256("\n".join(_card_text()).encode()).hexdigest()[:10]
-    return _absolute(url_for("site_card", v=version))
+    return absolute_url(url_for("site_card", v=version))
 
 
 def site_card() -> Response:
@@ -86,7 +89,7 @@ def breadcrumbs(crumbs: list[Crumb]) -> dict[str, Any]:
         "@context": "https://schema.org",
         "@type": "BreadcrumbList",
         "itemListElement": [
-            {"@type": "ListItem", "position": i, "name": name, "item": _absolute(path)}
+            {"@type": "ListItem", "position": i, "name": name, "item": absolute_url(path)}
             for i, (name, path) in enumerate(crumbs, start=1)
         ],
     }
@@ -108,7 +111,7 @@ def page_social(
         "description": description,
         "url": url,
         "inLanguage": config["SITE_LANGUAGE"],
-        "isPartOf": {"@type": "WebSite", "name": config["SITE_TITLE"], "url": _absolute("/")},
+        "isPartOf": {"@type": "WebSite", "name": config["SITE_TITLE"], "url": absolute_url("/")},
     }
     if main_entity:
         page["mainEntity"] = main_entity
@@ -127,7 +130,7 @@ def post_social(
     and dates, and breadcrumbs."""
     config = current_app.config
     if post.cover_image:
-        image, alt = _absolute(card_url(post.cover_image)), post.cover_alt
+        image, alt = absolute_url(card_url(post.cover_image)), post.cover_alt
     else:
         image = site_card_url()
         alt = f"{config['SITE_TITLE']}: {config['SITE_TAGLINE']}"
@@ -145,7 +148,7 @@ def post_social(
         "mainEntityOfPage": url,
         "author": authors,
         "publisher": {"@type": "Organization", "name": config["SITE_TITLE"],
-                      "url": _absolute("/")},
+                      "url": absolute_url("/")},
         "image": {"@type": "ImageObject", "url": image, "width": CARD_SIZE[0],
                   "height": CARD_SIZE[1]},
         "inLanguage": config["SITE_LANGUAGE"],
@@ -173,8 +176,6 @@ def default_social(context: dict[str, Any]) -> Social | None:
     context, a ``Post``) is described by its own fields; any other page (a plugin's) by the
     site's card and title. Sign-in and editor pages, and the 404 page (``social=None``),
     describe nothing."""
-    from pressmark.web.public import canonical_url
-
     if request.blueprint in PRIVATE_BLUEPRINTS:
         return None
     page = context.get("page")

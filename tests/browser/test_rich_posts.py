@@ -16,8 +16,8 @@ from PIL import Image
 from pressmark.content.models import PUBLISHED
 from pressmark.content.postdata import PostData
 from pressmark.content.store import save_post
+from pressmark.content.uploads.receive import store_upload
 from pressmark.extensions import db
-from pressmark.web.editor.uploads import store_upload
 
 from tests.browser.test_accessibility import RUN_AXE, WCAG_TAGS, axe_source  # noqa: F401
 from tests.conftest import free_port, make_test_app, serve_in_thread

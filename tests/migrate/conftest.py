@@ -36,7 +36,7 @@ def run_import(app, tmp_path):
         uploads = Path(app.config["UPLOAD_FOLDER"])
 
         def store_image(path: Path) -> str:
-            from pressmark.web.editor.uploads import store_upload
+            from pressmark.content.uploads.receive import store_upload
 
             with path.open("rb") as fh:
                 return store_upload(fh, folder=str(uploads), limit=10**6).url

@@ -21,7 +21,7 @@ from tests.migrate.conftest import PNG
 
 def _storer(app):
     """Store an image file as an upload of ``app`` (as ``pressmark import`` does)."""
-    from pressmark.web.editor.uploads import store_upload
+    from pressmark.content.uploads.receive import store_upload
 
     def store_image(path):
         with path.open("rb") as fh:

@@ -8,13 +8,13 @@ from datetime import datetime
 
 import pytest
 from flask_migrate import upgrade
-from pressmark.content import upload_store
 from pressmark.content.models import Alias, Post, Revision, Series, Tag, Topic, User
 from pressmark.content.postdata import PostData
 from pressmark.content.store import save_post, set_status
+from pressmark.content.uploads import storage as upload_store
+from pressmark.content.uploads.receive import store_upload
 from pressmark.extensions import db
 from pressmark.migrate.api import load_demo_content
-from pressmark.web.editor.uploads import store_upload
 from sqlalchemy import inspect, select
 
 from tests.conftest import make_test_app

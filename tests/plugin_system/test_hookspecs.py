@@ -134,7 +134,7 @@ def test_every_hook_is_typed_and_has_a_contract(name):
 
 
 def test_calling_rules_are_derived_from_the_marks_on_the_specs():
-    marked = {name: hookspecs.calling_rule(spec) for name, spec in SPECS.items()}
+    marked = {name: hookspecs.marked_rule(spec) for name, spec in SPECS.items()}
     core = set(hook_specs_of(hookspecs))
     assert {n for n in core if marked[n] == hookspecs.EVENT} == hookspecs.EVENT_HOOKS
     assert {n for n in core if marked[n] != hookspecs.DIRECT} == hookspecs.ISOLATED_HOOKS

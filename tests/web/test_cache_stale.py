@@ -13,7 +13,7 @@ from pressmark.content.store import PostData, save_post
 from pressmark.extensions import db
 from pressmark.web.author_flag import FLAG_COOKIE
 from pressmark.web.cache import page_layer
-from pressmark.web.page_store import PageStore, build_entry
+from pressmark.web.cache.store import PageStore, build_entry
 
 from tests.conftest import make_test_app
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from pressmark.content.image_budget import DecodeBudget
+from pressmark.content.uploads.image_budget import DecodeBudget
 
 from tests.servers import Browser, Server, create_author, site_env
 from tests.web.test_images import author, fetch  # noqa: F401 - fixture

@@ -9,7 +9,7 @@ import re
 
 import pytest
 from PIL import ExifTags, Image
-from pressmark.content.images import modern_formats
+from pressmark.content.uploads.images import modern_formats
 
 from tests.web.test_editor import start_writing
 from tests.web.test_uploads import stored_files, upload

@@ -10,9 +10,9 @@ import io
 import pytest
 from PIL import ExifTags
 from PIL import Image as PILImage
-from pressmark.content import upload_store
 from pressmark.content.models import PUBLISHED, Image, Post, Revision
 from pressmark.content.store import PostData, save_post
+from pressmark.content.uploads import storage as upload_store
 from pressmark.extensions import db
 from sqlalchemy import select
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image as PILImage
-from pressmark.content.images import modern_formats
+from pressmark.content.uploads.images import modern_formats
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 

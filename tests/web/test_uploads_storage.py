@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from PIL import Image as PILImage
-from pressmark.content import upload_store
 from pressmark.content.models import Upload
+from pressmark.content.uploads import storage as upload_store
 from pressmark.extensions import db
 from sqlalchemy import func, select
 

@@ -26,6 +26,7 @@ from pressmark.content import postdata
 from pressmark.content import store as content
 from pressmark.content.models import DRAFT, PUBLISHED, Post, User, isoformat_utc
 from pressmark.content.postdata import PostData, data_from_post
+from pressmark.content.uploads.receive import UploadError, store_upload
 from pressmark.extensions import csrf, db
 from pressmark.web.api.auth import require
 from pressmark.web.api.base import dumps
@@ -37,7 +38,6 @@ from pressmark.web.api.problems import (
 )
 from pressmark.web.api.serialize import post_json
 from pressmark.web.editor import access
-from pressmark.web.editor.uploads import UploadError, store_upload
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 

@@ -21,7 +21,7 @@ from pressmark.content.postdata import (
 )
 from pressmark.content.store import ValidationError
 from pressmark.extensions import db
-from pressmark.web.pages import positive_int
+from pressmark.web.urls import positive_int
 from sqlalchemy import select
 
 FormValues = dict[str, Any]
@@ -48,15 +48,20 @@ def values_from_revision(revision: Revision) -> FormValues:
     return values_from_snapshot(of_revision(revision))
 
 
-def editor_field_names() -> list[str]:
-    """The fields the editor's script keeps in the browser, autosaves and restores, in the
-    form's order: every field of the post form (the page's ``data-fields``)."""
-    return [f.name for f in FORM_FIELDS]
+def values_from_form(form: Mapping[str, Any], kept: FormValues | None = None) -> FormValues:
+    """The submitted fields, as typed (JSON booleans and form checkboxes both accepted).
 
-
-def values_from_form(form: Mapping[str, Any]) -> FormValues:
-    """The submitted fields, as typed (JSON booleans and form checkboxes both accepted)."""
-    return {f.name: f.from_request(form.get(f.name)) for f in FORM_FIELDS}
+    With ``kept`` (the post's own values), a field the submission leaves out keeps its
+    value there instead of becoming empty: an autosave from a script that does not know a
+    field must not store the field blank in the revision (restoring it would erase it).
+    An unchecked checkbox sends nothing, so a checkbox left out is still "no".
+    """
+    return {
+        f.name: f.from_request(form.get(f.name))
+        if kept is None or f.name in form or f.absent_is_empty
+        else kept[f.name]
+        for f in FORM_FIELDS
+    }
 
 
 def target_status(action: str, post: Post | None) -> str:

@@ -13,7 +13,7 @@ from pressmark.content.models import Post, Series
 from pressmark.content.store import commit_content_change
 from pressmark.extensions import db
 from pressmark.web.editor import access
-from pressmark.web.pages import render_page
+from pressmark.web.rendering import render_page
 from sqlalchemy import func, select
 
 bp = Blueprint("series_editor", __name__, url_prefix="/editor/series")

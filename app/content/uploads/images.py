@@ -33,13 +33,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from PIL import Image, ImageCms, ImageOps, features
-from pressmark.content.image_budget import (
+from pressmark.content.uploads.image_budget import (
     BudgetExceeded,
     Deadline,
     DecodeBudget,
     decode_frames,
 )
-from pressmark.content.image_format import Structure, inspect
+from pressmark.content.uploads.image_format import Structure, inspect
 
 RENDITION_WIDTHS = (480, 800, 1200, 1600)
 # The post column is 44rem wide (site.css --measure) inside 1.25rem of padding each side.

@@ -20,19 +20,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app
-from pressmark.content import upload_store
-from pressmark.content.image_budget import DecodeBudget
-from pressmark.content.image_format import is_clean
-from pressmark.content.images import ImageError, process_image
 from pressmark.content.models import Image, Post, Revision
 from pressmark.content.store import rerender_all
-from pressmark.extensions import db
-from pressmark.web.editor.uploads import (
+from pressmark.content.uploads import storage as upload_store
+from pressmark.content.uploads.image_budget import DecodeBudget
+from pressmark.content.uploads.image_format import is_clean
+from pressmark.content.uploads.images import ImageError, process_image
+from pressmark.content.uploads.receive import (
     UploadError,
     record_image,
     save_renditions,
     store_upload,
 )
+from pressmark.extensions import db
 from sqlalchemy import delete, func, select, update
 
 

@@ -83,7 +83,7 @@ def plugins_json():
 @login_required
 def report():
     """The owner's view: plugins, and what failed recently with its traceback."""
-    from pressmark.web.pages import render_page
+    from pressmark.web.rendering import render_page
 
     if not current_user.can("plugins"):
         abort(403, description="Only the site's owners can see the plugins and their failures.")

@@ -10,7 +10,6 @@ error pages (404 with its redirects from old paths, 500). Reader views are in
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,35 +27,11 @@ from pressmark.content.models import (
     utcnow,
 )
 from pressmark.extensions import db
-from pressmark.plugin_system.manager import call_isolated, render_fragments
+from pressmark.plugin_system.calling import call_isolated, render_fragments
 from pressmark.web.cache import per_generation
-from pressmark.web.page_key import canonical_query
+from pressmark.web.social import default_social, json_ld_authors
+from pressmark.web.urls import absolute_url, canonical_url, positive_int, post_url
 from sqlalchemy import Select, func, select
-
-
-def absolute_url(path: str) -> str:
-    """``path`` on the site's base URL (``SITE_URL`` if set, else the request's host)."""
-    base = current_app.config.get("SITE_URL") or request.host_url
-    return base.rstrip("/") + path
-
-
-def post_url(post: Post) -> str:
-    """The URL of a post, or of a page (``/<slug>``), under the app's script root."""
-    return url_for("public.page" if post.is_page else "public.post", slug=post.slug)
-
-
-def json_ld_authors(post: Post) -> list[dict[str, str]]:
-    """schema.org ``Person`` objects for a post's authors (the site's author when none)."""
-    if not post.authors:
-        return [{"@type": "Person", "name": current_app.config["SITE_AUTHOR"]}]
-    return [
-        {
-            "@type": "Person",
-            "name": person.name,
-            "url": absolute_url(url_for("public.author", slug=person.slug)),
-        }
-        for person in post.authors
-    ]
 
 
 def render_page(template_name: str, **context: Any) -> str:
@@ -66,26 +41,9 @@ def render_page(template_name: str, **context: Any) -> str:
     for extra in reversed(found):
         context.update(extra)
     if "social" not in context:
-        from pressmark.web.social import default_social
-
         context["social"] = default_social(context)
     context["plugin_head"] = render_fragments("extra_head", request=request, context=context)
     return render_template(template_name, **context)
-
-
-MAX_PAGE = 1_000_000
-
-
-def positive_int(raw: str | None, maximum: int = MAX_PAGE) -> int | None:
-    """``raw`` as an int in 1..maximum when it is plain ASCII digits, else None.
-
-    (``str.isdigit`` accepts "²" and unbounded lengths, which ``int()`` or the database
-    then reject with a 500.)
-    """
-    if raw is None or not re.fullmatch(r"[0-9]{1,9}", raw):
-        return None
-    value = int(raw)
-    return value if 1 <= value <= maximum else None
 
 
 def page_number() -> int:
@@ -217,15 +175,6 @@ def server_error(error):
 def slot(context: Mapping[str, Any], name: str) -> Markup:
     """``{{ slot("post_after_body") }}``: the fragments plugins return for that slot."""
     return render_fragments("render_slot", slot=name, request=request, context=context)
-
-
-def canonical_url() -> str:
-    """This page's canonical URL: the path and only the query parameters the page reads
-    (those it is cached under: ``?page=N`` beyond a listing's first page), built by the
-    same function as its cache key (``pressmark.web.page_key``)."""
-    query = canonical_query(request.environ.get("QUERY_STRING", ""),
-                            g.get("cache_params", ()))
-    return absolute_url(request.path + query)
 
 
 def favicon():

@@ -38,8 +38,8 @@ from urllib.parse import parse_qsl
 from pressmark.content import generation
 from pressmark.content.models import utcnow
 from pressmark.web.author_flag import flags_an_author
+from pressmark.web.cache.store import Entry, PageStore, build_entry, choose_variant, not_modified
 from pressmark.web.page_key import key_query, normalise_host, page_base
-from pressmark.web.page_store import Entry, PageStore, build_entry, choose_variant, not_modified
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.sansio.utils import host_is_trusted
@@ -94,6 +94,10 @@ class GenerationWatcher:
         read again on the next request. Pages rendered meanwhile are refused by the store."""
         self.store.advance(-1)
         self._next_check = 0.0
+
+    def content_changed(self, sender: object) -> None:
+        """The receiver of ``pressmark.content.events.content_changed``: ``invalidate``."""
+        self.invalidate()
 
     def seconds_until_next_publication(self) -> float | None:
         if self.next_publication_at is None:

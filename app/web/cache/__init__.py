@@ -1,6 +1,6 @@
 """Page caching, the Flask side: which answers are cacheable and what they tell caches.
 
-The cache itself is a WSGI layer in front of Flask (``pressmark.web.cache_layer``), so a
+The cache itself is a WSGI layer in front of Flask (``pressmark.web.cache.layer``), so a
 hit never reaches this code. A view offers its 200 answer with ``offer()`` (public pages
 do it in their blueprint's ``after_request``; plugin endpoints such as feeds and sitemaps
 call ``cached_response``), naming the query parameters the page reads.
@@ -11,7 +11,7 @@ publication; ``Last-Modified`` when the body is made of content; an ``ETag`` per
 Cached pages are current until the content generation in the database moves on
 (``pressmark.content.generation``), which every process checks at most every
 ``CACHE_CHECK_SECONDS``; then they are stale, and served for at most
-``CACHE_GRACE_SECONDS`` while they are rendered again (``pressmark.web.cache_layer``).
+``CACHE_GRACE_SECONDS`` while they are rendered again (``pressmark.web.cache.layer``).
 """
 
 from __future__ import annotations
@@ -23,11 +23,12 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
 from pressmark.content import generation
+from pressmark.content.events import content_changed
 from pressmark.content.models import Post
 from pressmark.extensions import db
 from pressmark.state import app_state
-from pressmark.web.cache_layer import CACHEABLE, GenerationWatcher, PageCacheLayer
-from pressmark.web.page_store import PageStore
+from pressmark.web.cache.layer import CACHEABLE, GenerationWatcher, PageCacheLayer
+from pressmark.web.cache.store import PageStore
 from sqlalchemy import func, select
 
 
@@ -172,8 +173,10 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = layer
     state = app_state(app)
     state.page_layer = layer
-    # What content changes call (pressmark.content.store): an object with invalidate().
     state.page_cache = watcher
+    # Content changes in this app drop its pages. Connected weakly: the receiver goes
+    # with the watcher, which goes with the app.
+    content_changed.connect(watcher.content_changed, sender=app)
 
 
 def forget_pages(app: Flask) -> None:
