@@ -50,9 +50,9 @@ from pressmark.progress import progress
 from pressmark.security import allow_sources
 from pressmark.state import plugin_cache
 from pressmark.web.cache import cached_response, last_change, per_generation
+from pressmark.web.old_addresses import post_at_old_path
 from pressmark.web.rendering import (
     page_number,
-    post_at_old_path,
     public_author_or_404,
     public_series_or_404,
     public_tag_or_404,

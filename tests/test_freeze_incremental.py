@@ -63,6 +63,10 @@ class Links(HTMLParser):
             if tag not in ("img", "input", "link", "meta", "br", "hr", "source"):
                 self.hidden.append(tag)
             return
+        if tag == "link" and "webmention" in (dict(attrs).get("rel") or "").split():
+            # Not a page to visit: the live server's endpoint for other sites' servers,
+            # which a static host cannot answer (docs/webmentions.md says so).
+            return
         for name, value in attrs:
             if name in ("href", "src") and value:
                 self.found.append(value)

@@ -3,11 +3,10 @@ in Python and in JavaScript, measured on the source.
 
 A Python function is measured from its ``def`` line to its last line (decorators aside);
 a JavaScript function from the line of ``function`` to its closing brace. ``EXCEPTIONS``
-names, with the reason, the files this round leaves over a limit: each is being rewritten
-by its owner in a parallel change (the importers move to their own package, the editor's
-script becomes ES modules, the calculators' script is reworked), or is a shared file that
-several of those changes edit at once. A file listed here that meets the limits fails the
-test, so the list only shrinks.
+names, with the reason, the files still over a limit: the importer's longest functions
+(moved into ``pressmark.migrate`` whole, not yet split), the calculators' script, and shared
+files that several changes of one round edited at once. A file listed here that meets the
+limits fails the test, so the list only shrinks.
 """
 
 from __future__ import annotations
@@ -24,11 +23,10 @@ MAX_MODULE_LINES = 450
 
 # path -> why it is over a limit for now.
 EXCEPTIONS: dict[str, str] = {
-    "app/content/importers/__init__.py": "importers: moving to pressmark.migrate (issue 15)",
-    "app/content/importers/entry.py": "importers: post_from_meta, moving to pressmark.migrate",
-    "app/content/importers/wordpress.py": "importers: WordPressSource.entry, moving too",
-    "app/static/editor.js": "the editor's script: becoming ES modules (issue 15)",
-    "plugins/calculators/static/calculators.js": "calculators: setup, reworked (issue 19)",
+    "app/migrate/__init__.py": "the importer's run: import_source and _import_entry, to split",
+    "app/migrate/toolkit/entry.py": "the importer's metadata rules: post_from_meta, to split",
+    "app/migrate/ghost.py": "the Ghost importer: GhostSource.entry, to split",
+    "plugins/calculators/static/calculators.js": "the calculators' script, over 450 lines",
     "app/cli.py": "the CLI: rebuilt as pressmark's own click group (issue 17)",
     "app/content/markup.py": "markup: the unclosed-tag hardening edits it (issue 14)",
     "app/content/models.py": "the models: several changes add columns to it this round",

@@ -1,7 +1,8 @@
 """Old addresses that carry their meaning in the query string: WordPress's plain permalinks.
 
-An imported site's images keep their old addresses too (``content.old_files``): the
-not-found handler answers them with a 301 to the upload (``old_file_redirect``).
+Old paths are answered here too, for the not-found handler (``old_path_redirect``): a
+legacy URL or a former slug (the ``aliases`` table) with a 301 to its post, and an imported
+site's images (``content.old_files``) with a 301 to the upload.
 
 An imported WordPress site answered ``/?p=42``, ``/?page_id=748`` and
 ``/?attachment_id=9``; the importer keeps them as aliases written ``/?p=42``. Such an
@@ -16,11 +17,10 @@ from __future__ import annotations
 
 from flask import Flask, redirect, request
 from pressmark.content import old_files
-from pressmark.content.models import Alias
+from pressmark.content.models import Alias, Post
 from pressmark.extensions import db
 from pressmark.web.cache import page_layer, per_generation
 from pressmark.web.cache.layer import QUERY_KEYS_MEMO
-from pressmark.web.rendering import post_at_old_path
 from pressmark.web.urls import post_url
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -58,8 +58,26 @@ def redirect_old_query_address() -> Response | None:
     return redirect(post_url(post), code=301) if post is not None else None
 
 
-def old_file_redirect(path: str) -> Response | None:
-    """301 to the upload that holds an imported site's file at ``path`` (its old image
-    address), or None. Called by the not-found handler, so it costs nothing on a hit."""
+def post_at_old_path(*paths: str) -> Post | None:
+    """The visible post that one of ``paths`` (legacy URLs, former slugs) used to address.
+
+    A post readers cannot see yet stays hidden, so an old URL never reveals its new slug.
+    """
+    alias = db.session.scalar(select(Alias).where(Alias.path.in_(paths)))
+    return alias.post if alias is not None and alias.post.is_visible else None
+
+
+def old_path_redirect(path: str) -> Response | None:
+    """A 301 for a path that led somewhere once, or None: to the post a legacy URL or a
+    former slug addressed (the query string kept), else to the upload that holds an
+    imported site's file at ``path``. Called by the not-found handler, so it costs nothing
+    on a hit."""
+    if "\x00" in path:  # no old address has a NUL (and PostgreSQL cannot compare one)
+        return None
+    moved = post_at_old_path(*{path, path.rstrip("/"), path + "/"} - {""})
+    if moved is not None:
+        target = post_url(moved)
+        query = request.query_string.decode("latin-1")
+        return redirect(f"{target}?{query}" if query else target, code=301)
     url = old_files.moved_to(path)
     return redirect(url, code=301) if url else None

@@ -17,7 +17,6 @@ from flask import Flask, abort, current_app, g, redirect, render_template, reque
 from jinja2 import pass_context
 from markupsafe import Markup
 from pressmark.content.models import (
-    Alias,
     Post,
     Series,
     Tag,
@@ -29,6 +28,7 @@ from pressmark.content.models import (
 from pressmark.extensions import db
 from pressmark.plugin_system.calling import call_isolated, render_fragments
 from pressmark.web.cache import per_generation
+from pressmark.web.old_addresses import old_path_redirect
 from pressmark.web.social import default_social, json_ld_authors
 from pressmark.web.urls import absolute_url, canonical_url, positive_int, post_url
 from sqlalchemy import Select, func, select
@@ -132,29 +132,11 @@ def _with_a_visible_post(query: Select) -> Select:
 # --- errors and old paths ------------------------------------------------------------------------
 
 
-def post_at_old_path(*paths: str) -> Post | None:
-    """The visible post that one of ``paths`` (legacy URLs, former slugs) used to address.
-
-    A post readers cannot see yet stays hidden, so an old URL never reveals its new slug.
-    """
-    alias = db.session.scalar(select(Alias).where(Alias.path.in_(paths)))
-    return alias.post if alias is not None and alias.post.is_visible else None
-
-
 def not_found(error):
-    """Answer an old path with 301 to its post; otherwise render the 404 page."""
-    path = request.path
-    # No old address has a NUL (and PostgreSQL cannot even compare one).
-    moved = None if "\x00" in path else post_at_old_path(
-        *{path, path.rstrip("/"), path + "/"} - {""})
+    """Answer a path that led somewhere once with its 301; otherwise render the 404 page."""
+    moved = old_path_redirect(request.path)
     if moved is not None:
-        target = post_url(moved)
-        query = request.query_string.decode("latin-1")
-        return redirect(f"{target}?{query}" if query else target, code=301)
-    from pressmark.web.old_addresses import old_file_redirect  # it imports this module
-
-    if "\x00" not in path and (old_file := old_file_redirect(path)) is not None:
-        return old_file
+        return moved
     return render_page("404.html", social=None), 404
 
 

@@ -18,7 +18,10 @@ STATIC = Path(__file__).resolve().parents[2] / "app" / "static"
 MODULES = sorted((STATIC / "editor").glob("*.js"))
 SCRIPTS = [*MODULES, STATIC / "code-copy.js"]
 # Inputs of the post form that are not post fields: the request's own and the uploads'.
-NOT_FIELDS = {"csrf_token", "version", "action", "image", "image_alt", "cover_file"}
+# Controls that are not fields of the post: the form's own, the upload pickers, and the
+# newsletter plugin's choice that goes with the Publish action ("publish and send").
+NOT_FIELDS = {"csrf_token", "version", "action", "image", "image_alt", "cover_file",
+              "newsletter"}
 
 
 class FormControls(HTMLParser):

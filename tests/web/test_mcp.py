@@ -8,6 +8,7 @@ import asyncio
 import json
 import sqlite3
 import sys
+import threading
 
 import pytest
 from mcp import Client
@@ -35,6 +36,26 @@ def visible(site, sql: str, *args) -> list[tuple]:
         return connection.execute(
             sql.replace("VISIBLE", "status = 'published' AND published_at <= datetime('now') "
                                    "AND is_page = 0"), args).fetchall()
+
+
+def run_client(session) -> None:
+    """Run the async ``session()`` to its end in a thread of its own: a browser test module
+    that ran earlier in this worker may have left Playwright's event loop running in the
+    main thread, where ``asyncio.run`` refuses to start."""
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(session())
+        except BaseException as exc:  # handed to the test's thread below
+            failure.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout=180)
+    assert not thread.is_alive(), "the MCP client did not finish in 180 s"
+    if failure:
+        raise failure[0]
 
 
 def structured(result) -> dict:
@@ -84,7 +105,7 @@ def test_the_tools_over_streamable_http(site):
         async with Client(f"http://127.0.0.1:{site.port}/mcp") as client:
             await exercise(client, site)
 
-    asyncio.run(run())
+    run_client(run)
 
 
 def test_the_tools_over_stdio(site):
@@ -95,4 +116,4 @@ def test_the_tools_over_stdio(site):
         async with Client(parameters) as client:
             await exercise(client, site)
 
-    asyncio.run(run())
+    run_client(run)
