@@ -38,6 +38,7 @@ class Sender:
         self.app, self.stop = app, stop
         self.smtp: smtplib.SMTP | None = None
         self.sent = 0
+        self.warned_no_site_url = False  # said once per loop, not at every poll
 
     def close(self) -> None:
         if self.smtp is not None:
@@ -80,8 +81,9 @@ class Sender:
         """A request context on ``SITE_URL``: mails link to the site as readers reach it
         (``url_for`` and ``absolute_url`` need one outside requests)."""
         base = self.app.config.get("SITE_URL") or "http://localhost"
-        if not self.app.config.get("SITE_URL"):
+        if not self.app.config.get("SITE_URL") and not self.warned_no_site_url:
             log.warning("newsletter: SITE_URL is not set; mails link to %s", base)
+            self.warned_no_site_url = True
         return self.app.test_request_context("/", base_url=base)
 
     def run(self, until_idle: bool = False) -> int:

@@ -137,3 +137,20 @@ def test_hook_register_workers(tmp_path, smtp):
     while sent_rows(tmp_path) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert sent_rows(tmp_path) == 2
+
+
+def test_a_missing_site_url_is_said_once_not_at_every_poll(tmp_path, smtp, caplog):
+    """A site without SITE_URL still sends (links on http://localhost); the log says so once,
+    however often the sender polls its queue."""
+    import threading
+
+    from pressmark.plugins.newsletter.worker import Sender
+
+    app = make_test_app(tmp_path, SITE_URL="")
+    sender = Sender(app, threading.Event())
+    with caplog.at_level("WARNING", logger="pressmark.plugins.newsletter.worker"):
+        for _ in range(3):
+            with sender.context():
+                pass
+    said = [r for r in caplog.records if "SITE_URL is not set" in r.getMessage()]
+    assert len(said) == 1
