@@ -251,6 +251,7 @@ def import_command(source: str, source_format: str | None, dry_run: bool, on_con
     """
     from pressmark.content.uploads.receive import UploadError, store_upload
     from pressmark.migrate import SourceError, commands, import_source
+    from pressmark.progress import progress
 
     def store_image(path):
         try:
@@ -259,14 +260,21 @@ def import_command(source: str, source_format: str | None, dry_run: bool, on_con
         except UploadError as exc:
             raise ValueError(f"{path.name}: {exc}") from exc
 
+    click.echo(f"Importing {source}:")
     try:
-        report = import_source(source, source_format, dry_run=dry_run,
-                               on_conflict=on_conflict, permalink=permalink,
-                               store_image=store_image, fetch=not no_fetch)
+        # Each file's line is printed as it is imported, above a running count.
+        with progress("Importing", None) as bar:
+            def show(line):
+                bar.advance(item=line.name)
+                commands.echo_line(line, bar.note)
+
+            report = import_source(source, source_format, dry_run=dry_run,
+                                   on_conflict=on_conflict, permalink=permalink,
+                                   store_image=store_image, fetch=not no_fetch, on_line=show)
     except SourceError as exc:
         raise click.UsageError(str(exc)) from exc
-    click.echo(f"Importing {source} as {report.source_format}.")
-    commands.echo_report(report)
+    click.echo(f"Imported from {source} as {report.source_format}.")
+    commands.echo_summary(report)
     if report_file:
         report.write_jsonl(report_file)
     kept = True

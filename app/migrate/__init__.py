@@ -26,7 +26,7 @@ makes aliases safe, and ``report`` accounts for every file. This module runs an 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import yaml
@@ -52,7 +52,14 @@ from pressmark.migrate.toolkit.fetch import Fetcher
 from pressmark.migrate.toolkit.files import SourceError, inside
 from pressmark.migrate.toolkit.images import StoreImage
 from pressmark.migrate.toolkit.permalinks import AliasError, normalise_alias
-from pressmark.migrate.toolkit.report import FAILED, IMPORTED, SKIPPED, UPDATED, ImportReport
+from pressmark.migrate.toolkit.report import (
+    FAILED,
+    IMPORTED,
+    SKIPPED,
+    UPDATED,
+    ImportReport,
+    Line,
+)
 from pressmark.migrate.toolkit.series import number_parts
 from pressmark.migrate.toolkit.topics import TOPICS_FILE, import_topics
 from sqlalchemy import or_, select
@@ -134,8 +141,11 @@ def import_source(
     permalink: str | None = None,
     store_image: StoreImage | None = None,
     fetch: bool = True,
+    on_line: Callable[[Line], None] | None = None,
 ) -> ImportReport:
     """Import every post found at ``path``; see the module's docstring for the rules.
+
+    ``on_line`` is called with each report line as it is added (the CLI prints it then).
 
     Raises ``SourceError`` when the source as a whole cannot be read; every problem with
     one file is a line of the report instead.
@@ -150,7 +160,7 @@ def import_source(
     source_format = source_format or detect_format(path)
     if source_format not in FORMATS:
         raise SourceError(f"unknown format {source_format!r} (one of {', '.join(FORMATS)})")
-    report = ImportReport(source_format=source_format, dry_run=dry_run)
+    report = ImportReport(source_format=source_format, dry_run=dry_run, on_line=on_line)
     topics = path / TOPICS_FILE if path.is_dir() else None
     if topics is not None and topics.is_file():
         # Reported when it fails; the posts are what the totals count.

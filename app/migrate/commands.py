@@ -15,15 +15,18 @@ from flask import current_app
 from flask.cli import with_appcontext
 from pressmark.migrate.check import LOST, CheckError, check, old_paths, summary
 from pressmark.migrate.toolkit.fetch import Fetcher
-from pressmark.migrate.toolkit.report import ImportReport
+from pressmark.migrate.toolkit.report import ImportReport, Line
 
 
-def echo_report(report: ImportReport, echo: Callable[[str], None] = click.echo) -> None:
-    """Every line with its notes, then the summary."""
-    for line in report.lines:
-        echo(str(line))
-        for note in line.notes:
-            echo(f"         note: {note}")
+def echo_line(line: Line, echo: Callable[[str], None] = click.echo) -> None:
+    """One report line with its notes."""
+    echo(str(line))
+    for note in line.notes:
+        echo(f"         note: {note}")
+
+
+def echo_summary(report: ImportReport, echo: Callable[[str], None] = click.echo) -> None:
+    """The report's closing summary (its lines were shown as they came)."""
     for text in report.summary():
         echo(text)
 

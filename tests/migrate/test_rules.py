@@ -104,6 +104,25 @@ def test_the_cli_reports_every_file_and_fails_when_one_failed(app, tmp_path):
     assert "2 files seen: 1 imported, 0 updated, 0 skipped, 1 failed." in result.output
 
 
+def test_each_file_is_reported_as_it_is_imported(app, tmp_path):
+    files = {f"{n}.md": POST.format(body=str(n)) for n in range(1, 4)}
+    site = write(tmp_path / "s", files)
+    seen: list[tuple[str, int]] = []
+
+    def on_line(line):  # the posts in the database when the line arrives
+        seen.append((line.name, db.session.scalar(select(func.count(Post.id)))))
+
+    with app.app_context():
+        report = import_source(site, "markdown", on_line=on_line)
+    assert [name for name, _ in seen] == [line.name for line in report.lines]
+    assert [count for _, count in seen] == [1, 2, 3]  # one line per post, right after it
+    output = app.test_cli_runner().invoke(
+        args=["import", str(site), "--from", "markdown", "--on-conflict", "skip"]).output
+    lines = output.splitlines()
+    summary = next(i for i, text in enumerate(lines) if text.startswith("3 files seen"))
+    assert sum("skipped  " in text for text in lines[:summary]) == 3
+
+
 def test_a_permalink_pattern_gives_each_post_its_old_url(run_import):
     report, posts = run_import({"2019-02-03-hello.md": "---\ntitle: Hi\n---\nx\n"},
                                permalink="/:year/:month/:day/:slug/")

@@ -16,6 +16,7 @@ would happen; nothing is written.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -51,10 +52,14 @@ class ImportReport:
     source_format: str = ""
     dry_run: bool = False
     lines: list[Line] = field(default_factory=list)
+    # Called with each line as it is added, so a command can show it as the work happens.
+    on_line: Callable[[Line], None] | None = field(default=None, repr=False, compare=False)
 
     def add(self, name: str, outcome: str, detail: str = "", notes: list[str] | None = None):
         line = Line(name, outcome, detail, list(notes or []))
         self.lines.append(line)
+        if self.on_line is not None:
+            self.on_line(line)
         return line
 
     def names(self, outcome: str) -> list[str]:
