@@ -3,13 +3,14 @@ and in a frozen copy alike (a static host serves ``posts/page/2/index.html`` wit
 
 Each listing view has a second route ending in ``/page/<int:page>/``; ``url_for(endpoint,
 page=N)`` builds it (werkzeug prefers the rule that uses the most arguments). The old query
-form ``?page=N`` answers 301 to the path, and ``/page/1/`` to the listing itself, so every
-page of a listing has one address.
+form ``?page=N`` answers 301 to the path, ``/page/1/`` to the listing itself, and a ``?page``
+added to a path form to that path without it, so every page of a listing has one address.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, request, url_for
+from pressmark.web.urls import positive_int
 
 # The listings that page; each has a route "<its path>/page/<int:page>/".
 PAGED_ENDPOINTS = frozenset({
@@ -33,12 +34,15 @@ def to_path_form() -> Response | None:
     if in_path == 1:
         return redirect(page_url(request.endpoint, 1, **values), code=301)
     raw = request.args.get("page")
-    if raw is None or in_path is not None:
+    if raw is None:
         return None
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 7 and 0 < int(raw) <= 1_000_000):
-        return None  # the view answers 404 for a page number that is not one
     others = {k: v for k, v in request.args.items() if k != "page"}
-    return redirect(page_url(request.endpoint, int(raw), **values, **others), code=301)
+    if in_path is not None:  # /posts/page/2/?page=7 is page 2: its address has no ?page
+        return redirect(page_url(request.endpoint, in_path, **values, **others), code=301)
+    page = positive_int(raw)  # the one reading of a page number, as the views read it
+    if page is None:
+        return None  # the view answers 404 for a page number that is not one
+    return redirect(page_url(request.endpoint, page, **values, **others), code=301)
 
 
 def init_blueprint(bp: Blueprint) -> None:

@@ -117,6 +117,9 @@ def test_posts_list_is_paginated_with_canonical_urls(demo_client):
     assert 'rel="next" href="/posts/page/2/"' in first
     moved = demo_client.get("/posts?page=2")  # the old query form has one address now
     assert (moved.status_code, moved.headers["Location"]) == (301, "/posts/page/2/")
+    # A ?page on a page's path form is not another address of it (nor of another page).
+    added = demo_client.get("/posts/page/2/?page=7&ref=x")
+    assert (added.status_code, added.headers["Location"]) == (301, "/posts/page/2/?ref=x")
     second = demo_client.get("/posts/page/2/").get_data(as_text=True)
     assert '<link rel="canonical" href="http://localhost/posts/page/2/">' in second
     assert 'rel="prev" href="/posts"' in second
